@@ -117,8 +117,8 @@ type Type struct {
 	LegalBasis string   // German citation, e.g. "§ 6 AZRG"
 	Answers    []string // type codes that answer this one (000010 is always possible and not listed)
 	Deadline   Deadline // default time until the answer is due; zero if no answer is expected
-	// IsAnswer marks types that answer an earlier message and so must carry
-	// ausloeserUUID in their header.
+	// IsAnswer marks types that answer an earlier, known message and so
+	// must carry ausloeserUUID in their header.
 	IsAnswer bool
 }
 

@@ -32,7 +32,9 @@ func builtinTypes() []Type {
 	)
 	return []Type{
 		{Code: "000001", Group: "00", Prefix: "Administration", Name: "Transportquittung", Purpose: "proof of delivery", LegalBasis: admin, IsAnswer: true},
-		{Code: "000010", Group: "00", Prefix: "Administration", Name: "Rueckweisung", Purpose: "technical rejection", LegalBasis: admin, IsAnswer: true},
+		// A Rückweisung answers a message whose UUID may be unreadable: it names
+		// the original in its content where it can, so IsAnswer stays false.
+		{Code: "000010", Group: "00", Prefix: "Administration", Name: "Rueckweisung", Purpose: "technical rejection", LegalBasis: admin},
 		{Code: "000020", Group: "00", Prefix: "Administration", Name: "Quittung", Purpose: "business receipt", LegalBasis: admin, IsAnswer: true},
 		{Code: "000021", Group: "00", Prefix: "Administration", Name: "Erinnerung", Purpose: "the expected answer is late", LegalBasis: admin, IsAnswer: true},
 		{Code: "000030", Group: "00", Prefix: "Administration", Name: "Nichtzustaendigkeit", Purpose: "not responsible", LegalBasis: admin, IsAnswer: true},

@@ -1,0 +1,13 @@
+// Package conformance holds xgate's test vectors for every message type
+// and, in later stages, the check, run and serve engines that vendors use
+// against their products.
+//
+// # Overview
+//
+// The vectors live in testdata/vectors/<type code>/{valid,invalid}/ and are
+// embedded in the binary. A valid vector must pass validation without a
+// finding. An invalid vector's file name says what it must draw:
+// "<CODE>-<RULE-ID>-<what>.xml" (S020-HDR-UUID-uppercase.xml: code S020
+// from rule HDR-UUID) or "<CODE>-<what>.xml" (X001-missing-person.xml:
+// code X001). Rule ids are upper case, descriptions lower case.
+package conformance

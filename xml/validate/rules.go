@@ -1,0 +1,97 @@
+package validate
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/xgate/xgate/xml/catalogue"
+	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/message"
+)
+
+// Rule is one business rule. Rules run only on schema-valid messages, so a
+// check may rely on the structure the schema guarantees.
+type Rule struct {
+	// ID names the rule in findings and in grundSpezifisch, "AZR-DATE".
+	ID string
+	// Code is the XÖV code of a violation, usually S020.
+	Code errcode.Code
+	// Doc says in one English sentence what the rule demands.
+	Doc string
+	// Types restricts the rule to these type codes; nil means every type.
+	Types []string
+	// Check inspects the message and reports through c.
+	Check func(c *Context)
+}
+
+// Context is what a rule sees: the message, its header and type, the code
+// lists and the configuration; and where it reports.
+type Context struct {
+	Msg       *message.Message
+	Header    message.Header
+	Type      catalogue.Type
+	Catalogue *catalogue.Catalogue
+	CodeLists *catalogue.CodeLists
+	// MaxAttachmentBytes is the configured attachment limit.
+	MaxAttachmentBytes int
+	// Now is the time of validation.
+	Now time.Time
+
+	rule     *Rule
+	findings []*errcode.Error
+}
+
+// Report records a violation of the running rule at element e (nil: root).
+func (c *Context) Report(e *etree.Element, format string, args ...any) {
+	c.ReportCode(c.rule.Code, e, format, args...)
+}
+
+// ReportCode records a violation with a code other than the rule's.
+func (c *Context) ReportCode(code errcode.Code, e *etree.Element, format string, args ...any) {
+	if e == nil {
+		e = c.Msg.Root
+	}
+	c.findings = append(c.findings, &errcode.Error{
+		Code: code, Op: "validate", Rule: c.rule.ID,
+		Line: c.Msg.Line(e), Path: message.Path(e),
+		Detail: fmt.Sprintf(format, args...),
+	})
+}
+
+func (v *Validator) runRules(msg *message.Message, h message.Header, t catalogue.Type) []*errcode.Error {
+	c := &Context{Msg: msg, Header: h, Type: t, Catalogue: v.cfg.Catalogue, CodeLists: v.cfg.CodeLists,
+		MaxAttachmentBytes: v.cfg.MaxAttachmentBytes, Now: v.cfg.Now()}
+	for i := range v.cfg.Rules {
+		r := &v.cfg.Rules[i]
+		if r.Types != nil && !slices.Contains(r.Types, t.Code) {
+			continue
+		}
+		c.rule = r
+		r.Check(c)
+	}
+	return c.findings
+}
+
+// DefaultRules returns the built-in rules: the generic ones every message
+// obeys, then the rules of each message group.
+func DefaultRules() []Rule {
+	var rs []Rule
+	rs = append(rs, headerRules()...)
+	rs = append(rs, contentRules()...)
+	rs = append(rs, groupRules()...)
+	return rs
+}
+
+// walk calls f for every element below and including e, in document order.
+func walk(e *etree.Element, f func(*etree.Element)) {
+	f(e)
+	for _, ch := range e.ChildElements() {
+		walk(ch, f)
+	}
+}
+
+// isLeaf reports whether e has no child elements.
+func isLeaf(e *etree.Element) bool { return len(e.ChildElements()) == 0 }

@@ -1,0 +1,4 @@
+package validate
+
+// abhmbRules are the business rules of group abhmb.
+func abhmbRules() []Rule { return nil }

@@ -1,0 +1,4 @@
+package validate
+
+// azrRules are the business rules of group azr.
+func azrRules() []Rule { return nil }

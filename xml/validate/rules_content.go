@@ -1,0 +1,294 @@
+package validate
+
+import (
+	"encoding/base64"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/beevik/etree"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/message"
+)
+
+// base64Elements are the elements whose content is base64 (xs:base64Binary)
+// and so exempt from the character whitelist. Schemas name every base64
+// element with one of these names.
+var base64Elements = map[string]bool{"inhalt": true, "originalnachricht": true}
+
+func contentRules() []Rule {
+	return []Rule{
+		{ID: "CODE-LIST", Code: errcode.UnknownCodeList,
+			Doc:   "Every code names a known code list URI and version.",
+			Check: checkCodeLists},
+		{ID: "CODE-VALUE", Code: errcode.UnknownCode,
+			Doc:   "Every code value is in its code list.",
+			Check: checkCodeValues},
+		{ID: "AZR-DATE", Code: errcode.BusinessRule,
+			Doc:   "The first six digits of an AZR number are a real calendar date YYMMDD.",
+			Check: checkAZRNumbers},
+		{ID: "TXT-DIN91379", Code: errcode.BusinessRule,
+			Doc:   "Texts use only the Latin characters of DIN 91379 and are in Unicode NFC.",
+			Check: checkCharacters},
+		{ID: "TXT-EMPTY", Code: errcode.MandatoryTextEmpty,
+			Doc:   "A text element that is present is not empty or blank.",
+			Check: checkEmptyText},
+		{ID: "ATT-SIZE", Code: errcode.NotWellFormed,
+			Doc:   "An attachment is valid base64 and at most the configured size (default 3 MiB) when decoded.",
+			Check: checkAttachmentSize},
+		{ID: "ATT-MIME", Code: errcode.BusinessRule,
+			Doc:   "An attachment has an allowed MIME type that fits its file name extension.",
+			Check: checkAttachmentMIME},
+		{ID: "DATE-RANGE", Code: errcode.BusinessRule,
+			Doc:   "An end date (gueltigBis, ende, bis) is not before its start date (gueltigAb, beginn, von).",
+			Check: checkDateRanges},
+		{ID: "PER-BIRTH", Code: errcode.BusinessRule,
+			Doc:   "A date of birth does not lie in the future.",
+			Check: checkBirthDates},
+	}
+}
+
+func checkCodeLists(c *Context) {
+	walk(c.Msg.Root, func(e *etree.Element) {
+		uri := e.SelectAttr("listURI")
+		if uri == nil {
+			return
+		}
+		ver := e.SelectAttrValue("listVersionID", "")
+		if _, ok := c.CodeLists.Get(uri.Value, ver); !ok {
+			if vs := c.CodeLists.Versions(uri.Value); len(vs) > 0 {
+				c.Report(e, "code list %s has no version %q (known: %s)", uri.Value, ver, strings.Join(vs, ", "))
+			} else {
+				c.Report(e, "code list %s is unknown", uri.Value)
+			}
+		}
+	})
+}
+
+func checkCodeValues(c *Context) {
+	walk(c.Msg.Root, func(e *etree.Element) {
+		uri := e.SelectAttr("listURI")
+		if uri == nil {
+			return
+		}
+		l, ok := c.CodeLists.Get(uri.Value, e.SelectAttrValue("listVersionID", ""))
+		if !ok {
+			return // CODE-LIST reports it
+		}
+		ce := e.SelectElement("code")
+		if v := message.Text(ce); !l.Has(v) {
+			c.Report(ce, "%q is not a value of code list %s %s", v, l.URI, l.Version)
+		}
+	})
+}
+
+// ValidAZRNumber reports whether n is twelve digits whose first six are a
+// calendar date YYMMDD in the 20th or 21st century.
+func ValidAZRNumber(n string) bool {
+	if len(n) != 12 {
+		return false
+	}
+	for _, r := range n {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	for _, century := range []string{"19", "20"} {
+		if _, err := time.Parse("20060102", century+n[:6]); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func checkAZRNumbers(c *Context) {
+	walk(c.Msg.Root, func(e *etree.Element) {
+		if e.Tag != "azrNummer" {
+			return
+		}
+		if v := message.Text(e); !ValidAZRNumber(v) {
+			c.Report(e, "AZR number %s does not begin with a calendar date YYMMDD", v)
+		}
+	})
+}
+
+// allowedRune reports whether r belongs to the accepted Latin repertoire,
+// modelled on the normative character set of DIN 91379 (Latin letters with
+// diacritics, the non-letters of Basic Latin and Latin-1, a few typographic
+// marks). Controls other than tab, CR and LF, other scripts, emoji,
+// zero-width and bidirectional formatting characters are refused.
+func allowedRune(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r >= 0x20 && r <= 0x7E, r >= 0xA0 && r <= 0xFF, r >= 0x100 && r <= 0x17F:
+		return true
+	case r == 0x18F, r == 0x1A0, r == 0x1A1, r == 0x1AF, r == 0x1B0, r == 0x1B7,
+		r >= 0x1CD && r <= 0x1DC, r >= 0x1DE && r <= 0x1FF, r >= 0x218 && r <= 0x21B,
+		r == 0x21E, r == 0x21F, r >= 0x22A && r <= 0x233, r == 0x259, r == 0x292:
+		return true
+	case r >= 0x2B9 && r <= 0x2BC, r == 0x2BE, r == 0x2BF, r == 0x2C8, r == 0x2CC:
+		return true
+	case r >= 0x300 && r <= 0x36F: // combining marks for sequences DIN 91379 lists
+		return true
+	case r >= 0x1E00 && r <= 0x1EFF: // Latin Extended Additional
+		return true
+	case r == 0x2013, r == 0x2014, r >= 0x2018 && r <= 0x201E, r == 0x2026, r == 0x20AC:
+		return true
+	}
+	return false
+}
+
+func checkText(c *Context, e *etree.Element, what, s string) {
+	for i, r := range s {
+		if !allowedRune(r) {
+			c.Report(e, "%s contains U+%04X at position %d, which is outside the DIN 91379 Latin repertoire", what, r, utf8.RuneCountInString(s[:i])+1)
+			return
+		}
+	}
+	if !norm.NFC.IsNormalString(s) {
+		c.Report(e, "%s is not in Unicode NFC", what)
+	}
+}
+
+func checkCharacters(c *Context) {
+	walk(c.Msg.Root, func(e *etree.Element) {
+		for _, a := range e.Attr {
+			if a.Space == "xmlns" || a.Key == "xmlns" {
+				continue
+			}
+			checkText(c, e, "attribute "+a.Key, a.Value)
+		}
+		if base64Elements[e.Tag] {
+			return
+		}
+		for _, ch := range e.Child {
+			if cd, ok := ch.(*etree.CharData); ok {
+				checkText(c, e, "text", cd.Data)
+			}
+		}
+	})
+}
+
+func checkEmptyText(c *Context) {
+	walk(c.Msg.Root, func(e *etree.Element) {
+		if e == c.Msg.Root || !isLeaf(e) || len(e.Attr) > 0 {
+			return
+		}
+		if strings.TrimSpace(e.Text()) == "" {
+			c.Report(e, "<%s> is present but empty", e.Tag)
+		}
+	})
+}
+
+// attachments returns the anlage-like elements: parents of an inhalt element.
+func attachments(root *etree.Element) []*etree.Element {
+	var out []*etree.Element
+	walk(root, func(e *etree.Element) {
+		if e.Tag == "inhalt" && e.Parent() != nil {
+			out = append(out, e.Parent())
+		}
+	})
+	return out
+}
+
+func checkAttachmentSize(c *Context) {
+	for _, a := range attachments(c.Msg.Root) {
+		in := a.SelectElement("inhalt")
+		raw := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+				return -1
+			}
+			return r
+		}, in.Text())
+		n := base64.StdEncoding.DecodedLen(len(raw))
+		if n > c.MaxAttachmentBytes+2 {
+			c.Report(in, "attachment %q is about %d bytes decoded, the limit is %d", message.Text(a.SelectElement("dateiname")), n, c.MaxAttachmentBytes)
+			continue
+		}
+		dec, err := base64.StdEncoding.DecodeString(raw)
+		if err != nil {
+			c.Report(in, "attachment content is not valid base64: %v", err)
+			continue
+		}
+		if len(dec) > c.MaxAttachmentBytes {
+			c.Report(in, "attachment %q is %d bytes decoded, the limit is %d", message.Text(a.SelectElement("dateiname")), len(dec), c.MaxAttachmentBytes)
+		}
+	}
+}
+
+// mimeExtensions maps each allowed MIME type to the file name extensions
+// that fit it.
+var mimeExtensions = map[string][]string{
+	"application/pdf": {".pdf"},
+	"image/jpeg":      {".jpg", ".jpeg"},
+	"image/png":       {".png"},
+	"image/tiff":      {".tif", ".tiff"},
+	"application/xml": {".xml"},
+}
+
+func checkAttachmentMIME(c *Context) {
+	for _, a := range attachments(c.Msg.Root) {
+		mt := a.SelectElement("mimeTyp")
+		if mt == nil {
+			continue
+		}
+		exts, ok := mimeExtensions[message.Text(mt)]
+		if !ok {
+			c.Report(mt, "MIME type %q is not allowed (application/pdf, image/jpeg, image/png, image/tiff, application/xml)", message.Text(mt))
+			continue
+		}
+		name := message.Text(a.SelectElement("dateiname"))
+		ext := strings.ToLower(path.Ext(name))
+		fits := false
+		for _, x := range exts {
+			fits = fits || x == ext
+		}
+		if !fits {
+			c.Report(a.SelectElement("dateiname"), "file name %q does not fit MIME type %s", name, message.Text(mt))
+		}
+	}
+}
+
+// datePairs are the sibling element names that open and close a period.
+var datePairs = [][2]string{{"gueltigAb", "gueltigBis"}, {"beginn", "ende"}, {"von", "bis"}}
+
+func parseDate(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02", TimestampLayout, time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func checkDateRanges(c *Context) {
+	walk(c.Msg.Root, func(e *etree.Element) {
+		for _, p := range datePairs {
+			from, to := e.SelectElement(p[0]), e.SelectElement(p[1])
+			if from == nil || to == nil {
+				continue
+			}
+			a, okA := parseDate(message.Text(from))
+			b, okB := parseDate(message.Text(to))
+			if okA && okB && b.Before(a) {
+				c.Report(to, "%s %s is before %s %s", p[1], message.Text(to), p[0], message.Text(from))
+			}
+		}
+	})
+}
+
+func checkBirthDates(c *Context) {
+	walk(c.Msg.Root, func(e *etree.Element) {
+		if e.Tag != "geburt" {
+			return
+		}
+		d := e.SelectElement("datum")
+		if t, ok := parseDate(message.Text(d)); ok && t.After(c.Now) {
+			c.Report(d, "date of birth %s lies in the future", message.Text(d))
+		}
+	})
+}

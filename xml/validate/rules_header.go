@@ -1,0 +1,124 @@
+package validate
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/xgate/xgate/xml/catalogue"
+	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/message"
+)
+
+// uuidRE is the canonical RFC 4122 text form: lower-case hex, version 1-8,
+// variant 10xx. Lower case only, so that one UUID has one spelling and
+// de-duplication by UUID cannot be dodged by changing case.
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// timestampRE: milliseconds and an explicit zone, 2006-01-02T15:04:05.000Z07:00.
+var timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2})$`)
+
+// TimestampLayout is the layout of erstellungszeitpunkt (catalogue.md §1).
+const TimestampLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func headerRules() []Rule {
+	return []Rule{
+		{ID: "HDR-UUID", Code: errcode.BusinessRule,
+			Doc:   "Every UUID (nachrichtenUUID, ausloeserUUID and references) is an RFC 4122 UUID in canonical lower-case form.",
+			Check: checkUUIDs},
+		{ID: "HDR-TIME", Code: errcode.BusinessRule,
+			Doc:   "erstellungszeitpunkt carries milliseconds and a zone offset (2006-01-02T15:04:05.000Z07:00).",
+			Check: checkTimestamp},
+		{ID: "HDR-TYPE", Code: errcode.BusinessRule,
+			Doc:   "nachrichtentyp equals the number in the root element's name.",
+			Check: checkTypeCode},
+		{ID: "HDR-PARTIES", Code: errcode.BusinessRule,
+			Doc:   "autor and leser are different authorities.",
+			Check: checkParties},
+		{ID: "HDR-ROLE", Code: errcode.BusinessRule,
+			Doc:   "The kennung prefixes of autor and leser fit the sender and receiver roles of the message type.",
+			Check: checkRoles},
+		{ID: "HDR-ANSWER", Code: errcode.BusinessRule,
+			Doc:   "A message that answers another carries ausloeserUUID.",
+			Check: checkAnswer},
+	}
+}
+
+func kopf(c *Context) *etree.Element { return c.Msg.Root.SelectElement("nachrichtenkopf.g2g") }
+
+func checkUUIDs(c *Context) {
+	walk(c.Msg.Root, func(e *etree.Element) {
+		if !strings.HasSuffix(e.Tag, "UUID") || !isLeaf(e) {
+			return
+		}
+		if v := message.Text(e); !uuidRE.MatchString(v) {
+			c.Report(e, "%q is not an RFC 4122 UUID in lower-case canonical form", v)
+		}
+	})
+}
+
+func checkTimestamp(c *Context) {
+	e := kopf(c).FindElement("identifikation.nachricht/erstellungszeitpunkt")
+	v := message.Text(e)
+	if !timestampRE.MatchString(v) {
+		c.Report(e, "%q lacks milliseconds or a zone offset; write it as %s", v, TimestampLayout)
+		return
+	}
+	if _, err := time.Parse(TimestampLayout, v); err != nil {
+		c.Report(e, "%q is not a valid time", v)
+	}
+}
+
+func checkTypeCode(c *Context) {
+	e := kopf(c).FindElement("identifikation.nachricht/nachrichtentyp/code")
+	want := catalogue.CodeOfRoot(c.Header.Root)
+	if got := message.Text(e); got != want {
+		c.Report(e, "nachrichtentyp %s does not match the root element %s", got, c.Header.Root)
+	}
+}
+
+func checkParties(c *Context) {
+	if c.Header.Autor.Kennung == c.Header.Leser.Kennung {
+		c.Report(kopf(c).SelectElement("leser"), "autor and leser are both %s", c.Header.Autor.Kennung)
+	}
+}
+
+func checkRoles(c *Context) {
+	k := kopf(c)
+	check := func(tag, kennung string, allowed []catalogue.Role, what string) {
+		roles := catalogue.RoleOfKennung(kennung)
+		if len(roles) == 0 {
+			c.Report(k.FindElement(tag+"/kennung"), "%s %s has no known directory prefix (azr:, ags:, dbs:, jc:)", tag, kennung)
+			return
+		}
+		if allowed == nil {
+			return
+		}
+		for _, r := range roles {
+			if slices.Contains(allowed, r) {
+				return
+			}
+		}
+		c.Report(k.FindElement(tag+"/kennung"), "%s %s (role %s) may not %s %s; the catalogue says %s",
+			tag, kennung, roleNames(roles), what, c.Type.Code, roleNames(allowed))
+	}
+	check("autor", c.Header.Autor.Kennung, c.Type.From, "send")
+	check("leser", c.Header.Leser.Kennung, c.Type.To, "receive")
+}
+
+func roleNames(rs []catalogue.Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, "/")
+}
+
+func checkAnswer(c *Context) {
+	if c.Type.IsAnswer && c.Header.AusloeserUUID == "" {
+		c.Report(kopf(c), "%s answers another message and must carry ausloeserUUID", c.Type.Root())
+	}
+}

@@ -1,0 +1,4 @@
+package validate
+
+// mbabhRules are the business rules of group mbabh.
+func mbabhRules() []Rule { return nil }

@@ -1,0 +1,94 @@
+package validate_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/xgate/xgate/conformance"
+	"github.com/xgate/xgate/xml/catalogue"
+	"github.com/xgate/xgate/xml/validate"
+)
+
+// fixedNow keeps rules that compare with today reproducible.
+func fixedNow() time.Time { return time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC) }
+
+func newValidator(t testing.TB) *validate.Validator {
+	t.Helper()
+	v, err := validate.New(validate.Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v
+}
+
+// Every vector draws exactly what its folder and name say.
+func TestVectors(t *testing.T) {
+	v := newValidator(t)
+	vectors, err := conformance.Vectors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vec := range vectors {
+		t.Run(vec.Path, func(t *testing.T) {
+			rep := v.Validate(context.Background(), vec.Data)
+			if vec.Valid {
+				for _, f := range rep.Findings {
+					t.Errorf("valid vector has finding: %v (line %d)", f, f.Line)
+				}
+				if rep.Type.Code != vec.Type {
+					t.Errorf("vector in folder %s has root of type %q", vec.Type, rep.Type.Code)
+				}
+				return
+			}
+			if rep.Valid() {
+				t.Fatalf("invalid vector accepted; want %s %s", vec.WantCode, vec.WantRule)
+			}
+			for _, f := range rep.Findings {
+				if f.Code == vec.WantCode && (vec.WantRule == "" || f.Rule == vec.WantRule) {
+					if f.Line == 0 && f.Code != "X000" && f.Code != "S001" {
+						t.Errorf("finding without a line: %v", f)
+					}
+					return
+				}
+			}
+			t.Errorf("want %s %s, got:", vec.WantCode, vec.WantRule)
+			for _, f := range rep.Findings {
+				t.Errorf("  %v (rule %s, line %d)", f, f.Rule, f.Line)
+			}
+		})
+	}
+}
+
+// Every catalogue type has at least one valid and one invalid vector, and
+// every business rule is violated by at least one invalid vector.
+func TestVectorCoverage(t *testing.T) {
+	vectors, err := conformance.Vectors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid, invalid := map[string]int{}, map[string]int{}
+	rules := map[string]int{}
+	for _, vec := range vectors {
+		if vec.Valid {
+			valid[vec.Type]++
+		} else {
+			invalid[vec.Type]++
+			rules[vec.WantRule]++
+		}
+	}
+	for _, ty := range catalogue.New().Types() {
+		if valid[ty.Code] == 0 {
+			t.Errorf("type %s (%s) has no valid vector", ty.Code, ty.Root())
+		}
+		if invalid[ty.Code] == 0 {
+			t.Errorf("type %s (%s) has no invalid vector", ty.Code, ty.Root())
+		}
+	}
+	for _, r := range validate.DefaultRules() {
+		if rules[r.ID] == 0 {
+			t.Errorf("rule %s has no invalid vector", r.ID)
+		}
+	}
+}
