@@ -1,11 +1,13 @@
 package conformance
 
 import (
+	"bytes"
+	"compress/gzip"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
-	"path"
-	"regexp"
+		"regexp"
 	"sort"
 	"strings"
 
@@ -35,7 +37,7 @@ var ruleToken = regexp.MustCompile(`^[A-Z][A-Z0-9]*$`)
 // ParseVectorName reads the expectation encoded in an invalid vector's file
 // name: "S020-HDR-UUID-uppercase.xml" → S020, "HDR-UUID".
 func ParseVectorName(name string) (errcode.Code, string, error) {
-	base := strings.TrimSuffix(name, path.Ext(name))
+	base := strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".xml")
 	parts := strings.Split(base, "-")
 	code := errcode.Code(parts[0])
 	if !code.Valid() {
@@ -67,6 +69,12 @@ func Vectors() ([]Vector, error) {
 		if err != nil {
 			return err
 		}
+		if strings.HasSuffix(p, ".gz") {
+			// Large vectors (an oversized attachment) are stored compressed.
+			if data, err = gunzip(data); err != nil {
+				return fmt.Errorf("conformance: vector %s: %w", rel, err)
+			}
+		}
 		v := Vector{Type: parts[0], Name: parts[2], Path: rel, Data: data}
 		switch parts[1] {
 		case "valid":
@@ -83,4 +91,13 @@ func Vectors() ([]Vector, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, err
+}
+
+func gunzip(data []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(io.LimitReader(zr, 64<<20))
 }
