@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/message"
+	"github.com/xgate/xgate/xml/validate"
+)
+
+type validateOptions struct {
+	format             string
+	maxBytes           int
+	maxAttachmentBytes int
+	quiet              bool
+}
+
+func (o *validateOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in bytes")
+	fs.IntVar(&o.maxAttachmentBytes, "max-attachment-bytes", validate.DefaultMaxAttachmentBytes, "largest decoded attachment, in bytes")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing; only the exit code tells")
+}
+
+func newValidateCmd() *cobra.Command {
+	o := &validateOptions{}
+	cmd := &cobra.Command{
+		Use:   "validate FILE|DIR|- ...",
+		Short: "Check messages: well-formedness, XSD and business rules",
+		Long: `Validate checks each message in three stages and reports every finding with
+its XÖV error code, the line and the element path:
+
+  1. hardened parse: size, UTF-8, no DOCTYPE/entities/processing
+     instructions/XInclude, depth and count limits      (X000, S001)
+  2. standard and version of the root element           (V000)
+  3. XSD validation with libxml2 (network off)          (X001)
+  4. business rules: header, code lists, AZR numbers,
+     DIN 91379 characters, attachments, group rules     (S010, S011, S020, S030)
+
+A directory argument validates every *.xml file below it; "-" reads
+standard input. Text output is one line per finding,
+"file:line: CODE path: text"; a summary goes to standard error.
+
+Exit codes: 0 all valid, 3 some invalid, 2 usage error (bad flag, unreadable file).`,
+		Example: `  # one message
+  xgate validate anmeldung.xml
+
+  # every sample shipped with xgate, machine-readable
+  xgate validate --format json conformance/testdata/vectors
+
+  # in a script: only the exit code
+  xgate validate -q out/*.xml || echo "rejected"`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runValidate(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), o, args)
+		},
+	}
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// fileResult is the JSON shape of one validated file.
+type fileResult struct {
+	File     string        `json:"file"`
+	Valid    bool          `json:"valid"`
+	Type     string        `json:"type,omitempty"`
+	UUID     string        `json:"nachrichtenUUID,omitempty"`
+	Findings []findingJSON `json:"findings"`
+}
+
+type findingJSON struct {
+	Code   errcode.Code `json:"code"`
+	Line   int          `json:"line,omitempty"`
+	Path   string       `json:"path,omitempty"`
+	Rule   string       `json:"rule,omitempty"`
+	Text   string       `json:"text"`
+	Reason string       `json:"reason"`
+}
+
+func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *validateOptions, args []string) error {
+	if o.format != "text" && o.format != "json" {
+		return usageError("--format must be text or json, not %q", o.format)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	files, err := expandArgs(args)
+	if err != nil {
+		return withExit(exitUsage, err)
+	}
+	v, err := validate.New(validate.Config{
+		Limits:             message.Limits{MaxBytes: o.maxBytes},
+		MaxAttachmentBytes: o.maxAttachmentBytes,
+	})
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+
+	var (
+		results    []fileResult
+		invalid    int
+		unreadable int
+		findings   int
+	)
+	for i, f := range files {
+		if len(files) >= 1000 && i > 0 && i%1000 == 0 && !o.quiet {
+			fmt.Fprintf(stderr, "validated %d of %d files\n", i, len(files))
+		}
+		data, rerr := readLimited(f, stdin, o.maxBytes)
+		res := fileResult{File: f, Findings: []findingJSON{}}
+		switch {
+		case rerr != nil && os.IsNotExist(rerr) || rerr != nil && !isTooLarge(rerr):
+			unreadable++
+			if !o.quiet {
+				fmt.Fprintf(stderr, "xgate: %v\n", rerr)
+			}
+			continue
+		case rerr != nil:
+			res.Findings = append(res.Findings, toJSON(rerr.(*errcode.Error)))
+		default:
+			rep := v.Validate(ctx, data)
+			res.Type = rep.Type.Code
+			res.UUID = rep.Header.UUID
+			for _, fd := range rep.Findings {
+				res.Findings = append(res.Findings, toJSON(fd))
+			}
+		}
+		res.Valid = len(res.Findings) == 0
+		if !res.Valid {
+			invalid++
+			findings += len(res.Findings)
+		}
+		if o.format == "text" && !o.quiet {
+			for _, fd := range res.Findings {
+				fmt.Fprintf(stdout, "%s:%d: %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
+			}
+		}
+		results = append(results, res)
+	}
+	if o.format == "json" && !o.quiet {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			return err
+		}
+	}
+	if !o.quiet {
+		fmt.Fprintf(stderr, "%d file(s): %d valid, %d invalid (%d finding(s))", len(results), len(results)-invalid, invalid, findings)
+		if unreadable > 0 {
+			fmt.Fprintf(stderr, ", %d unreadable", unreadable)
+		}
+		fmt.Fprintln(stderr)
+	}
+	switch {
+	case unreadable > 0:
+		return silentExit(exitUsage)
+	case invalid > 0:
+		return silentExit(exitInvalid)
+	}
+	return nil
+}
+
+func pathOrRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+func toJSON(e *errcode.Error) findingJSON {
+	text := e.Detail
+	if text == "" && e.Err != nil {
+		text = e.Err.Error()
+	}
+	if e.Rule != "" {
+		text = "[" + e.Rule + "] " + text
+	}
+	return findingJSON{Code: e.Code, Line: e.Line, Path: e.Path, Rule: e.Rule, Text: text, Reason: e.Code.Reason()}
+}
+
+// expandArgs turns directories into the *.xml files below them, sorted.
+func expandArgs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if a == "-" {
+			out = append(out, a)
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil || !st.IsDir() {
+			out = append(out, a) // reported when read
+			continue
+		}
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(p, ".xml") {
+				out = append(out, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func isTooLarge(err error) bool { _, ok := err.(*errcode.Error); return ok }
+
+// readLimited reads a file (or stdin for "-") but refuses, without reading
+// it all, anything over max bytes.
+func readLimited(name string, stdin io.Reader, max int) ([]byte, error) {
+	var r io.Reader
+	if name == "-" {
+		r = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Size() > int64(max) {
+			return nil, &errcode.Error{Code: errcode.NotWellFormed, Op: "read", Detail: fmt.Sprintf("document is %d bytes, the limit is %d", st.Size(), max)}
+		}
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > max {
+		return nil, &errcode.Error{Code: errcode.NotWellFormed, Op: "read", Detail: fmt.Sprintf("document is over the limit of %d bytes", max)}
+	}
+	return data, nil
+}
