@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-		"regexp"
+	"regexp"
 	"sort"
 	"strings"
 
