@@ -42,6 +42,7 @@ type Context struct {
 
 	rule     *Rule
 	findings []*errcode.Error
+	elems    []*etree.Element
 }
 
 // Report records a violation of the running rule at element e (nil: root).
@@ -88,10 +89,28 @@ func DefaultRules() []Rule {
 // walk calls f for every element below and including e, in document order.
 func walk(e *etree.Element, f func(*etree.Element)) {
 	f(e)
-	for _, ch := range e.ChildElements() {
-		walk(ch, f)
+	for _, t := range e.Child {
+		if ch, ok := t.(*etree.Element); ok {
+			walk(ch, f)
+		}
 	}
 }
 
+// Elements returns every element of the message in document order,
+// computed once per validation.
+func (c *Context) Elements() []*etree.Element {
+	if c.elems == nil {
+		walk(c.Msg.Root, func(e *etree.Element) { c.elems = append(c.elems, e) })
+	}
+	return c.elems
+}
+
 // isLeaf reports whether e has no child elements.
-func isLeaf(e *etree.Element) bool { return len(e.ChildElements()) == 0 }
+func isLeaf(e *etree.Element) bool {
+	for _, t := range e.Child {
+		if _, ok := t.(*etree.Element); ok {
+			return false
+		}
+	}
+	return true
+}

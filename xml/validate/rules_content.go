@@ -52,10 +52,10 @@ func contentRules() []Rule {
 }
 
 func checkCodeLists(c *Context) {
-	walk(c.Msg.Root, func(e *etree.Element) {
+	for _, e := range c.Elements() {
 		uri := e.SelectAttr("listURI")
 		if uri == nil {
-			return
+			continue
 		}
 		ver := e.SelectAttrValue("listVersionID", "")
 		if _, ok := c.CodeLists.Get(uri.Value, ver); !ok {
@@ -65,14 +65,14 @@ func checkCodeLists(c *Context) {
 				c.Report(e, "code list %s is unknown", uri.Value)
 			}
 		}
-	})
+	}
 }
 
 func checkCodeValues(c *Context) {
-	walk(c.Msg.Root, func(e *etree.Element) {
+	for _, e := range c.Elements() {
 		uri := e.SelectAttr("listURI")
 		if uri == nil {
-			return
+			continue
 		}
 		l, ok := c.CodeLists.Get(uri.Value, e.SelectAttrValue("listVersionID", ""))
 		if !ok {
@@ -82,7 +82,7 @@ func checkCodeValues(c *Context) {
 		if v := message.Text(ce); !l.Has(v) {
 			c.Report(ce, "%q is not a value of code list %s %s", v, l.URI, l.Version)
 		}
-	})
+	}
 }
 
 // ValidAZRNumber reports whether n is twelve digits whose first six are a
@@ -105,14 +105,14 @@ func ValidAZRNumber(n string) bool {
 }
 
 func checkAZRNumbers(c *Context) {
-	walk(c.Msg.Root, func(e *etree.Element) {
+	for _, e := range c.Elements() {
 		if e.Tag != "azrNummer" {
-			return
+			continue
 		}
 		if v := message.Text(e); !ValidAZRNumber(v) {
 			c.Report(e, "AZR number %s does not begin with a calendar date YYMMDD", v)
 		}
-	})
+	}
 }
 
 // allowedRune reports whether r belongs to the accepted Latin repertoire,
@@ -155,7 +155,7 @@ func checkText(c *Context, e *etree.Element, what, s string) {
 }
 
 func checkCharacters(c *Context) {
-	walk(c.Msg.Root, func(e *etree.Element) {
+	for _, e := range c.Elements() {
 		for _, a := range e.Attr {
 			if a.Space == "xmlns" || a.Key == "xmlns" {
 				continue
@@ -163,25 +163,25 @@ func checkCharacters(c *Context) {
 			checkText(c, e, "attribute "+a.Key, a.Value)
 		}
 		if base64Elements[e.Tag] {
-			return
+			continue
 		}
 		for _, ch := range e.Child {
 			if cd, ok := ch.(*etree.CharData); ok {
 				checkText(c, e, "text", cd.Data)
 			}
 		}
-	})
+	}
 }
 
 func checkEmptyText(c *Context) {
-	walk(c.Msg.Root, func(e *etree.Element) {
+	for _, e := range c.Elements() {
 		if e == c.Msg.Root || !isLeaf(e) || len(e.Attr) > 0 {
-			return
+			continue
 		}
 		if strings.TrimSpace(e.Text()) == "" {
 			c.Report(e, "<%s> is present but empty", e.Tag)
 		}
-	})
+	}
 }
 
 // attachments returns the anlage-like elements: parents of an inhalt element.
@@ -266,7 +266,7 @@ func parseDate(s string) (time.Time, bool) {
 }
 
 func checkDateRanges(c *Context) {
-	walk(c.Msg.Root, func(e *etree.Element) {
+	for _, e := range c.Elements() {
 		for _, p := range datePairs {
 			from, to := e.SelectElement(p[0]), e.SelectElement(p[1])
 			if from == nil || to == nil {
@@ -278,17 +278,17 @@ func checkDateRanges(c *Context) {
 				c.Report(to, "%s %s is before %s %s", p[1], message.Text(to), p[0], message.Text(from))
 			}
 		}
-	})
+	}
 }
 
 func checkBirthDates(c *Context) {
-	walk(c.Msg.Root, func(e *etree.Element) {
+	for _, e := range c.Elements() {
 		if e.Tag != "geburt" {
-			return
+			continue
 		}
 		d := e.SelectElement("datum")
 		if t, ok := parseDate(message.Text(d)); ok && t.After(c.Now) {
 			c.Report(d, "date of birth %s lies in the future", message.Text(d))
 		}
-	})
+	}
 }

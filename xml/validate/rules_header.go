@@ -50,14 +50,14 @@ func headerRules() []Rule {
 func kopf(c *Context) *etree.Element { return c.Msg.Root.SelectElement("nachrichtenkopf.g2g") }
 
 func checkUUIDs(c *Context) {
-	walk(c.Msg.Root, func(e *etree.Element) {
+	for _, e := range c.Elements() {
 		if !strings.HasSuffix(e.Tag, "UUID") || !isLeaf(e) {
-			return
+			continue
 		}
 		if v := message.Text(e); !uuidRE.MatchString(v) {
 			c.Report(e, "%q is not an RFC 4122 UUID in lower-case canonical form", v)
 		}
-	})
+	}
 }
 
 func checkTimestamp(c *Context) {
