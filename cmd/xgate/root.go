@@ -67,7 +67,12 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed.`,
 func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	return exitCode(root.Execute(), stderr)
+}
+
+// exitCode prints err (unless it is a silent exit) and maps it to the
+// process exit code.
+func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
