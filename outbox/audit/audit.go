@@ -1,18 +1,3 @@
-// Package audit is the outbox's append-only evidence: every state change
-// is an Entry hashed together with its predecessor's hash (SHA-256), and
-// every N entries or M minutes the head is signed (a Checkpoint).
-//
-// # Overview
-//
-// An Entry's Hash is SHA-256 over a fixed, length-prefixed encoding of all
-// its fields including Prev, the Hash of the entry before it (zero for the
-// first). Editing, deleting, inserting or reordering entries breaks the
-// chain at the first bad entry; replacing the whole tail is caught by the
-// signed checkpoints, which an attacker without the signing key cannot
-// forge.
-//
-// Stores append entries inside the transaction of the state change they
-// record: Link computes Seq, Prev and Hash from the previous entry.
 package audit
 
 import (
