@@ -155,6 +155,10 @@ type Filter struct {
 	AfterSeq uint64
 	// Limit caps the result; zero means 1000.
 	Limit int
+	// WithBodies makes List fill Sealed, Evidence, Opened and Receipt.
+	// Without it those fields are nil: an operator listing a thousand
+	// records should not copy a thousand messages.
+	WithBodies bool
 }
 
 // Stats counts records by direction and state.
@@ -199,7 +203,8 @@ type Store interface {
 	// Get returns the record with that ID, or ErrNotFound.
 	Get(ctx context.Context, id string) (Record, error)
 
-	// List returns records matching f ordered by Seq.
+	// List returns records matching f ordered by Seq, without their
+	// byte fields unless f.WithBodies is set.
 	List(ctx context.Context, f Filter) ([]Record, error)
 
 	// NextDue returns the earliest NextAttempt (or lease expiry) of a
@@ -234,6 +239,25 @@ type AuditLog interface {
 	Checkpoints(ctx context.Context) ([]audit.Checkpoint, error)
 	// History returns the audit entries of one record, in order.
 	History(ctx context.Context, id string) ([]audit.Entry, error)
+}
+
+// Expirer is implemented by stores that keep de-duplication entries for a
+// retention period: callers (a daily maintenance job) detect it with a
+// type assertion.
+type Expirer interface {
+	// Expire drops de-duplication entries older than the store's
+	// retention, measured back from now, together with their inbound
+	// records once those are acknowledged. It returns how many it dropped.
+	// Entries whose record is still being processed are kept.
+	Expire(ctx context.Context, now time.Time) (int, error)
+}
+
+// Checker is implemented by stores that can verify their own
+// consistency (indexes against records, states, audit chain links).
+type Checker interface {
+	// Check reads the whole store and returns an error describing every
+	// inconsistency it finds, or nil.
+	Check(ctx context.Context) error
 }
 
 // Clock gives the time to components that need "now" outside a request.
