@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 type fixedSigner struct{}
 
 func (fixedSigner) Sign(d []byte) ([]byte, error) { s := sha256.Sum256(d); return s[:], nil }
-func (fixedSigner) KeyID() string                  { return strings.Repeat("ab", 32) }
+func (fixedSigner) KeyID() string                 { return strings.Repeat("ab", 32) }
 
 func TestExportGolden(t *testing.T) {
 	es := chain(8)
