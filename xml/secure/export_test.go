@@ -1,0 +1,49 @@
+package secure
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+)
+
+// Test hooks: the attack corpus and the fuzz targets build envelopes and
+// signed plaintexts piece by piece.
+
+// SignForTest signs msg as Seal does and returns the serialised signed
+// element (the plaintext that Seal encrypts).
+func SignForTest(msg []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error) {
+	opts := SealOptions{SigningKey: key, SigningCert: cert}
+	m, err := parseForSeal(msg, &opts)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := sign(m, key, cert)
+	if err != nil {
+		return nil, err
+	}
+	return writeElement(signed), nil
+}
+
+// EncryptForTest encrypts plaintext for recipient with the profile's key
+// transport and returns the envelope document.
+func EncryptForTest(plaintext []byte, recipient *x509.Certificate, p Profile) ([]byte, error) {
+	op, err := p.oaep()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := encryptElement(rand.Reader, plaintext, recipient, op)
+	if err != nil {
+		return nil, err
+	}
+	return doc.WriteToBytes()
+}
+
+// OpenPlaintextForTest runs Open's steps after decryption on plain.
+func OpenPlaintextForTest(ctx context.Context, plain []byte, opts OpenOptions) (*Opened, error) {
+	opts.setDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	return openPlain(ctx, plain, &opts)
+}

@@ -1,0 +1,216 @@
+package secure
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/message"
+)
+
+// SealOptions configures Seal. A SealOptions may be reused; it must not be
+// modified while a Seal call is using it.
+type SealOptions struct {
+	// SigningKey is the sender's RSA signing key, 3072 bits or more
+	// (smaller keys are refused with T010). An *rsa.PrivateKey should have
+	// been precomputed (x509 parsing and rsa.GenerateKey do that). Required.
+	SigningKey crypto.Signer
+	// SigningCert is the certificate of SigningKey; it travels in
+	// KeyInfo/X509Data. Required.
+	SigningCert *x509.Certificate
+	// RecipientCerts are the recipient's encryption certificates from the
+	// directory (current and next during a rollover). Seal uses the newest
+	// one (latest NotBefore) that is valid at Now, has an RSA key of
+	// MinRSABits or more and, if it states a key usage, allows key
+	// encipherment. Required.
+	RecipientCerts []*x509.Certificate
+	// Verifier, when set, must also accept the chosen recipient
+	// certificate for PurposeEncryption. Optional: the directory that
+	// supplied RecipientCerts is already signed.
+	Verifier CertVerifier
+	// Profile selects the key transport. Defaults to ProfileDefault.
+	Profile Profile
+	// Rand is the source of the session key and the IV. Defaults to
+	// crypto/rand.Reader. (Go's RSA ignores custom randomness for OAEP
+	// padding and signing blinding.)
+	Rand io.Reader
+	// Now is the clock for certificate validity. Defaults to time.Now.
+	Now func() time.Time
+	// Limits bound the message as in message.Parse. Zero means the
+	// defaults.
+	Limits message.Limits
+}
+
+func (o *SealOptions) setDefaults() {
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Validate checks the options that do not depend on the time.
+func (o *SealOptions) Validate() error {
+	if o.SigningKey == nil {
+		return invalidOptions(opSeal, "no signing key")
+	}
+	if o.SigningCert == nil {
+		return &errcode.Error{Code: errcode.CertMissing, Op: opSeal, Detail: "no signing certificate", Err: ErrInvalidOptions}
+	}
+	pub, ok := o.SigningKey.Public().(*rsa.PublicKey)
+	if !ok {
+		return failf(errcode.SignatureWeak, opSeal, "the signing key is %T; only RSA is allowed", o.SigningKey.Public())
+	}
+	if bits := pub.N.BitLen(); bits < MinRSABits {
+		return failf(errcode.SignatureWeak, opSeal, "the signing key has %d bits; at least %d are required", bits, MinRSABits)
+	}
+	if !samePublicKey(pub, o.SigningCert.PublicKey) {
+		return &errcode.Error{Code: errcode.CertInvalid, Op: opSeal, Detail: "the signing certificate does not belong to the signing key", Err: ErrInvalidOptions}
+	}
+	if len(o.RecipientCerts) == 0 {
+		return &errcode.Error{Code: errcode.CertMissing, Op: opSeal, Detail: "no recipient encryption certificate", Err: ErrInvalidOptions}
+	}
+	if _, err := o.Profile.oaep(); err != nil {
+		return invalidOptions(opSeal, "%v", err)
+	}
+	return nil
+}
+
+// Seal signs msg (XML-DSig, enveloped, exc-c14n, rsa-sha256, one Reference
+// URI="" to the whole message, certificate in KeyInfo) and encrypts the
+// signed element for the recipient (XML-Enc Type=Element, AES-256-GCM,
+// RSA-OAEP as the profile says). It returns the EncryptedData document
+// described in the package documentation.
+//
+// msg goes through message.Parse first (X000/S001). Seal does not
+// validate msg against its schema; the caller does that before. Errors are
+// *errcode.Error values: T010 for a signing key below MinRSABits, T000,
+// T002 or T003 when no recipient certificate qualifies.
+func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
+	opts.setDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := opts.Now()
+	recipient, err := chooseRecipient(ctx, opts.RecipientCerts, opts.Verifier, now)
+	if err != nil {
+		return nil, err
+	}
+	root, err := parseForSeal(msg, &opts)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := sign(root, opts.SigningKey, opts.SigningCert)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := opts.Profile.oaep()
+	doc, err := encryptElement(opts.Rand, writeElement(signed), recipient, p)
+	if err != nil {
+		return nil, failWrap(errcode.Other, opSeal, err, "encryption failed")
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(msg)*4/3+8192))
+	if _, err := doc.WriteTo(out); err != nil {
+		return nil, failWrap(errcode.Other, opSeal, err, "writing the envelope failed")
+	}
+	return out.Bytes(), nil
+}
+
+func parseForSeal(msg []byte, opts *SealOptions) (*etree.Element, error) {
+	m, err := message.Parse(msg, opts.Limits)
+	if err != nil {
+		return nil, asCoded(err, errcode.NotWellFormed, opSeal, "")
+	}
+	return m.Root, nil
+}
+
+// writeElement serialises e without indentation, escaped as c14n does.
+func writeElement(e *etree.Element) []byte {
+	var buf bytes.Buffer
+	e.WriteTo(&buf, canonicalWrite())
+	return buf.Bytes()
+}
+
+// canonicalWrite returns settings that serialise the way c14n escapes, so
+// that text such as a carriage return survives a re-parse unchanged.
+func canonicalWrite() *etree.WriteSettings {
+	return &etree.WriteSettings{CanonicalEndTags: true, CanonicalText: true, CanonicalAttrVal: true}
+}
+
+// sign returns a signed copy of root. goxmldsig canonicalises the element
+// it digests in place, so it gets a copy; nothing is indented afterwards.
+func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate) (*etree.Element, error) {
+	sc, err := dsig.NewSigningContext(key, [][]byte{cert.Raw})
+	if err != nil {
+		return nil, failWrap(errcode.Other, opSeal, err, "signing context")
+	}
+	// The default canonicaliser of NewSigningContext is c14n 1.1.
+	sc.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	sc.Prefix = prefixDSig
+	sc.IdAttribute = idAttribute
+	if err := sc.SetSignatureMethod(AlgRSASHA256); err != nil {
+		return nil, failWrap(errcode.Other, opSeal, err, "signature method")
+	}
+	signed, err := sc.SignEnveloped(root.Copy())
+	if err != nil {
+		return nil, failWrap(errcode.Other, opSeal, err, "signing failed")
+	}
+	return signed, nil
+}
+
+// chooseRecipient returns the newest usable certificate of certs.
+func chooseRecipient(ctx context.Context, certs []*x509.Certificate, v CertVerifier, now time.Time) (*x509.Certificate, error) {
+	var best *x509.Certificate
+	var reasons []string
+	expired := 0
+	for _, c := range certs {
+		if c == nil {
+			continue
+		}
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			expired++
+			reasons = append(reasons, fmt.Sprintf("%q is not valid at %s", c.Subject.CommonName, now.UTC().Format(time.RFC3339)))
+			continue
+		}
+		pub, ok := c.PublicKey.(*rsa.PublicKey)
+		if !ok || pub.N.BitLen() < MinRSABits {
+			reasons = append(reasons, fmt.Sprintf("%q has no RSA key of %d bits or more", c.Subject.CommonName, MinRSABits))
+			continue
+		}
+		if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageKeyEncipherment == 0 {
+			reasons = append(reasons, fmt.Sprintf("%q is not allowed for key encipherment", c.Subject.CommonName))
+			continue
+		}
+		if v != nil {
+			if err := v.VerifyCert(ctx, c, PurposeEncryption, now); err != nil {
+				reasons = append(reasons, fmt.Sprintf("%q: %v", c.Subject.CommonName, err))
+				continue
+			}
+		}
+		if best == nil || c.NotBefore.After(best.NotBefore) {
+			best = c
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	code := errcode.CertInvalid
+	if expired == len(certs) {
+		code = errcode.CertExpired
+	}
+	return nil, failf(code, opSeal, "no usable recipient encryption certificate: %v", reasons)
+}
