@@ -18,8 +18,9 @@ const (
 	DefaultMaxBatch           = 128
 )
 
-// CheckpointSigner signs audit checkpoints. It is the store's view of the
-// gateway's signing key; implementations must be safe for concurrent use.
+// CheckpointSigner signs audit checkpoints (audit.RSASigner is one). It is
+// the store's view of the gateway's signing key; implementations must be
+// safe for concurrent use.
 type CheckpointSigner interface {
 	// Sign returns the signature over digest (audit.Checkpoint.Digest).
 	Sign(digest []byte) ([]byte, error)
@@ -50,13 +51,16 @@ type Config struct {
 	// DedupRetention is how long a received nachrichtenUUID is remembered.
 	// Defaults to 400 days.
 	DedupRetention time.Duration
-	// CheckpointSigner signs the audit chain head every CheckpointEvery
-	// entries or CheckpointInterval. Nil means no checkpoints are written.
+	// CheckpointSigner signs the audit chain head (audit.NewCheckpoint)
+	// when audit.Checkpointer says one is due: at the first entry, then
+	// every CheckpointEvery entries or CheckpointInterval by the Clock.
+	// A signing error is logged and retried at the next entry; it does not
+	// fail the write. Nil means no checkpoints are written.
 	CheckpointSigner CheckpointSigner
 	// CheckpointEvery is the number of audit entries between checkpoints.
 	// Defaults to 1000.
 	CheckpointEvery int
-	// CheckpointInterval is the longest time (by entry time) between
+	// CheckpointInterval is the longest time (by the Clock) between
 	// checkpoints; it is checked when an entry is appended, there is no
 	// timer. Defaults to 15 minutes.
 	CheckpointInterval time.Duration

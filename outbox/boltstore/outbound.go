@@ -313,6 +313,16 @@ func (s *Store) Apply(ctx context.Context, id string, a outbox.Action) error {
 			return err
 		}
 		if old == nil {
+			// A record of the other direction cannot reach a.To either.
+			other := outbox.DirIn
+			if dir == outbox.DirIn {
+				other = outbox.DirOut
+			}
+			if o, err := w.load(other, id); err != nil {
+				return err
+			} else if o != nil {
+				return &outbox.TransitionError{ID: id, From: o.State, To: a.To}
+			}
 			return fmt.Errorf("apply %s to %s: %w", a.To, id, outbox.ErrNotFound)
 		}
 		if !slices.Contains(actionTargets, a.To) || !outbox.CanTransition(old.State, a.To) ||

@@ -15,6 +15,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/xgate/xgate/outbox"
+	"github.com/xgate/xgate/outbox/audit"
 )
 
 // Store is the bbolt outbox. It implements outbox.Store, outbox.AuditLog,
@@ -24,6 +25,7 @@ type Store struct {
 	cfg  Config
 	log  *slog.Logger
 	db   *bolt.DB
+	cp   *audit.Checkpointer
 
 	mu     sync.RWMutex // held for reading by every call, for writing by Close
 	closed bool
@@ -74,7 +76,12 @@ func Open(path string, cfg Config) (*Store, error) {
 		}
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	s := &Store{path: path, cfg: cfg, log: cfg.Logger, db: db}
+	cp, err := audit.NewCheckpointer(audit.CheckpointerConfig{Every: uint64(cfg.CheckpointEvery), Interval: cfg.CheckpointInterval})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("boltstore: %w", err)
+	}
+	s := &Store{path: path, cfg: cfg, log: cfg.Logger, db: db, cp: cp}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err

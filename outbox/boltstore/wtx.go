@@ -46,7 +46,7 @@ type wtx struct {
 	buckets
 	head     *audit.Entry // last audit entry, loaded on first use
 	headRead bool
-	cp       *audit.Checkpoint // last checkpoint, loaded on first use
+	cp       audit.Checkpoint // last checkpoint (zero if none), loaded on first use
 	cpRead   bool
 }
 
@@ -287,34 +287,20 @@ func (w *wtx) maybeCheckpoint(e audit.Entry) error {
 			if err := json.Unmarshal(v, &cp); err != nil {
 				return fmt.Errorf("boltstore: decode checkpoint %x: %w", k, err)
 			}
-			w.cp = &cp
-		} else if _, v := w.audit.Cursor().First(); v != nil {
-			// No checkpoint yet: count from an imaginary one at the chain's
-			// start.
-			first, err := audit.UnmarshalEntry(v)
-			if err != nil {
-				return err
-			}
-			w.cp = &audit.Checkpoint{Seq: 0, Time: first.Time}
+			w.cp = cp
 		}
 		w.cpRead = true
 	}
-	last := w.cp
-	if last == nil {
-		last = &audit.Checkpoint{Time: e.Time}
-	}
-	if e.Seq-last.Seq < uint64(w.s.cfg.CheckpointEvery) && e.Time.Sub(last.Time) < w.s.cfg.CheckpointInterval {
+	now := w.s.cfg.Clock.Now()
+	if !w.s.cp.Due(w.cp, e.Seq, now) {
 		return nil
 	}
-	cp := audit.Checkpoint{Seq: e.Seq, Head: e.Hash, Time: e.Time, KeyID: signer.KeyID()}
-	d := cp.Digest()
-	sig, err := signer.Sign(d[:])
+	cp, err := audit.NewCheckpoint(signer, e, now)
 	if err != nil {
 		// A failing signer must not stop intake: the next entry tries again.
 		w.s.log.Warn("audit checkpoint not signed", "audit_seq", e.Seq, "error", err)
 		return nil
 	}
-	cp.Signature = sig
 	v, err := json.Marshal(cp)
 	if err != nil {
 		return err
@@ -322,7 +308,7 @@ func (w *wtx) maybeCheckpoint(e audit.Entry) error {
 	if err := w.checkpoints.Put(u64(cp.Seq), v); err != nil {
 		return err
 	}
-	w.cp = &cp
+	w.cp = cp
 	return nil
 }
 
