@@ -261,7 +261,6 @@ func (s *Store) Settle(ctx context.Context, id string, lease outbox.Lease, o out
 	})
 }
 
-
 func derefOutcome(o outbox.Outcome) outbox.Outcome {
 	switch p := o.(type) {
 	case *outbox.Delivered:

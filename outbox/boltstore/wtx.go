@@ -41,7 +41,7 @@ func openBuckets(tx *bolt.Tx) (b buckets, ok bool) {
 // wtx is one write transaction: the operations of a group commit run one
 // after the other on the same wtx. It caches the audit chain head.
 type wtx struct {
-	s *Store
+	s  *Store
 	tx *bolt.Tx
 	buckets
 	head     *audit.Entry // last audit entry, loaded on first use

@@ -89,10 +89,10 @@ func (s *suite) testBytesAreCopies(t *testing.T, st outbox.Store) {
 func (s *suite) testInvalidArguments(t *testing.T, st outbox.Store) {
 	ctx := context.Background()
 	for _, m := range []outbox.Message{
-		{Partner: "p", Sealed: []byte("x"), At: at(0)},        // no ID
-		{ID: "a", Sealed: []byte("x"), At: at(0)},             // no partner
-		{ID: "a\x00b", Partner: "p", Sealed: []byte("x")},      // NUL in ID
-		{ID: "a", Partner: "p\x00q", Sealed: []byte("x")},      // NUL in partner
+		{Partner: "p", Sealed: []byte("x"), At: at(0)},    // no ID
+		{ID: "a", Sealed: []byte("x"), At: at(0)},         // no partner
+		{ID: "a\x00b", Partner: "p", Sealed: []byte("x")}, // NUL in ID
+		{ID: "a", Partner: "p\x00q", Sealed: []byte("x")}, // NUL in partner
 	} {
 		if err := st.Enqueue(ctx, m); err == nil {
 			t.Errorf("Enqueue(%q, %q) accepted", m.ID, m.Partner)
