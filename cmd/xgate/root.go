@@ -59,6 +59,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed.`,
 	root.AddCommand(
 		newValidateCmd(),
 		newDemoCmd(),
+		newAuditCmd(),
 	)
 	return root
 }
