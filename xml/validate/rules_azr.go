@@ -3,6 +3,7 @@ package validate
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/beevik/etree"
 
@@ -27,6 +28,13 @@ const (
 	azrAnfrage      = "090001"
 	azrErstmeldung  = "090009"
 	azrFolgemeldung = "090010"
+)
+
+// azrCET and azrCEST are German winter and summer time, fixed so that no
+// time zone database is needed.
+var (
+	azrCET  = time.FixedZone("CET", 1*60*60)
+	azrCEST = time.FixedZone("CEST", 2*60*60)
 )
 
 // azrFactTags are the element names of the fact choice
@@ -68,7 +76,7 @@ func azrRules() []Rule {
 			Doc:   "A follow-up registration names the referenz.id of the fact it changes, corrects or deletes, and a new fact has none.",
 			Check: checkAZRReference},
 		{ID: "AZR-CHANGE", Code: errcode.BusinessRule, Types: []string{"090030"},
-			Doc:   "A data change notification carries the content now and before as its change kind demands (new: now only; change or correction: both, and different; deletion: before only).",
+			Doc:   "A data change notification carries the content now and before as its change kind demands (new: now only; change or correction: both, for the same referenz.id and kind of fact, and different; deletion: before only).",
 			Check: checkAZRChange},
 		{ID: "AZR-BEZUG", Code: errcode.BusinessRule, Types: []string{"090098", "090099"},
 			Doc:   "The answered message in bezug is the one in ausloeserUUID, is of a type this answer can answer, and was received before the answer was created.",
@@ -103,8 +111,9 @@ func azrFact(e *etree.Element) *etree.Element {
 	return nil
 }
 
-// azrCanonical renders e as a string that ignores insignificant whitespace and
-// attribute order, for comparing two facts.
+// azrCanonical renders e as a string that ignores insignificant whitespace,
+// attribute order and the informative name of codes, for comparing two
+// facts.
 func azrCanonical(e *etree.Element) string {
 	var b strings.Builder
 	var rec func(*etree.Element)
@@ -122,7 +131,11 @@ func azrCanonical(e *etree.Element) string {
 		if isLeaf(e) {
 			b.WriteString(strings.Join(strings.Fields(e.Text()), " "))
 		}
+		isCode := e.SelectAttr("listURI") != nil
 		for _, ch := range e.ChildElements() {
+			if isCode && ch.Tag == "name" {
+				continue
+			}
 			rec(ch)
 		}
 		b.WriteString("</" + e.Tag + ">")
@@ -212,8 +225,17 @@ func checkAZRChange(c *Context) {
 			c.Report(kindEl, "a change or correction (aenderungsart %s) needs both sachverhalt.aktuell and sachverhalt.bisher", kind)
 			return
 		}
+		if ra, rb := message.Text(now.SelectElement("referenz.id")), message.Text(before.SelectElement("referenz.id")); ra != rb {
+			c.Report(now.SelectElement("referenz.id"), "a change or correction keeps the stored fact: referenz.id %s now, %s before", ra, rb)
+			return
+		}
 		a, b := azrFact(now), azrFact(before)
-		if a != nil && b != nil && azrCanonical(a) == azrCanonical(b) {
+		switch {
+		case a == nil || b == nil:
+			// the schema guarantees one fact in each
+		case a.Tag != b.Tag:
+			c.Report(a, "a change or correction keeps the kind of fact: %s now, %s before; a new kind of fact is a new fact (aenderungsart %s)", a.Tag, b.Tag, azrNeuspeicherung)
+		case azrCanonical(a) == azrCanonical(b):
 			c.Report(now, "sachverhalt.aktuell equals sachverhalt.bisher: nothing changed")
 		}
 	}
@@ -259,14 +281,21 @@ func checkAZRNewNumber(c *Context) {
 	if len(v) < 6 {
 		return // the schema requires twelve digits
 	}
+	// The register numbers by its own calendar day: take each timestamp's
+	// day as written and in German winter and summer time, so that a
+	// timestamp written in UTC near midnight is judged fairly.
 	var days []string
 	for _, s := range []string{message.Text(root.FindElement("bezug/eingang")), c.Header.Created} {
 		if t, ok := parseDate(s); ok {
-			days = append(days, t.Format("060102"))
+			for _, d := range []string{t.Format("060102"), t.In(azrCET).Format("060102"), t.In(azrCEST).Format("060102")} {
+				if !slices.Contains(days, d) {
+					days = append(days, d)
+				}
+			}
 		}
 	}
 	if len(days) > 0 && !slices.Contains(days, v[:6]) {
-		c.Report(n, "AZR number %s, assigned on a first registration, does not begin with the day of storage (%s)", v, strings.Join(slices.Compact(days), " or "))
+		c.Report(n, "AZR number %s, assigned on a first registration, does not begin with the day of storage (%s)", v, strings.Join(days, " or "))
 	}
 }
 
