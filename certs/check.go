@@ -29,8 +29,8 @@ const (
 type CheckOptions struct {
 	// At is the time of the check. Defaults to time.Now().
 	At time.Time
-	// Within is the warning window: a certificate or CRL that runs out
-	// within it is "expiring". Defaults to 30 days.
+	// Within is the warning window: a certificate that runs out within
+	// it is "expiring". Defaults to 30 days.
 	Within time.Duration
 }
 
@@ -90,7 +90,7 @@ type found struct {
 
 // Check walks dir and reports every certificate (expired, expiring within
 // opts.Within, revoked by a CRL found in dir whose issuer certificate is
-// also in dir and verifies it), every CRL (stale, expiring, unverified)
+// also in dir and verifies it), every CRL (stale, unverified)
 // and every private key file whose permissions are too open. It reads
 // *.pem, *.crt, *.cer, *.der, *.crl and *.key files.
 func Check(dir string, opts CheckOptions) (*Report, error) {
@@ -169,12 +169,10 @@ func Check(dir string, opts CheckOptions) (*Report, error) {
 			s.Status, s.Detail = CheckUnverified, strings.TrimPrefix(err.Error(), "certs: ")
 		} else {
 			trusted = append(trusted, crl)
-			switch nu := crl.NextUpdate; {
-			case nu.IsZero():
-			case opts.At.After(nu):
+			// CRLs are re-issued often: only a stale one is a problem, not
+			// one whose next update falls within the window.
+			if nu := crl.NextUpdate; !nu.IsZero() && opts.At.After(nu) {
 				s.Status, s.Detail = CheckStale, "past its next update of "+stamp(nu)
-			case nu.Sub(opts.At) <= opts.Within:
-				s.Status, s.Detail = CheckExpiring, "next update due "+stamp(nu)
 			}
 		}
 		rep.CRLs = append(rep.CRLs, s)
