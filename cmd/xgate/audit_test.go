@@ -532,3 +532,77 @@ func TestAuditUsage(t *testing.T) {
 		t.Error("verify created a store file")
 	}
 }
+
+// TestAuditVerifyPageBoundary tampers with the Seq field of an entry that
+// ends one of the store's read pages (1000 entries): a store that pages by
+// the entries' Seq instead of their keys then reads the same entries again
+// and again. Verify must still stop and name the entry.
+func TestAuditVerifyPageBoundary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a store of 1001 entries")
+	}
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	st, err := boltstore.Open(path, boltstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	errs := make(chan error, 1001)
+	for w := range 8 { // concurrent writers share commits
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < 1001; i += 8 {
+				errs <- st.Enqueue(context.Background(), outbox.Message{ID: fmt.Sprintf("m-%04d", i), Partner: "dbs:azr-bva", At: at})
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		e := auditGetEntry(t, b, 1000)
+		e.Seq = 0
+		auditPutEntry(t, b, 1000, e)
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		code     int
+		out, err string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, out, errOut := runAudit(t, "audit", "verify", "--store", path, "--format", "json")
+		done <- result{code, out, errOut}
+	}()
+	select {
+	case r := <-done:
+		var got auditVerifyJSON
+		if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+			t.Fatalf("exit %d: %v\n%s%s", r.code, err, r.out, r.err)
+		}
+		if r.code != exitError || got.Problem == nil || got.Problem.Kind != audit.Edited || got.Problem.Seq != 1000 {
+			t.Fatalf("exit %d\n%s", r.code, r.out)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("audit verify does not stop on a store that repeats entries")
+	}
+}

@@ -19,7 +19,9 @@ type Verifier interface {
 
 // Report is the outcome of Verify.
 type Report struct {
-	// Entries counts the entries read, good or bad.
+	// Entries counts the entries read, good or bad. Verify stops reading
+	// once it has found the first problem and settled its kind, so with a
+	// Problem this may be less than the length of the chain.
 	Entries uint64 `json:"entries"`
 	// Intact counts the leading entries that hash and link correctly:
 	// entries 1..Intact passed every entry check.
@@ -58,6 +60,10 @@ func (r *Report) Err() error {
 // ctxCheckEvery is how many entries Verify reads between context checks.
 const ctxCheckEvery = 1024
 
+// maxClassifyScan is how many entries Verify reads after a Missing
+// problem, looking for the entry elsewhere (OutOfOrder), before it stops.
+const maxClassifyScan = 1 << 20
+
 // Verify checks an audit chain and its checkpoints and reports the first
 // problem, by chain position.
 //
@@ -73,6 +79,10 @@ const ctxCheckEvery = 1024
 // entry at its Seq must exist and carry its Head. The Report names the
 // first problem; when an entry check fails, checkpoints beyond that entry
 // are not compared.
+//
+// Verify stops reading after the first problem, except that after a
+// Missing one it reads on (up to about a million entries) to see whether
+// the entry turns up elsewhere (OutOfOrder).
 //
 // The error is non-nil only when the check could not be done: the source
 // failed or ctx was cancelled. A tampered chain gives a Report with a
@@ -123,6 +133,9 @@ func Verify(ctx context.Context, entries iter.Seq2[Entry, error], checkpoints []
 			}
 		}
 		s.next(e, err)
+		if s.done() {
+			break
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -200,6 +213,18 @@ func (s *verifier) next(e Entry, err error) {
 	if p.From <= s.rep.Intact {
 		s.rep.Intact, s.rep.Head = p.From-1, s.prev2.Hash
 	}
+}
+
+// done reports whether Verify has its answer: a problem whose kind is
+// settled. A source that repeats entries forever cannot keep it reading.
+func (s *verifier) done() bool {
+	if s.problem == nil {
+		return false
+	}
+	if s.missing != 0 && s.rep.Entries-s.problem.Seq < maxClassifyScan {
+		return false
+	}
+	return true
 }
 
 // intact records entry e (at position e.Seq) as good and compares the
