@@ -167,3 +167,28 @@ func runCmd(t *testing.T, name string, args ...string) string {
 	}
 	return string(out)
 }
+
+// BenchmarkNewCheckpoint measures one checkpoint signature with the
+// gateway's key size (RSA-3072, PSS) and its verification.
+func BenchmarkNewCheckpoint(b *testing.B) {
+	gw, _ := keys(b)
+	s := signer(b, gw)
+	v := verifierFor(b, gw)
+	head := chain(1)[0]
+	b.Run("sign", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := audit.NewCheckpoint(s, head, t0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	c, _ := audit.NewCheckpoint(s, head, t0)
+	d := c.Digest()
+	b.Run("verify", func(b *testing.B) {
+		for b.Loop() {
+			if err := v.Verify(c.KeyID, d[:], c.Signature); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
