@@ -30,7 +30,8 @@ type CheckOptions struct {
 	// At is the time of the check. Defaults to time.Now().
 	At time.Time
 	// Within is the warning window: a certificate that runs out within
-	// it is "expiring". Defaults to 30 days.
+	// it is "expiring". Zero means no window: only expired certificates
+	// count. (The CLI's --within defaults to 30 days.)
 	Within time.Duration
 }
 
@@ -39,6 +40,7 @@ type CertStatus struct {
 	File     string    `json:"file"`  // relative to the checked folder
 	Index    int       `json:"index"` // position in the file, from 1
 	Subject  string    `json:"subject"`
+	Name     string    `json:"name"` // the subject's common name
 	Serial   string    `json:"serial"`
 	Kennung  string    `json:"kennung,omitempty"`
 	Role     string    `json:"role,omitempty"`
@@ -51,6 +53,7 @@ type CertStatus struct {
 type CRLStatus struct {
 	File       string    `json:"file"`
 	Issuer     string    `json:"issuer"`
+	IssuerName string    `json:"issuerName"` // the issuer's common name
 	Number     string    `json:"number,omitempty"`
 	NextUpdate time.Time `json:"nextUpdate,omitzero"`
 	Revoked    int       `json:"revoked"` // entries listed
@@ -96,9 +99,6 @@ type found struct {
 func Check(dir string, opts CheckOptions) (*Report, error) {
 	if opts.At.IsZero() {
 		opts.At = time.Now()
-	}
-	if opts.Within == 0 {
-		opts.Within = 30 * 24 * time.Hour
 	}
 	if opts.Within < 0 {
 		return nil, errors.New("certs: CheckOptions.Within must not be negative")
@@ -160,7 +160,7 @@ func Check(dir string, opts CheckOptions) (*Report, error) {
 	}
 	var trusted []*x509.RevocationList
 	for i, crl := range crls {
-		s := CRLStatus{File: crlFile[i], Issuer: crl.Issuer.String(), NextUpdate: crl.NextUpdate.UTC(),
+		s := CRLStatus{File: crlFile[i], Issuer: crl.Issuer.String(), IssuerName: crl.Issuer.CommonName, NextUpdate: crl.NextUpdate.UTC(),
 			Revoked: len(crl.RevokedCertificateEntries), Status: CheckOK}
 		if crl.Number != nil {
 			s.Number = crl.Number.String()
@@ -181,7 +181,7 @@ func Check(dir string, opts CheckOptions) (*Report, error) {
 	for _, f := range certs {
 		c := f.cert
 		kennung, role, _ := owner(c)
-		s := CertStatus{File: f.file, Index: f.index, Subject: c.Subject.String(), Serial: SerialHex(c.SerialNumber),
+		s := CertStatus{File: f.file, Index: f.index, Subject: c.Subject.String(), Name: c.Subject.CommonName, Serial: SerialHex(c.SerialNumber),
 			Kennung: kennung, Role: role, NotAfter: c.NotAfter.UTC(), Status: CheckOK}
 		rev := revokedBy(c, trusted)
 		switch {

@@ -60,6 +60,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed.`,
 		newValidateCmd(),
 		newDemoCmd(),
 		newAuditCmd(),
+		newCertsCmd(),
 	)
 	return root
 }
