@@ -61,6 +61,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed.`,
 		newDemoCmd(),
 		newAuditCmd(),
 		newCertsCmd(),
+		newSealCmd(), newOpenCmd(),
 	)
 	return root
 }

@@ -341,6 +341,7 @@ func attacks() []attack {
 		{name: "cert-not-yet-valid", code: errcode.CertExpired, build: signedBy(func(p *testPKI) party { return p.NotYet })},
 		{name: "cert-revoked", code: errcode.CertRevoked, build: signedBy(func(p *testPKI) party { return p.Revoked })},
 		{name: "cert-wrong-usage-encryption-cert", code: errcode.CertInvalid, build: signedBy(func(p *testPKI) party { return p.WrongUsage })},
+		{name: "cert-signed-with-sha1", code: errcode.SignatureWeak, build: signedBy(func(p *testPKI) party { return p.SHA1 })},
 		{name: "cert-rsa-2048", code: errcode.SignatureWeak, build: func(t testing.TB, k *kit) []byte {
 			// SignForTest refuses a 2048-bit key (as Seal does): sign with goxmldsig directly.
 			return k.seal(t, k.signWith(t, k.p.Weak, func(*dsig.SigningContext) {}))
