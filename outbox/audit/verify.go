@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,15 +94,7 @@ func Verify(ctx context.Context, entries iter.Seq2[Entry, error], checkpoints []
 	// Signatures first: a checkpoint that does not verify is reported at
 	// its position and otherwise ignored.
 	cps := slices.Clone(checkpoints)
-	slices.SortStableFunc(cps, func(a, b Checkpoint) int {
-		switch {
-		case a.Seq < b.Seq:
-			return -1
-		case a.Seq > b.Seq:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(cps, func(a, b Checkpoint) int { return cmp.Compare(a.Seq, b.Seq) })
 	var sigProblem *Problem
 	good := cps[:0:0]
 	for i := range cps {
