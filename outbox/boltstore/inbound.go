@@ -96,14 +96,11 @@ func duplicate(b buckets, id string) (outbox.Record, error) {
 	return rec, fmt.Errorf("receive %s: %w", id, outbox.ErrDuplicate)
 }
 
-// expireChunk bounds the work of one Expire transaction.
-const expireChunk = 1000
-
 // Expire drops de-duplication entries received before now minus
 // DedupRetention, together with their inbound records (bodies and
 // indexes; the audit entries stay) once those are acknowledged. Entries
 // of records still in received or handed-over are kept. It works in
-// transactions of at most 1000 entries.
+// transactions of at most 1000 entries each.
 func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 	cutoff := now.Add(-s.cfg.DedupRetention)
 	var (
@@ -135,7 +132,7 @@ func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 				if len(k) < 8 || !bitsTime(beUint64(k[:8])).Before(cutoff) {
 					break
 				}
-				if len(vs) == expireChunk {
+				if len(vs) == s.expireChunk {
 					more = true
 					break
 				}

@@ -33,6 +33,8 @@ type Store struct {
 	ops      chan *op
 	loopDone chan struct{}
 
+	expireChunk int // entries per Expire transaction; tests lower it
+
 	commits atomic.Uint64 // committed write transactions
 	reads   atomic.Uint64 // record metadata decoded by reads (List, Get)
 }
@@ -81,7 +83,7 @@ func Open(path string, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("boltstore: %w", err)
 	}
-	s := &Store{path: path, cfg: cfg, log: cfg.Logger, db: db, cp: cp}
+	s := &Store{path: path, cfg: cfg, log: cfg.Logger, db: db, cp: cp, expireChunk: 1000}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -118,6 +120,17 @@ func (s *Store) init() error {
 			}
 			return check(tx)
 		})
+	}
+	// Look before writing: a full store (MaxSize) must still open.
+	complete := false
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		_, complete = openBuckets(tx)
+		return check(tx)
+	}); err != nil {
+		return err
+	}
+	if complete {
+		return nil
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := check(tx); err != nil {
