@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
@@ -115,6 +116,17 @@ func Parse(data []byte, lim Limits) (*Message, error) {
 			}
 			if len(t.Attr) > lim.MaxAttrs {
 				return nil, notWellFormed(line, "element <%s> has %d attributes, the limit is %d", t.Name.Local, len(t.Attr), lim.MaxAttrs)
+			}
+			// encoding/xml leaves a name with an empty prefix or local
+			// part (":a", "a:", ":") unsplit; etree would split it
+			// differently, libxml2 calls it a namespace error.
+			if strings.Contains(t.Name.Local, ":") {
+				return nil, notWellFormed(line, "element name %q is not namespace-well-formed", t.Name.Local)
+			}
+			for _, a := range t.Attr {
+				if strings.Contains(a.Name.Local, ":") {
+					return nil, notWellFormed(line, "attribute name %q is not namespace-well-formed", a.Name.Local)
+				}
 			}
 			var parent interface {
 				CreateElement(string) *etree.Element
