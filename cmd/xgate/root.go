@@ -62,6 +62,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed.`,
 		newAuditCmd(),
 		newCertsCmd(),
 		newSealCmd(), newOpenCmd(),
+		newOutboxCmd(),
 	)
 	return root
 }
