@@ -74,6 +74,10 @@
 // attacker who can write the store can delete them or rewrite them
 // consistently, and nothing shows. Report.Sealed says how far the
 // signatures reach; the checkpoint policy bounds the unsealed tail.
+// Cutting off the tail together with the checkpoints that seal it leaves
+// a store that looks like an earlier, genuine one: only a checkpoint kept
+// elsewhere shows it. Pass the checkpoints of an earlier export along
+// (xgate audit verify --anchor), and keep exports outside the gateway.
 // Without a Verifier, Verify compares the checkpoints' heads but cannot
 // tell a genuine checkpoint from one an attacker wrote with the rewritten
 // chain.

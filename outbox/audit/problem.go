@@ -166,6 +166,7 @@ type DecodeError struct {
 	Err error
 }
 
+// Error names the key and the decoding error.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("audit: entry at key %d cannot be decoded: %v", e.Key, e.Err)
 }
