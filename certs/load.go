@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -368,6 +367,3 @@ func EncodePrivateKey(k *rsa.PrivateKey) ([]byte, error) {
 func EncodeCRL(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: pemCRL, Bytes: der})
 }
-
-// isNotExist reports whether err says a file is missing.
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

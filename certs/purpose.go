@@ -76,8 +76,8 @@ func (p *Purpose) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// OIDDocumentSigning is id-kp-documentSigning (RFC 9336), the ExtKeyUsage
-// that xgate's message signing certificates carry.
+// oidDocumentSigning is id-kp-documentSigning (RFC 9336), the
+// ExtKeyUsage that xgate's message signing certificates carry.
 var oidDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
 
 // OIDDirectoryPolicy is the certificate policy that marks the directory

@@ -71,7 +71,7 @@ type crlEntry struct {
 type Verifier struct {
 	cfg           Config
 	roots         *x509.CertPool
-	intermediates []*x509.Certificate
+	intermediates *x509.CertPool
 	crls          map[string][]*crlEntry // by issuer identity (subject + key)
 }
 
@@ -87,7 +87,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	v := &Verifier{
 		cfg:           cfg,
 		roots:         Pool(cfg.Roots...),
-		intermediates: cfg.Intermediates,
+		intermediates: Pool(cfg.Intermediates...),
 		crls:          map[string][]*crlEntry{},
 	}
 	cas := append(append([]*x509.Certificate{}, cfg.Roots...), cfg.Intermediates...)
@@ -175,13 +175,13 @@ func (v *Verifier) Verify(cert *x509.Certificate, p Purpose, at time.Time, prese
 	if isSelfSigned(cert) && !v.isRoot(cert) {
 		return nil, verr(errcode.CertInvalid, cert, "self-signed certificate is not one of the trust roots")
 	}
-	inter := x509.NewCertPool()
-	for _, c := range v.intermediates {
-		inter.AddCert(c)
-	}
-	for _, c := range presented {
-		if c != nil {
-			inter.AddCert(c)
+	inter := v.intermediates
+	if len(presented) > 0 {
+		inter = inter.Clone()
+		for _, c := range presented {
+			if c != nil {
+				inter.AddCert(c)
+			}
 		}
 	}
 	chains, err := cert.Verify(x509.VerifyOptions{

@@ -23,8 +23,9 @@ import (
 type CA struct {
 	Cert   *x509.Certificate
 	Key    *rsa.PrivateKey
-	Parent *CA       // nil for a root
-	Now    time.Time // the reference time of everything it issues; its Verifier's clock
+	Parent *CA        // nil for a root
+	Now    time.Time  // the reference time of everything it issues; its Verifier's clock
+	Keys   *KeySource // keys of what it issues; shared with its intermediates
 
 	mu      sync.Mutex
 	revoked []x509.RevocationListEntry
@@ -36,7 +37,8 @@ type CA struct {
 func NewCA(t testing.TB, name string) *CA {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
-	key := Key(t, 3072)
+	keys := NewKeySource()
+	key := keys.Key(t, 3072)
 	tmpl := &x509.Certificate{
 		Subject:            pkix.Name{Organization: []string{"xgate Test-PKI"}, CommonName: name},
 		NotBefore:          now.Add(-time.Hour),
@@ -44,7 +46,7 @@ func NewCA(t testing.TB, name string) *CA {
 		SignatureAlgorithm: x509.SHA256WithRSA,
 	}
 	certs.CA.SetUsage(tmpl)
-	return &CA{Cert: create(t, tmpl, tmpl, &key.PublicKey, key), Key: key, Now: now}
+	return &CA{Cert: create(t, tmpl, tmpl, &key.PublicKey, key), Key: key, Now: now, Keys: keys}
 }
 
 // Intermediate returns a CA named name issued by ca, with ca's Now.
@@ -58,7 +60,7 @@ func (ca *CA) IssueCA(t testing.TB, spec Spec) *CA {
 	t.Helper()
 	spec.Purpose = certs.CA
 	kp := ca.Issue(t, spec)
-	return &CA{Cert: kp.Cert, Key: kp.Key, Parent: ca, Now: ca.Now}
+	return &CA{Cert: kp.Cert, Key: kp.Key, Parent: ca, Now: ca.Now, Keys: ca.Keys}
 }
 
 // Spec describes a certificate to issue. Zero fields take defaults.
@@ -70,7 +72,8 @@ type Spec struct {
 	Subject pkix.Name
 	// NotBefore defaults to Now - 1h, NotAfter to Now + 1 year.
 	NotBefore, NotAfter time.Time
-	// Bits is 3072 (default) or 2048: a pool key of that size.
+	// Bits is 3072 (default) or 2048: a key of that size from the CA's
+	// KeySource.
 	Bits int
 	// Key, if set, is used instead of a pool key.
 	Key *rsa.PrivateKey
@@ -105,7 +108,7 @@ func (ca *CA) Issue(t testing.TB, spec Spec) certs.KeyPair {
 	}
 	key := spec.Key
 	if key == nil {
-		key = Key(t, spec.Bits)
+		key = ca.Keys.Key(t, spec.Bits)
 	}
 	tmpl := &x509.Certificate{
 		Subject:            spec.Subject,

@@ -6,9 +6,11 @@
 // RSA-3072 key generation takes 60 to 400 ms here, and Go ignores the
 // random source, so keys cannot be derived from a seed. certstest ships a
 // pool of pre-generated keys in testdata/ (32 of 3072 bits, 4 of 2048
-// bits), embedded into the test binary; Key hands them out in turn for
-// the life of the test process, so successive certificates have
-// different keys until the pool wraps. Regenerate the pool with
+// bits), embedded into the test binary. A KeySource hands them out in
+// turn, so its keys differ until the pool wraps; every CA has its own
+// (shared with its intermediates), KeyGenerator gives certs.Init a fresh
+// one, and Key draws from one shared by the whole process. Regenerate the
+// pool with
 //
 //	go test ./certs/certstest -run TestGenerateKeys -genkeys
 //
@@ -35,7 +37,8 @@
 //     explicitly, and the embedded keys never touch the disk otherwise.
 //   - The keys are public (they are in the repository): never use them
 //     outside tests.
-//   - Pool keys repeat after 32 (3072) or 4 (2048) calls in one process.
-//     A test that needs two keys to differ should take them within one
-//     test, not rely on distinctness across the whole process.
+//   - Keys repeat after 32 (3072) or 4 (2048) calls on one KeySource, and
+//     different sources (CAs) may hand out the same key. Certificates
+//     whose keys must differ (two recipients, a "wrong key" case) should
+//     come from one CA, at most 32 apart.
 package certstest

@@ -12,8 +12,9 @@ import (
 func TestKeyPool(t *testing.T) {
 	for _, pool := range []struct{ bits, n int }{{3072, 32}, {2048, 4}} {
 		seen := map[string]bool{}
+		src := certstest.NewKeySource()
 		for range pool.n {
-			k := certstest.Key(t, pool.bits)
+			k := src.Key(t, pool.bits)
 			if k.N.BitLen() != pool.bits {
 				t.Fatalf("%d-bit pool holds a %d-bit key", pool.bits, k.N.BitLen())
 			}
