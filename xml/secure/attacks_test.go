@@ -437,7 +437,7 @@ func attacks() []attack {
 		{name: "huge-cipher-value", code: errcode.NotWellFormed, noDecrypt: true, limits: secure.Limits{Message: smallLimits()},
 			build: func(t testing.TB, k *kit) []byte {
 				return editEnvelope(t, k.good(t), func(r *etree.Element) {
-					mustFind(t, r, contentValue).SetText(base64.StdEncoding.EncodeToString(make([]byte, 100<<10)))
+					mustFind(t, r, contentValue).SetText(base64.StdEncoding.EncodeToString(make([]byte, 200<<10)))
 				})
 			}},
 		{name: "huge-envelope", code: errcode.NotWellFormed, noDecrypt: true, limits: secure.Limits{Message: smallLimits()},

@@ -17,8 +17,10 @@ import (
 
 // Limits bound what Open accepts.
 type Limits struct {
-	// Message bounds the decrypted message as in message.Parse; its
-	// MaxBytes also bounds the ciphertext. Zero fields mean the defaults
+	// Message bounds the message as in message.Parse. The decrypted
+	// document may exceed MaxBytes and MaxElements by the room a
+	// signature needs (SignatureRoomBytes, SignatureRoomElements); the
+	// ciphertext is bounded accordingly. Zero fields mean the defaults
 	// of message.Limits.
 	Message message.Limits
 	// MaxEncryptedKeys is the largest number of EncryptedKey elements an
@@ -29,6 +31,21 @@ type Limits struct {
 
 // DefaultMaxEncryptedKeys is the default of Limits.MaxEncryptedKeys.
 const DefaultMaxEncryptedKeys = 4
+
+// Room for the enveloped signature on top of Limits.Message: a message
+// that Seal accepted at the limit still opens.
+const (
+	SignatureRoomBytes    = 64 << 10
+	SignatureRoomElements = 64
+)
+
+// signed returns the limits of the decrypted, signed document.
+func (l Limits) signed() message.Limits {
+	m := l.Message
+	m.MaxBytes += SignatureRoomBytes
+	m.MaxElements += SignatureRoomElements
+	return m
+}
 
 func (l Limits) withDefaults() Limits {
 	l.Message = l.Message.WithDefaults()
@@ -43,7 +60,7 @@ func (l Limits) withDefaults() Limits {
 // little depth and few elements.
 func (l Limits) envelopeLimits() message.Limits {
 	return message.Limits{
-		MaxBytes:    l.Message.MaxBytes/2*3 + 256<<10,
+		MaxBytes:    l.signed().MaxBytes/2*3 + 256<<10,
 		MaxDepth:    16,
 		MaxElements: 1000,
 		MaxAttrs:    16,
@@ -173,7 +190,7 @@ func Open(ctx context.Context, sealed []byte, opts OpenOptions) (*Opened, error)
 	if err := checkNamespaces(envDoc.Root); err != nil {
 		return nil, err
 	}
-	env, err := parseEnvelope(envDoc.Root, lim.MaxEncryptedKeys, lim.Message.MaxBytes)
+	env, err := parseEnvelope(envDoc.Root, lim.MaxEncryptedKeys, lim.signed().MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +208,7 @@ func Open(ctx context.Context, sealed []byte, opts OpenOptions) (*Opened, error)
 
 // openPlain runs steps 4 to 7 of Open on a decrypted message.
 func openPlain(ctx context.Context, plain []byte, opts *OpenOptions) (*Opened, error) {
-	m, err := message.Parse(plain, opts.Limits.Message)
+	m, err := message.Parse(plain, opts.Limits.signed())
 	if err != nil {
 		e := asCoded(err, errcode.NotWellFormed, opOpen, "")
 		e.Detail = "decrypted message: " + e.Detail

@@ -152,7 +152,8 @@ func canonicalWrite() *etree.WriteSettings {
 }
 
 // sign returns a signed copy of root. goxmldsig canonicalises the element
-// it digests in place, so it gets a copy; nothing is indented afterwards.
+// it digests in place: root must be a tree of our own (Seal's parse),
+// never the caller's. Nothing is indented afterwards.
 func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate) (*etree.Element, error) {
 	sc, err := dsig.NewSigningContext(key, [][]byte{cert.Raw})
 	if err != nil {
@@ -165,7 +166,7 @@ func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate) (*etre
 	if err := sc.SetSignatureMethod(AlgRSASHA256); err != nil {
 		return nil, failWrap(errcode.Other, opSeal, err, "signature method")
 	}
-	signed, err := sc.SignEnveloped(root.Copy())
+	signed, err := sc.SignEnveloped(root)
 	if err != nil {
 		return nil, failWrap(errcode.Other, opSeal, err, "signing failed")
 	}

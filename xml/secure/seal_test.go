@@ -301,3 +301,25 @@ func TestOpenKeepsCarriageReturn(t *testing.T) {
 		t.Errorf("canonical bytes lost the character references: %.300s", op.Canonical)
 	}
 }
+
+// TestOpenAtTheLimit: a message exactly at the size limit that Seal
+// accepts also opens with the same limit; the signature has room.
+func TestOpenAtTheLimit(t *testing.T) {
+	p := getPKI(t)
+	msg := sampleMessage(t)
+	so := p.sealOpts(secure.ProfileDefault)
+	so.Limits.MaxBytes = len(msg)
+	sealed, err := secure.Seal(context.Background(), msg, so)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oo := p.openOpts()
+	oo.Limits.Message.MaxBytes = len(msg)
+	if _, err := secure.Open(context.Background(), sealed, oo); err != nil {
+		t.Fatal(err)
+	}
+	so.Limits.MaxBytes = len(msg) - 1
+	if _, err := secure.Seal(context.Background(), msg, so); codeOf(t, err) != errcode.NotWellFormed {
+		t.Fatalf("one byte over the limit: %v", err)
+	}
+}
