@@ -433,7 +433,6 @@ func printStats(w io.Writer, st outbox.Stats, format string) error {
 	if format == "json" {
 		return writeJSON(w, statsJSON{Outbound: st.Outbound, Inbound: st.Inbound, OldestQueued: outboxTSOrEmpty(st.OldestQueued), SizeBytes: st.SizeBytes})
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	for _, part := range []struct {
 		name   string
 		states []outbox.State
@@ -443,13 +442,10 @@ func printStats(w io.Writer, st outbox.Stats, format string) error {
 		for _, s := range part.states {
 			total += part.counts[s]
 		}
-		fmt.Fprintf(tw, "%s\t%d\t\n", part.name, total)
+		fmt.Fprintf(w, "%-16s%10d\n", part.name, total)
 		for _, s := range part.states {
-			fmt.Fprintf(tw, "  %s\t%d\t\n", s, part.counts[s])
+			fmt.Fprintf(w, "  %-14s%10d\n", s, part.counts[s])
 		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
 	}
 	if !st.OldestQueued.IsZero() {
 		fmt.Fprintf(w, "Oldest queued: %s\n", outboxTS(st.OldestQueued))
@@ -566,6 +562,9 @@ func runOutboxAction(ctx context.Context, stdout, stderr io.Writer, g *outboxOpt
 		case errors.As(err, &te):
 			failed++
 			fmt.Fprintf(stderr, "xgate: %s %s: it is %s, which cannot be %s\n", verb, id, te.From, done)
+		case errors.Is(err, outbox.ErrNotFound):
+			failed++
+			fmt.Fprintf(stderr, "xgate: %s %s: no such record\n", verb, id)
 		default:
 			failed++
 			fmt.Fprintf(stderr, "xgate: %s %s: %v\n", verb, id, err)
