@@ -75,6 +75,8 @@
 //     until a fresh one is loaded. Without Config.RequireCRL an issuer
 //     with no CRL at all is not checked. Delta CRLs and distribution
 //     points are not followed.
+//   - When x509.Verify finds several chains (cross-certified CAs), only
+//     the first is checked for key size and revocation.
 //   - NewVerifier accepts only CRLs that a configured root or
 //     intermediate signed; a CRL of a CA that is only ever presented with
 //     a message is not usable.

@@ -166,7 +166,7 @@ func (v *Verifier) Verify(cert *x509.Certificate, p Purpose, at time.Time, prese
 	if at.IsZero() {
 		at = v.cfg.Clock()
 	}
-	if err := checkStrength(cert); err != nil {
+	if err := checkStrength(cert, !v.isRoot(cert)); err != nil {
 		return nil, err
 	}
 	if err := checkTime(cert, at); err != nil {
@@ -194,8 +194,10 @@ func (v *Verifier) Verify(cert *x509.Certificate, p Purpose, at time.Time, prese
 		return nil, mapX509Error(cert, p, at, err)
 	}
 	chain := chains[0]
-	for _, c := range chain[1:] {
-		if err := checkStrength(c); err != nil {
+	for i, c := range chain[1:] {
+		// A root's self-signature proves nothing, so its algorithm does
+		// not matter; its key size does.
+		if err := checkStrength(c, i < len(chain)-2); err != nil {
 			return nil, err
 		}
 	}
@@ -226,14 +228,18 @@ func isSelfSigned(c *x509.Certificate) bool {
 		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
-// checkStrength enforces RSA ≥ MinRSABits and a SHA-2 signature (T010).
-func checkStrength(c *x509.Certificate) error {
+// checkStrength enforces RSA ≥ MinRSABits and, if sig, a SHA-2
+// signature (T010).
+func checkStrength(c *x509.Certificate, sig bool) error {
 	pub, ok := c.PublicKey.(*rsa.PublicKey)
 	if !ok {
 		return verr(errcode.SignatureWeak, c, "key type %s is not allowed: the profile requires RSA of at least %d bits", c.PublicKeyAlgorithm, MinRSABits)
 	}
 	if n := pub.N.BitLen(); n < MinRSABits {
 		return verr(errcode.SignatureWeak, c, "RSA key of %d bits is below the minimum of %d", n, MinRSABits)
+	}
+	if !sig {
+		return nil
 	}
 	switch c.SignatureAlgorithm {
 	case x509.SHA256WithRSA, x509.SHA384WithRSA, x509.SHA512WithRSA,

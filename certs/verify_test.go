@@ -1,7 +1,10 @@
 package certs_test
 
 import (
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
 	"errors"
 	"strings"
 	"testing"
@@ -192,6 +195,24 @@ func TestVerifyChains(t *testing.T) {
 	t.Run("CA certificate as signing certificate", func(t *testing.T) {
 		_, err := root.Verifier(t).Verify(sub.Cert, certs.Signing, time.Time{})
 		wantCode(t, err, errcode.CertInvalid, sub.Cert)
+	})
+	t.Run("SHA-1 self-signature of a root does not matter", func(t *testing.T) {
+		old := &certstest.CA{Key: root.Keys.Key(t, 3072), Now: root.Now, Keys: root.Keys}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Legacy Root"},
+			NotBefore: root.Now.Add(-time.Hour), NotAfter: root.Now.AddDate(5, 0, 0), SignatureAlgorithm: x509.SHA1WithRSA,
+		}
+		certs.CA.SetUsage(tmpl)
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &old.Key.PublicKey, old.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if old.Cert, err = x509.ParseCertificate(der); err != nil {
+			t.Fatal(err)
+		}
+		kp := old.Good(t, certs.Signing)
+		_, err = old.Verifier(t).Verify(kp.Cert, certs.Signing, time.Time{})
+		wantCode(t, err, "", nil)
 	})
 	t.Run("root for purpose ca", func(t *testing.T) {
 		_, err := root.Verifier(t).Verify(root.Cert, certs.CA, time.Time{})
