@@ -5,20 +5,31 @@ import (
 	"fmt"
 )
 
-// Namespaces of XML-DSig and XML-Enc.
+// Namespaces of XML-DSig and XML-Enc (1.0 and 1.1).
 const (
-	NamespaceDSig    = "http://www.w3.org/2000/09/xmldsig#"
-	NamespaceXEnc    = "http://www.w3.org/2001/04/xmlenc#"
-	NamespaceXEnc11  = "http://www.w3.org/2009/xmlenc11#"
-	TypeElement      = NamespaceXEnc + "Element"
-	TypeContent      = NamespaceXEnc + "Content"
-	prefixDSig       = "ds"
-	prefixXEnc       = "xenc"
-	prefixXEnc11     = "xenc11"
-	idAttribute      = "ID" // the only ID attribute a Reference "#id" may name
+	NamespaceDSig   = "http://www.w3.org/2000/09/xmldsig#"
+	NamespaceXEnc   = "http://www.w3.org/2001/04/xmlenc#"
+	NamespaceXEnc11 = "http://www.w3.org/2009/xmlenc11#"
 )
 
-// Algorithm identifiers used or refused by this package.
+// Values of the EncryptedData Type attribute. Seal writes TypeElement;
+// Open accepts nothing else.
+const (
+	TypeElement = NamespaceXEnc + "Element"
+	TypeContent = NamespaceXEnc + "Content"
+)
+
+const (
+	prefixDSig   = "ds"
+	prefixXEnc   = "xenc"
+	prefixXEnc11 = "xenc11"
+	idAttribute  = "ID" // the only ID attribute a Reference "#id" may name
+)
+
+// Algorithm identifiers used or refused by this package. Open accepts
+// the AES-GCM modes, AlgRSAOAEP (with SHA-256 and MGF1-SHA256),
+// AlgRSAOAEPMGF (with SHA-1), AlgRSASHA256, AlgSHA256, AlgExcC14N and
+// AlgEnveloped; it refuses the rest, and anything unknown.
 const (
 	// Content encryption. Only the GCM modes are accepted.
 	AlgAES128GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
@@ -30,7 +41,7 @@ const (
 	AlgAES256CBC  = "http://www.w3.org/2001/04/xmlenc#aes256-cbc"
 	AlgTripleDES  = "http://www.w3.org/2001/04/xmlenc#tripledes-cbc"
 	AlgRSA15      = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
-	AlgRSAOAEP    = "http://www.w3.org/2009/xmlenc11#rsa-oaep"      // Default profile
+	AlgRSAOAEP    = "http://www.w3.org/2009/xmlenc11#rsa-oaep"        // Default profile
 	AlgRSAOAEPMGF = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p" // Compat profile, MGF1 with SHA-1
 
 	// Digests (DigestMethod of a Reference or of RSA-OAEP).

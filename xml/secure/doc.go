@@ -12,9 +12,9 @@
 // library's default is c14n 1.1), rsa-sha256 with an RSA key of at least
 // 3072 bits, SHA-256 digest, one Reference with URI="" (the whole message;
 // "#id" of the root is accepted on receipt), the signer's certificate in
-// KeyInfo/X509Data. Seal hands goxmldsig a copy of the parsed message,
-// because signing canonicalises the element in place, and never indents
-// afterwards.
+// KeyInfo/X509Data. Seal signs its own parse of the message (goxmldsig
+// canonicalises the element it signs in place, so the caller's data is
+// never touched) and never indents afterwards.
 //
 // Encryption: the serialised signed element is encrypted with AES-256-GCM
 // (96-bit IV, 128-bit tag, CipherValue = IV ‖ ciphertext ‖ tag) and the

@@ -32,8 +32,9 @@ type Limits struct {
 // DefaultMaxEncryptedKeys is the default of Limits.MaxEncryptedKeys.
 const DefaultMaxEncryptedKeys = 4
 
-// Room for the enveloped signature on top of Limits.Message: a message
-// that Seal accepted at the limit still opens.
+// SignatureRoomBytes and SignatureRoomElements are the room for the
+// enveloped signature on top of Limits.Message: a message that Seal
+// accepted at the limit still opens.
 const (
 	SignatureRoomBytes    = 64 << 10
 	SignatureRoomElements = 64

@@ -14,7 +14,8 @@ import (
 	"github.com/xgate/xgate/xml/errcode"
 )
 
-// NamespaceExcC14N is the namespace of ec:InclusiveNamespaces.
+// NamespaceExcC14N is the namespace of ec:InclusiveNamespaces, the only
+// parameter the exclusive c14n transform may carry.
 const NamespaceExcC14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 // sigInfo is a Signature that passed the profile checks.

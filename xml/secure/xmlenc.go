@@ -88,11 +88,11 @@ func encryptElement(rnd io.Reader, plaintext []byte, recipient *x509.Certificate
 		mgf.CreateAttr("xmlns:"+prefixXEnc11, NamespaceXEnc11)
 		mgf.CreateAttr("Algorithm", mgfURI(p.mgfHash))
 	}
-	x5 := ek.CreateElement(prefixDSig+":KeyInfo").CreateElement(prefixDSig+":X509Data").CreateElement(prefixDSig+":X509Certificate")
+	x5 := ek.CreateElement(prefixDSig + ":KeyInfo").CreateElement(prefixDSig + ":X509Data").CreateElement(prefixDSig + ":X509Certificate")
 	x5.SetText(base64.StdEncoding.EncodeToString(recipient.Raw))
-	ek.CreateElement(prefixXEnc+":CipherData").CreateElement(prefixXEnc+":CipherValue").
+	ek.CreateElement(prefixXEnc + ":CipherData").CreateElement(prefixXEnc + ":CipherValue").
 		SetText(base64.StdEncoding.EncodeToString(wrapped))
-	ed.CreateElement(prefixXEnc+":CipherData").CreateElement(prefixXEnc+":CipherValue").
+	ed.CreateElement(prefixXEnc + ":CipherData").CreateElement(prefixXEnc + ":CipherValue").
 		SetText(base64.StdEncoding.EncodeToString(sealed))
 	return doc, nil
 }
