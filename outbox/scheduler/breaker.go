@@ -24,9 +24,9 @@ type breaker struct {
 type result int
 
 const (
-	resultUp       result = iota // delivered or refused: the partner answered
-	resultDown                   // transient failure
-	resultNeutral                // interrupted by our own shutdown: says nothing
+	resultUp      result = iota // delivered or refused: the partner answered
+	resultDown                  // transient failure
+	resultNeutral               // interrupted by our own shutdown: says nothing
 )
 
 // record applies the result of an attempt (probe says whether it was the

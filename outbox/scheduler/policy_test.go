@@ -114,7 +114,7 @@ func TestBreakerRecord(t *testing.T) {
 	if opened, _ := b.record(resultDown, false, now, p); !opened || !b.probeAt.Equal(now.Add(5*time.Second)) {
 		t.Fatalf("third failure: opened=%v probeAt=%v", opened, b.probeAt)
 	}
-	if b.probeDue(now.Add(4 * time.Second)) || !b.probeDue(now.Add(5*time.Second)) {
+	if b.probeDue(now.Add(4*time.Second)) || !b.probeDue(now.Add(5*time.Second)) {
 		t.Fatal("probe due at the wrong time")
 	}
 	// A straggler failing while open changes nothing.
