@@ -55,6 +55,12 @@ func (s *Store) newWtx(tx *bolt.Tx) (*wtx, error) {
 	if !ok {
 		return nil, fmt.Errorf("boltstore: buckets missing")
 	}
+	// Keys that only grow (sequence numbers, times) fill pages almost
+	// completely; bbolt's default of half-full pages would double the
+	// size of the audit chain on disk.
+	for _, x := range []*bolt.Bucket{b.audit, b.bySeq, b.dedupByTime, b.checkpoints} {
+		x.FillPercent = 0.95
+	}
 	return &wtx{s: s, tx: tx, buckets: b}, nil
 }
 
