@@ -90,8 +90,6 @@ type memStore struct {
 	mu    sync.Mutex
 	recs  []*outbox.Record // by Seq
 	token uint64
-
-	claims, settles, nextDues atomic.Int64
 }
 
 func (s *memStore) enqueue(m outbox.Message) {
@@ -154,7 +152,6 @@ func due(r *outbox.Record) time.Time {
 }
 
 func (s *memStore) Claim(_ context.Context, p outbox.ClaimParams) ([]outbox.Record, error) {
-	s.claims.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var cands []*outbox.Record
@@ -182,7 +179,6 @@ func (s *memStore) Claim(_ context.Context, p outbox.ClaimParams) ([]outbox.Reco
 }
 
 func (s *memStore) Settle(_ context.Context, id string, lease outbox.Lease, o outbox.Outcome) error {
-	s.settles.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.recs {
@@ -214,7 +210,6 @@ func (s *memStore) Settle(_ context.Context, id string, lease outbox.Lease, o ou
 }
 
 func (s *memStore) NextDue(context.Context) (time.Time, bool, error) {
-	s.nextDues.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var (
@@ -367,4 +362,25 @@ func (h *harness) runUntil(t *testing.T, end time.Time) int {
 
 func msg(id, partner, key string, at time.Time) outbox.Message {
 	return outbox.Message{ID: id, Partner: partner, Type: "000001", OrderingKey: key, Sealed: []byte("sealed " + id), At: at, Actor: "test"}
+}
+
+// countingStore counts the Relay's store calls.
+type countingStore struct {
+	Store
+	claims, settles, nextDues atomic.Int64
+}
+
+func (s *countingStore) Claim(ctx context.Context, p outbox.ClaimParams) ([]outbox.Record, error) {
+	s.claims.Add(1)
+	return s.Store.Claim(ctx, p)
+}
+
+func (s *countingStore) Settle(ctx context.Context, id string, l outbox.Lease, o outbox.Outcome) error {
+	s.settles.Add(1)
+	return s.Store.Settle(ctx, id, l, o)
+}
+
+func (s *countingStore) NextDue(ctx context.Context) (time.Time, bool, error) {
+	s.nextDues.Add(1)
+	return s.Store.NextDue(ctx)
 }
