@@ -32,11 +32,7 @@ func EncryptForTest(plaintext []byte, recipient *x509.Certificate, p Profile) ([
 	if err != nil {
 		return nil, err
 	}
-	doc, err := encryptElement(rand.Reader, plaintext, recipient, op)
-	if err != nil {
-		return nil, err
-	}
-	return doc.WriteToBytes()
+	return encryptElement(rand.Reader, plaintext, recipient, op)
 }
 
 // OpenPlaintextForTest runs Open's steps after decryption on plain.

@@ -119,15 +119,11 @@ func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
 		return nil, err
 	}
 	p, _ := opts.Profile.oaep()
-	doc, err := encryptElement(opts.Rand, writeElement(signed), recipient, p)
+	sealed, err := encryptElement(opts.Rand, writeElement(signed), recipient, p)
 	if err != nil {
 		return nil, failWrap(errcode.Other, opSeal, err, "encryption failed")
 	}
-	out := bytes.NewBuffer(make([]byte, 0, len(msg)*4/3+8192))
-	if _, err := doc.WriteTo(out); err != nil {
-		return nil, failWrap(errcode.Other, opSeal, err, "writing the envelope failed")
-	}
-	return out.Bytes(), nil
+	return sealed, nil
 }
 
 func parseForSeal(msg []byte, opts *SealOptions) (*etree.Element, error) {
@@ -151,9 +147,11 @@ func canonicalWrite() *etree.WriteSettings {
 	return &etree.WriteSettings{CanonicalEndTags: true, CanonicalText: true, CanonicalAttrVal: true}
 }
 
-// sign returns a signed copy of root. goxmldsig canonicalises the element
-// it digests in place: root must be a tree of our own (Seal's parse),
-// never the caller's. Nothing is indented afterwards.
+// sign signs root in place and returns it with the Signature appended as
+// its last child. goxmldsig canonicalises the element it digests in place
+// (its SignEnveloped then copies the whole tree once more): root must be
+// a tree of our own (Seal's parse), never the caller's. Nothing is
+// indented afterwards.
 func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate) (*etree.Element, error) {
 	sc, err := dsig.NewSigningContext(key, [][]byte{cert.Raw})
 	if err != nil {
@@ -166,11 +164,12 @@ func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate) (*etre
 	if err := sc.SetSignatureMethod(AlgRSASHA256); err != nil {
 		return nil, failWrap(errcode.Other, opSeal, err, "signature method")
 	}
-	signed, err := sc.SignEnveloped(root)
+	sig, err := sc.ConstructSignature(root, true)
 	if err != nil {
 		return nil, failWrap(errcode.Other, opSeal, err, "signing failed")
 	}
-	return signed, nil
+	root.AddChild(sig)
+	return root, nil
 }
 
 // chooseRecipient returns the newest usable certificate of certs.

@@ -1,6 +1,7 @@
 package secure
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
@@ -42,8 +43,9 @@ const (
 )
 
 // encryptElement encrypts plaintext, the serialisation of one element, for
-// recipient and returns the envelope document.
-func encryptElement(rnd io.Reader, plaintext []byte, recipient *x509.Certificate, p oaepParams) (*etree.Document, error) {
+// recipient and returns the envelope document. The envelope is written
+// directly: every value in it is an algorithm URI or base64.
+func encryptElement(rnd io.Reader, plaintext []byte, recipient *x509.Certificate, p oaepParams) ([]byte, error) {
 	pub, ok := recipient.PublicKey.(*rsa.PublicKey)
 	if !ok {
 		return nil, fmt.Errorf("recipient key is %T, want RSA", recipient.PublicKey)
@@ -71,30 +73,34 @@ func encryptElement(rnd io.Reader, plaintext []byte, recipient *x509.Certificate
 		return nil, fmt.Errorf("key transport: %w", err)
 	}
 
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	ed := doc.CreateElement(prefixXEnc + ":EncryptedData")
-	ed.CreateAttr("xmlns:"+prefixXEnc, NamespaceXEnc)
-	ed.CreateAttr("Type", TypeElement)
-	ed.CreateElement(prefixXEnc+":EncryptionMethod").CreateAttr("Algorithm", AlgAES256GCM)
-	ki := ed.CreateElement(prefixDSig + ":KeyInfo")
-	ki.CreateAttr("xmlns:"+prefixDSig, NamespaceDSig)
-	ek := ki.CreateElement(prefixXEnc + ":EncryptedKey")
-	em := ek.CreateElement(prefixXEnc + ":EncryptionMethod")
-	em.CreateAttr("Algorithm", p.alg)
-	em.CreateElement(prefixDSig+":DigestMethod").CreateAttr("Algorithm", digestURI(p.digest))
+	b64 := base64.StdEncoding
+	var buf bytes.Buffer
+	buf.Grow(b64.EncodedLen(len(sealed)) + b64.EncodedLen(len(recipient.Raw)) + b64.EncodedLen(len(wrapped)) + 1400)
+	w := buf.WriteString
+	w(`<?xml version="1.0" encoding="UTF-8"?>`)
+	w(`<xenc:EncryptedData xmlns:xenc="` + NamespaceXEnc + `" Type="` + TypeElement + `">`)
+	w(`<xenc:EncryptionMethod Algorithm="` + AlgAES256GCM + `"/>`)
+	w(`<ds:KeyInfo xmlns:ds="` + NamespaceDSig + `"><xenc:EncryptedKey>`)
+	w(`<xenc:EncryptionMethod Algorithm="` + p.alg + `">`)
+	w(`<ds:DigestMethod Algorithm="` + digestURI(p.digest) + `"/>`)
 	if p.alg == AlgRSAOAEP {
-		mgf := em.CreateElement(prefixXEnc11 + ":MGF")
-		mgf.CreateAttr("xmlns:"+prefixXEnc11, NamespaceXEnc11)
-		mgf.CreateAttr("Algorithm", mgfURI(p.mgfHash))
+		w(`<xenc11:MGF xmlns:xenc11="` + NamespaceXEnc11 + `" Algorithm="` + mgfURI(p.mgfHash) + `"/>`)
 	}
-	x5 := ek.CreateElement(prefixDSig + ":KeyInfo").CreateElement(prefixDSig + ":X509Data").CreateElement(prefixDSig + ":X509Certificate")
-	x5.SetText(base64.StdEncoding.EncodeToString(recipient.Raw))
-	ek.CreateElement(prefixXEnc + ":CipherData").CreateElement(prefixXEnc + ":CipherValue").
-		SetText(base64.StdEncoding.EncodeToString(wrapped))
-	ed.CreateElement(prefixXEnc + ":CipherData").CreateElement(prefixXEnc + ":CipherValue").
-		SetText(base64.StdEncoding.EncodeToString(sealed))
-	return doc, nil
+	w(`</xenc:EncryptionMethod>`)
+	w(`<ds:KeyInfo><ds:X509Data><ds:X509Certificate>`)
+	writeBase64(&buf, recipient.Raw)
+	w(`</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`)
+	w(`<xenc:CipherData><xenc:CipherValue>`)
+	writeBase64(&buf, wrapped)
+	w(`</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>`)
+	w(`<xenc:CipherData><xenc:CipherValue>`)
+	writeBase64(&buf, sealed)
+	w(`</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>`)
+	return buf.Bytes(), nil
+}
+
+func writeBase64(buf *bytes.Buffer, b []byte) {
+	buf.Write(base64.StdEncoding.AppendEncode(buf.AvailableBuffer(), b))
 }
 
 func digestURI(h crypto.Hash) string {
@@ -123,7 +129,7 @@ type envelope struct {
 type encryptedKey struct {
 	oaep      oaepParams
 	wrapped   []byte
-	recipient *x509.Certificate // named in its KeyInfo, or nil
+	keyInfo   *etree.Element // its KeyInfo, or nil: names the recipient
 }
 
 // parseEnvelope checks the envelope's shape and algorithms before
@@ -216,7 +222,7 @@ func parseEncryptedKey(ek *etree.Element) (encryptedKey, error) {
 			}
 			cipherData = c
 		case is(c, NamespaceDSig, "KeyInfo"):
-			k.recipient = keyInfoCert(c)
+			k.keyInfo = c
 		case is(c, NamespaceXEnc, "ReferenceList"), is(c, NamespaceXEnc, "CarriedKeyName"):
 			// informational; not used
 		default:
@@ -394,9 +400,13 @@ func (env *envelope) decrypt(rnd io.Reader, keys []crypto.Decrypter) ([]byte, Pr
 	var first, rest []attempt
 	for i := range env.keys {
 		ek := &env.keys[i]
+		var recipient *x509.Certificate
+		if len(keys) > 1 && ek.keyInfo != nil { // the order only matters with several keys
+			recipient = keyInfoCert(ek.keyInfo)
+		}
 		for _, k := range keys {
 			a := attempt{ek, k}
-			if ek.recipient != nil && samePublicKey(ek.recipient.PublicKey, k.Public()) {
+			if recipient != nil && samePublicKey(recipient.PublicKey, k.Public()) {
 				first = append(first, a)
 			} else {
 				rest = append(rest, a)
