@@ -127,9 +127,9 @@ type envelope struct {
 
 // encryptedKey is one checked EncryptedKey.
 type encryptedKey struct {
-	oaep      oaepParams
-	wrapped   []byte
-	keyInfo   *etree.Element // its KeyInfo, or nil: names the recipient
+	oaep    oaepParams
+	wrapped []byte
+	keyInfo *etree.Element // its KeyInfo, or nil: names the recipient
 }
 
 // parseEnvelope checks the envelope's shape and algorithms before
