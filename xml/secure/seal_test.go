@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,9 +247,14 @@ func TestRollover(t *testing.T) {
 		t.Fatalf("opened with the old key only: %v", err)
 	}
 	both := p.openOpts()
-	both.DecryptionKeys = []crypto.Decrypter{p.RecvA.Key, p.RecvB.Key}
+	var ops atomic.Int64
+	both.DecryptionKeys = []crypto.Decrypter{countingKey{p.RecvA.Key, &ops}, countingKey{p.RecvB.Key, &ops}}
 	if _, err := secure.Open(ctx, sealed, both); err != nil {
 		t.Fatalf("receiver with both keys: %v", err)
+	}
+	// The EncryptedKey names B's certificate: B is tried first, A never.
+	if ops.Load() != 1 {
+		t.Errorf("%d private-key operations, want 1", ops.Load())
 	}
 	// When the newer certificate is not valid yet, the older one is used.
 	o.Now = func() time.Time { return p.RecvB.Cert.NotBefore.Add(-time.Minute) }
