@@ -155,3 +155,55 @@ func cpuTime(t *testing.T) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkRelayBolt measures delivery throughput through the bbolt store
+// with an instant deliverer: per record one Claim share and one fsync'd
+// Settle. Records are enqueued before the timer starts.
+func BenchmarkRelayBolt(b *testing.B) {
+	for _, workers := range []int{1, 8, 32} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			st, err := boltstore.Open(filepath.Join(b.TempDir(), "outbox.db"), boltstore.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			ctx := context.Background()
+			var wg sync.WaitGroup
+			ids := make(chan int)
+			for range 64 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range ids {
+						if err := st.Enqueue(ctx, msg(fmt.Sprintf("m%07d", i), fmt.Sprintf("p%02d", i%16), "", time.Now())); err != nil {
+							b.Error(err)
+						}
+					}
+				}()
+			}
+			for i := range b.N {
+				ids <- i
+			}
+			close(ids)
+			wg.Wait()
+
+			var delivered sync.WaitGroup
+			delivered.Add(b.N)
+			r, err := New(Config{Workers: workers, ClaimBatch: workers}, st, DelivererFunc(func(context.Context, outbox.Record) (Receipt, error) {
+				delivered.Done()
+				return Receipt{Evidence: []byte("r")}, nil
+			}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			go func() { _ = r.Run(ctx) }()
+			delivered.Wait()
+			if err := r.Shutdown(ctx); err != nil { // waits for the last settles
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}

@@ -37,6 +37,14 @@ type Deliverer interface {
 	Deliver(ctx context.Context, rec outbox.Record) (Receipt, error)
 }
 
+// DelivererFunc adapts a function to Deliverer.
+type DelivererFunc func(ctx context.Context, rec outbox.Record) (Receipt, error)
+
+// Deliver calls f.
+func (f DelivererFunc) Deliver(ctx context.Context, rec outbox.Record) (Receipt, error) {
+	return f(ctx, rec)
+}
+
 // Receipt is the proof of a successful delivery.
 type Receipt struct {
 	// Evidence is the partner's signed transport receipt; it is stored
