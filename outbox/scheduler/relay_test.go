@@ -65,8 +65,8 @@ func TestSleepsUntilNextDue(t *testing.T) {
 }
 
 // TestBreakerNoStorm: partner X is down with 100 queued messages; Y has 100
-// too. X gets one probe per breaker interval, never two at once, while Y's
-// messages all go through at once; when X returns, everything drains.
+// too. X gets one probe per breaker interval, while Y's messages all go
+// through at once; when X returns, everything drains, in per-key order.
 func TestBreakerNoStorm(t *testing.T) {
 	st := &memStore{}
 	testNoStorm(t, st, func(m outbox.Message) { st.enqueue(m) }, newFakeClock())
@@ -75,8 +75,9 @@ func TestBreakerNoStorm(t *testing.T) {
 // testNoStorm is shared by the in-memory and the bbolt test.
 func testNoStorm(t *testing.T, store Store, enqueue func(outbox.Message), clock *fakeClock) {
 	t.Helper()
+	// X's messages concern 10 persons (ordering keys), 10 messages each.
 	for i := range 100 {
-		enqueue(msg(fmt.Sprintf("x%03d", i), "X", "", t0))
+		enqueue(msg(fmt.Sprintf("x%03d", i), "X", fmt.Sprintf("azr-%d", i%10), t0))
 	}
 	for i := range 100 {
 		enqueue(msg(fmt.Sprintf("y%03d", i), "Y", "", t0))
@@ -90,6 +91,8 @@ func testNoStorm(t *testing.T, store Store, enqueue func(outbox.Message), clock 
 		return ok(ctx, rec)
 	})
 	h.start(t)
+	h.waitIdle(t) // t0: Y is through, X's breaker is open
+	claims0, nexts0 := st.claims.Load(), st.nextDues.Load()
 	end := t0.Add(10 * time.Minute)
 	wakes := h.runUntil(t, end)
 
@@ -134,8 +137,8 @@ func testNoStorm(t *testing.T, store Store, enqueue func(outbox.Message), clock 
 	if !slices.Equal(got, want) {
 		t.Fatalf("X probes at %v,\nwant %v", offsets(got), offsets(want))
 	}
-	t.Logf("10 min with X down: %d X attempts (%d at t0, %d probes), %d relay wake-ups, %d claims, %d NextDue calls",
-		len(x), len(burst), len(probes), wakes, st.claims.Load(), st.nextDues.Load())
+	t.Logf("X down for 10 min: %d X attempts (%d at t0, %d probes); after t0: %d relay wake-ups, %d Claim and %d NextDue calls",
+		len(x), len(burst), len(probes), wakes, st.claims.Load()-claims0, st.nextDues.Load()-nexts0)
 	if wakes > 60 {
 		t.Fatalf("%d wake-ups in 10 minutes of outage", wakes)
 	}
@@ -155,6 +158,20 @@ func testNoStorm(t *testing.T, store Store, enqueue func(outbox.Message), clock 
 	if len(delivered) != 200 {
 		t.Fatalf("%d records delivered after X came back, want 200", len(delivered))
 	}
+	// Per person, in acceptance order.
+	last := map[string]int{}
+	for _, a := range h.d.attempts("X") {
+		if !a.ok {
+			continue
+		}
+		var i int
+		fmt.Sscanf(a.id, "x%03d", &i)
+		key := fmt.Sprintf("azr-%d", i%10)
+		if prev, seen := last[key]; seen && i < prev {
+			t.Fatalf("key %s: %s delivered after x%03d", key, a.id, prev)
+		}
+		last[key] = i
+	}
 	h.r.mu.Lock()
 	n := len(h.r.breakers)
 	h.r.mu.Unlock()
@@ -171,9 +188,9 @@ func offsets(ts []time.Time) []time.Duration {
 	return out
 }
 
-// TestOrderingKeyFIFO: the first message of a key fails three times;
-// its successors wait, other keys flow meanwhile, and the key's messages
-// arrive in acceptance order.
+// TestOrderingKeyFIFO: the first message of a key fails three times and
+// the second twice; their successors wait, other keys flow meanwhile, and
+// the key's messages arrive in acceptance order.
 func TestOrderingKeyFIFO(t *testing.T) {
 	st := &memStore{}
 	testOrdering(t, st, func(m outbox.Message) { st.enqueue(m) }, newFakeClock())
@@ -187,10 +204,10 @@ func testOrdering(t *testing.T, st Store, enqueue func(outbox.Message), clock *f
 		enqueue(msg(fmt.Sprintf("k2-%d", i), "P", "azr-2", t0))
 		enqueue(msg(fmt.Sprintf("solo-%d", i), "P", "", t0))
 	}
-	var fails atomic.Int32
+	var fails, fails2 atomic.Int32
 	cfg := Config{Workers: 4, Clock: clock, Routes: map[string]Policy{"P": {BreakerThreshold: 100}}}
 	h := newHarness(t, cfg, st, func(ctx context.Context, rec outbox.Record) (Receipt, error) {
-		if rec.ID == "k1-1" && fails.Add(1) <= 3 {
+		if (rec.ID == "k1-1" && fails.Add(1) <= 3) || (rec.ID == "k1-2" && fails2.Add(1) <= 2) {
 			return Receipt{}, &Transient{Code: "tls", Err: errors.New("handshake timeout")}
 		}
 		return ok(ctx, rec)
@@ -220,14 +237,14 @@ func testOrdering(t *testing.T, st Store, enqueue func(outbox.Message), clock *f
 	if want := []string{"k1-1", "k1-2", "k1-3", "k1-4", "k1-5"}; !slices.Equal(k1, want) {
 		t.Fatalf("key azr-1 delivered as %v, want %v", k1, want)
 	}
-	if fails.Load() != 4 {
-		t.Fatalf("k1-1 attempted %d times, want 4", fails.Load())
+	if fails.Load() != 4 || fails2.Load() != 3 {
+		t.Fatalf("k1-1 attempted %d times, k1-2 %d times, want 4 and 3", fails.Load(), fails2.Load())
 	}
 	if !othersDone.Before(firstK1OK) {
 		t.Fatalf("other keys finished at %v, after k1-1 succeeded at %v: they were blocked", othersDone.Sub(t0), firstK1OK.Sub(t0))
 	}
-	if n := len(h.d.attempts("P")); n != 15+3 {
-		t.Fatalf("%d attempts, want 18", n)
+	if n := len(h.d.attempts("P")); n != 15+3+2 {
+		t.Fatalf("%d attempts, want 20", n)
 	}
 }
 
