@@ -41,6 +41,7 @@ type Rejection struct {
 	Err error
 }
 
+// Error reads "rejected by partner (<code>): <cause>".
 func (e *Rejection) Error() string {
 	s := "rejected by partner"
 	if e.Code != "" {
@@ -66,6 +67,7 @@ type RetryAfter struct {
 	Err  error
 }
 
+// Error reads "retry after <wait>: <cause>".
 func (e *RetryAfter) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("retry after %s", e.Wait)
@@ -83,6 +85,7 @@ type Transient struct {
 	Err  error
 }
 
+// Error reads "<code>: <cause>".
 func (e *Transient) Error() string {
 	if e.Err == nil {
 		return e.Code
