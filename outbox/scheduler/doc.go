@@ -41,8 +41,10 @@
 // a partner has due records, NextDue reports a past time and hides the
 // due times of other partners; the Relay then uses the retry times it set
 // itself and the last exact NextDue, and otherwise wakes after MaxSleep. A
-// record made due by another relay in that window may be picked up up to
-// MaxSleep late.
+// record made due by another relay (or before a restart) in that window may
+// be picked up up to MaxSleep late. A store that implements NextDueSkipper
+// removes this: the Relay then asks for the next due time of the partners
+// it can actually claim.
 //
 // Time comes from Config.Clock and jitter from Config.Rand, so tests can
 // run the Relay on a fake clock. DeliverTimeout is measured on the wall

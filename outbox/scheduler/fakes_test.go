@@ -384,3 +384,24 @@ func (s *countingStore) NextDue(ctx context.Context) (time.Time, bool, error) {
 	s.nextDues.Add(1)
 	return s.Store.NextDue(ctx)
 }
+
+// skippingStore is a memStore with the NextDueSkipper capability.
+type skippingStore struct{ *memStore }
+
+func (s skippingStore) NextDueSkipping(_ context.Context, skip []string) (time.Time, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var (
+		best time.Time
+		ok   bool
+	)
+	for _, r := range s.heads() {
+		if slices.Contains(skip, r.Partner) {
+			continue
+		}
+		if d := due(r); !ok || d.Before(best) {
+			best, ok = d, true
+		}
+	}
+	return best, ok, nil
+}

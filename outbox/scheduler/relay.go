@@ -23,6 +23,16 @@ type Store interface {
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
 }
 
+// NextDueSkipper is an optional Store capability, detected with a type
+// assertion: NextDue leaving out the given partners. With it the Relay
+// knows the exact next due time even while partners with an open circuit
+// breaker have due records; without it those records hide every later due
+// time (see the package Caveats).
+type NextDueSkipper interface {
+	// NextDueSkipping is NextDue over the records of partners not in skip.
+	NextDueSkipping(ctx context.Context, skip []string) (t time.Time, ok bool, err error)
+}
+
 // Deliverer sends one sealed message to its partner.
 type Deliverer interface {
 	// Deliver sends rec.Sealed to rec.Partner and returns the partner's
@@ -256,26 +266,35 @@ func (r *Relay) fill(ctx context.Context) (time.Time, error) {
 		}
 	}
 
-	next, ok, err := r.store.NextDue(ctx)
+	var (
+		next time.Time
+		ok   bool
+		err  error
+	)
+	if ns, can := r.store.(NextDueSkipper); can {
+		next, ok, err = ns.NextDueSkipping(ctx, r.waiting(now))
+	} else {
+		next, ok, err = r.store.NextDue(ctx)
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next due: %w", err)
 	}
 	wake := now.Add(r.cfg.MaxSleep)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if ok && next.After(now) {
-		// The exact answer: nothing is due before next.
-		r.hint = next
-		return minTime(wake, next), nil
-	}
-	// Either nothing is stored (wait for Notify), or what is due belongs to
-	// partners behind an open breaker and hides every later due time: use
-	// the probe times and the due times we know of.
 	for _, b := range r.breakers {
 		if b.open && !b.probing && b.probeAt.After(now) {
 			wake = minTime(wake, b.probeAt)
 		}
 	}
+	if ok && next.After(now) {
+		// The exact answer: nothing claimable is due before next.
+		r.hint = next
+		return minTime(wake, next), nil
+	}
+	// Either nothing is stored (wait for Notify), or what is due belongs to
+	// partners behind an open breaker and hides every later due time: use
+	// the due times we know of.
 	for r.known.Len() > 0 && !r.known[0].After(now) {
 		heap.Pop(&r.known)
 	}
@@ -361,6 +380,20 @@ func (r *Relay) skipped() []string {
 	return out
 }
 
+// waiting lists the partners whose due records cannot be claimed before
+// a breaker event: open, and either probing or not yet due for a probe.
+func (r *Relay) waiting(now time.Time) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for p, b := range r.breakers {
+		if b.open && (b.probing || now.Before(b.probeAt)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func (r *Relay) breaker(partner string) *breaker {
 	b, ok := r.breakers[partner]
 	if !ok {
@@ -436,7 +469,9 @@ func (r *Relay) deliver(rec outbox.Record, probe bool) {
 	if b.idle() {
 		delete(r.breakers, rec.Partner)
 	}
-	if rt, ok := o.(outbox.Retry); ok && serr == nil && r.known.Len() < maxKnown {
+	if rt, ok := o.(outbox.Retry); ok && serr == nil && !b.open && r.known.Len() < maxKnown {
+		// Remembered for when an open breaker hides it from NextDue; a
+		// record behind this open breaker waits for the probe anyway.
 		heap.Push(&r.known, rt.At)
 	}
 	r.inflight--

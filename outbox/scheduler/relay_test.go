@@ -397,36 +397,54 @@ func TestShutdown(t *testing.T) {
 
 // TestMaskedDueTimes: while open-breaker partner X has due records, the
 // store's NextDue says "now"; the Relay must still deliver Y's retry at
-// the time it set and not spin.
+// the time it set and not spin. With a NextDueSkipper store it also finds
+// Y's first due time, which it did not set itself, exactly.
 func TestMaskedDueTimes(t *testing.T) {
-	st := &memStore{}
-	for i := range 20 {
-		st.enqueue(msg(fmt.Sprintf("x%02d", i), "X", "", t0))
-	}
-	st.enqueue(msg("y", "Y", "", t0.Add(time.Second)))
-	var yFails atomic.Int32
-	h := newHarness(t, Config{Workers: 1, Policy: Policy{BreakerBase: 10 * time.Minute, BreakerCap: 10 * time.Minute}}, st,
-		func(ctx context.Context, rec outbox.Record) (Receipt, error) {
-			if rec.Partner == "X" || yFails.Add(1) == 1 {
-				return Receipt{}, errors.New("down")
+	for _, skipper := range []bool{false, true} {
+		t.Run(fmt.Sprintf("skipper=%v", skipper), func(t *testing.T) {
+			mem := &memStore{}
+			var st Store = mem
+			if skipper {
+				st = skippingStore{mem}
 			}
-			return ok(ctx, rec)
+			for i := range 20 {
+				mem.enqueue(msg(fmt.Sprintf("x%02d", i), "X", "", t0))
+			}
+			yDue := t0.Add(90 * time.Second) // after X's breaker opened
+			mem.enqueue(msg("y", "Y", "", yDue))
+			var yFails atomic.Int32
+			h := newHarness(t, Config{Workers: 1, Policy: Policy{BreakerBase: 10 * time.Minute, BreakerCap: 10 * time.Minute}}, st,
+				func(ctx context.Context, rec outbox.Record) (Receipt, error) {
+					if rec.Partner == "X" || yFails.Add(1) == 1 {
+						return Receipt{}, errors.New("down")
+					}
+					return ok(ctx, rec)
+				})
+			h.start(t)
+			wakes := h.runUntil(t, t0.Add(5*time.Minute))
+			y := h.d.attempts("Y")
+			if len(y) != 2 || mem.get("y").State != outbox.StateDelivered {
+				t.Fatalf("Y attempts %+v, state %s", y, mem.get("y").State)
+			}
+			// Y's retry time is known to the relay; it must be kept exactly:
+			// within the first back-off window after the failure.
+			if gap := y[1].at.Sub(y[0].at); gap > 5*time.Second {
+				t.Fatalf("Y retried after %v, beyond its back-off window", gap)
+			}
+			if skipper && !y[0].at.Equal(yDue) {
+				t.Fatalf("Y first attempted at +%v, want exactly at +%v", y[0].at.Sub(t0), yDue.Sub(t0))
+			}
+			if !skipper && y[0].at.Sub(yDue) > time.Minute {
+				t.Fatalf("Y first attempted %v late, more than MaxSleep", y[0].at.Sub(yDue))
+			}
+			if len(h.d.attempts("X")) != 3 {
+				t.Fatalf("X attempts %d, want 3 (then the breaker waits 10 minutes)", len(h.d.attempts("X")))
+			}
+			t.Logf("Y due +%v, attempted at +%v and +%v; %d wake-ups in 5 minutes",
+				yDue.Sub(t0), y[0].at.Sub(t0), y[1].at.Sub(t0), wakes)
+			if wakes > 10 {
+				t.Fatalf("%d wake-ups in 5 minutes", wakes)
+			}
 		})
-	h.start(t)
-	wakes := h.runUntil(t, t0.Add(5*time.Minute))
-	y := h.d.attempts("Y")
-	if len(y) != 2 {
-		t.Fatalf("Y attempts %+v", y)
-	}
-	// Y's retry time is known only to the relay; it must be kept exactly.
-	r := st.get("y")
-	if r.State != outbox.StateDelivered {
-		t.Fatalf("y is %s", r.State)
-	}
-	if y[1].at.Sub(y[0].at) > 5*time.Second {
-		t.Fatalf("Y retried after %v, beyond its back-off window", y[1].at.Sub(y[0].at))
-	}
-	if wakes > 15 {
-		t.Fatalf("%d wake-ups in 5 minutes", wakes)
 	}
 }
