@@ -324,6 +324,10 @@ func (r *Relay) sleep(ctx context.Context, wakeAt time.Time) {
 	d := wakeAt.Sub(r.cfg.Clock.Now())
 	if r.pending || d <= 0 {
 		r.pending = false
+		select {
+		case <-r.wakeCh:
+		default:
+		}
 		r.mu.Unlock()
 		return
 	}
