@@ -49,7 +49,12 @@ func (s *suite) testConcurrentEnqueueClaim(t *testing.T, st outbox.Store) {
 		go func() {
 			defer claimers.Done()
 			owner := id("claimer", c)
+			deadline := time.Now().Add(60 * time.Second)
 			for settled.Load() < int64(total) && failed.get() == nil {
+				if time.Now().After(deadline) {
+					fail(errors.New("records still unclaimed after 60s"))
+					return
+				}
 				rs, err := st.Claim(ctx, outbox.ClaimParams{Owner: owner, Max: 4, LeaseFor: time.Hour, Now: at(1)})
 				if err != nil {
 					fail(err)
@@ -172,7 +177,9 @@ func (s *suite) testConcurrentClaimers(t *testing.T, st outbox.Store) {
 				mu.Lock()
 				for _, r := range rs {
 					if prev, ok := got[r.ID]; ok {
+						mu.Unlock()
 						t.Errorf("%s claimed by %s and %s", r.ID, prev, owner)
+						return
 					}
 					got[r.ID] = owner
 				}
