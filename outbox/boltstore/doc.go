@@ -74,8 +74,9 @@
 //
 // Claim scans, per partner, only due heads of ordering chains, so records
 // waiting behind an earlier one and partners in SkipPartners cost nothing.
-// NextDue takes no partner filter: a scheduler that skips a partner
-// (open circuit breaker) should not sleep until that partner's due time.
+// NextDueSkipping (the scheduler's optional NextDueSkipper) leaves out
+// partners with an open circuit breaker, whose due records would otherwise
+// hide every later due time from NextDue.
 //
 // Expire deletes acknowledged inbound records together with their expired
 // de-duplication entries (their audit entries stay); inbound records that

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -307,8 +308,16 @@ func matches(r *stored, f outbox.Filter) bool {
 }
 
 // NextDue returns the earliest due time among the heads of the ordering
-// chains: queued records by NextAttempt, sending ones by lease expiry.
+// chains: queued records by NextAttempt, sending ones by lease expiry. It
+// reads one due entry per partner.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return s.NextDueSkipping(ctx, nil)
+}
+
+// NextDueSkipping is NextDue over the partners not in skip (those with an
+// open circuit breaker); the skipped partners' entries are not read. It
+// implements the scheduler's optional NextDueSkipper capability.
+func (s *Store) NextDueSkipping(ctx context.Context, skip []string) (time.Time, bool, error) {
 	var (
 		best time.Time
 		ok   bool
@@ -320,7 +329,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 			if !good {
 				return fmt.Errorf("boltstore: bad due key %x", k)
 			}
-			if !ok || t.Before(best) {
+			if !slices.Contains(skip, partner) && (!ok || t.Before(best)) {
 				best, ok = t, true
 			}
 			k, _ = c.Seek(append([]byte(partner), 1)) // the next partner

@@ -463,3 +463,29 @@ func TestCheckFindsDamage(t *testing.T) {
 		})
 	}
 }
+
+func TestNextDueSkipping(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, boltstore.Config{})
+	for _, m := range []outbox.Message{msg("a", "A", at(10)), msg("b", "B", at(20)), msg("c", "C", at(30)), msg("a2", "A", at(5))} {
+		if err := s.Enqueue(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		skip []string
+		want time.Time
+		ok   bool
+	}{
+		{nil, at(5), true},
+		{[]string{"A"}, at(20), true},
+		{[]string{"A", "B"}, at(30), true},
+		{[]string{"A", "B", "C"}, time.Time{}, false},
+		{[]string{"Z"}, at(5), true},
+	} {
+		got, ok, err := s.NextDueSkipping(ctx, tc.skip)
+		if err != nil || ok != tc.ok || !got.Equal(tc.want) {
+			t.Errorf("NextDueSkipping(%v) = %v, %v, %v; want %v, %v", tc.skip, got, ok, err, tc.want, tc.ok)
+		}
+	}
+}
