@@ -181,18 +181,29 @@ type Store interface {
 	Enqueue(ctx context.Context, m Message) error
 
 	// Claim moves due queued records to sending under a new lease and
-	// returns them, oldest first. For each (Partner, OrderingKey) only the
-	// earliest record that is not delivered, answered, rejected, failed or
-	// cancelled can be claimed: a later one waits while an earlier one
-	// retries. Records whose lease expired count as due again.
+	// returns them (with Sealed), earliest due first, then by Seq. For each
+	// (Partner, OrderingKey) only the earliest record that is not
+	// delivered, answered, rejected, failed or cancelled can be claimed: a
+	// later one waits while an earlier one retries. Records whose lease
+	// expired count as due again (at Lease.Until); re-claiming one is
+	// audited as sending → queued (actor "lease-expiry") and queued →
+	// sending. Each claim increments Attempts, so the first claim returns
+	// Attempts 1.
 	Claim(ctx context.Context, p ClaimParams) ([]Record, error)
 
 	// Settle records the outcome of a delivery attempt. It returns
-	// ErrLeaseLost if lease no longer holds the record.
+	// ErrLeaseLost if lease no longer holds the record (another claim, a
+	// recovery on open, or a record that is not sending); a lease that
+	// expired but was not claimed again still holds. Zero times in the
+	// Outcome mean the store's clock; a zero Retry.At means at once.
 	Settle(ctx context.Context, id string, lease Lease, o Outcome) error
 
-	// Apply performs an Action (replay, cancel, answered, handed over,
-	// acknowledged) if the state machine allows it, else *TransitionError.
+	// Apply performs an Action if the state machine allows it, else it
+	// returns *TransitionError: replay (failed or rejected → queued, due at
+	// a.At, Attempts reset to 0), cancel (queued, failed or rejected →
+	// cancelled), answered (delivered →), handed-over and acknowledged
+	// (inbound). Replay and cancel need a Reason. Transitions that belong
+	// to Claim and Settle are TransitionErrors here.
 	Apply(ctx context.Context, id string, a Action) error
 
 	// Receive stores an inbound message in state received before its
