@@ -24,6 +24,10 @@
 // (package outbox/audit). After a crash, Open of a backend moves sending
 // records back to queued; nothing else needs repair.
 //
+// Optional capabilities are separate interfaces that callers detect with a
+// type assertion: AuditLog (the hash chain), Expirer (de-duplication
+// retention) and Checker (a full consistency check).
+//
 // Backends live in subpackages (outbox/boltstore; a PostgreSQL store can
 // follow) and pass the shared behavioural suite in outbox/outboxtest.
 //

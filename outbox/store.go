@@ -211,7 +211,9 @@ type Store interface {
 	// the retention period it returns the stored record and ErrDuplicate.
 	Receive(ctx context.Context, in InboundMessage) (Record, error)
 
-	// Get returns the record with that ID, or ErrNotFound.
+	// Get returns the record with that ID, or ErrNotFound. An outbound
+	// and an inbound record may share an ID (a gateway that sends to
+	// itself); Get then returns the outbound one.
 	Get(ctx context.Context, id string) (Record, error)
 
 	// List returns records matching f ordered by Seq, without their
@@ -248,7 +250,8 @@ type AuditLog interface {
 	AuditEntries(ctx context.Context, from uint64, fn func(audit.Entry) error) error
 	// Checkpoints returns the signed checkpoints in order.
 	Checkpoints(ctx context.Context) ([]audit.Checkpoint, error)
-	// History returns the audit entries of one record, in order.
+	// History returns the audit entries of one record (of both records
+	// if an outbound and an inbound one share the ID), in order.
 	History(ctx context.Context, id string) ([]audit.Entry, error)
 }
 
