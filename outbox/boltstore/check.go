@@ -69,10 +69,10 @@ func (s *Store) Check(ctx context.Context) error {
 			if e.ComputeHash() != e.Hash {
 				bad("audit entry %d: hash does not match its content", e.Seq)
 			}
-			if b.auditByRec.Get(histKey(outbox.Direction(e.Direction), e.RecordID, e.Seq)) == nil {
+			if !has(b.auditByRec, histKey(outbox.Direction(e.Direction), e.RecordID, e.Seq)) {
 				bad("audit entry %d of %s has no per-record index entry", e.Seq, e.RecordID)
 			}
-			lastTo[string(recKey(outbox.Direction(e.Direction), e.RecordID))] = e.To
+			lastTo[string(idKey(outbox.Direction(e.Direction), e.RecordID))] = e.To
 			hashes[e.Seq] = e.Hash
 			prev = &e
 			return nil
@@ -98,7 +98,6 @@ func (s *Store) Check(ctx context.Context) error {
 
 		counts := map[outbox.State]int{}
 		var nRec, nActive, nDue, nDedup int
-		seqs := map[uint64]bool{}
 		if err := b.records.ForEach(func(k, v []byte) error {
 			nRec++
 			if nRec%4096 == 0 {
@@ -108,12 +107,12 @@ func (s *Store) Check(ctx context.Context) error {
 			}
 			r, err := decodeStored(v)
 			if err != nil {
-				bad("record %q: %v", k, err)
+				bad("record %x: %v", k, err)
 				return nil
 			}
-			id := string(k[1:])
-			if !bytes.Equal(k, recKey(r.Dir, r.ID)) {
-				bad("record key %q holds %s %s", k, r.Dir, r.ID)
+			id := r.ID
+			if len(k) != 8 || beUint64(k) != r.Seq {
+				bad("record key %x holds seq %d", k, r.Seq)
 			}
 			states := outbox.OutboundStates()
 			if r.Dir == outbox.DirIn {
@@ -123,20 +122,16 @@ func (s *Store) Check(ctx context.Context) error {
 				bad("record %s: state %q is not a %s state", id, r.State, r.Dir)
 			}
 			counts[r.State]++
-			if seqs[r.Seq] {
-				bad("record %s: seq %d used twice", id, r.Seq)
+			if !bytes.Equal(b.ids.Get(idKey(r.Dir, r.ID)), k) {
+				bad("record %s: ids entry missing or wrong", id)
 			}
-			seqs[r.Seq] = true
-			if !bytes.Equal(b.bySeq.Get(u64(r.Seq)), k) {
-				bad("record %s: by_seq entry missing or wrong", id)
+			if !has(b.byState, stateKey(r.State, r.Seq)) {
+				bad("record %s: by_state entry missing", id)
 			}
-			if !bytes.Equal(b.byState.Get(stateKey(r.State, r.Seq)), k) {
-				bad("record %s: by_state entry missing or wrong", id)
+			if !has(b.byPartner, partnerKey(r.Partner, r.Seq)) {
+				bad("record %s: by_partner entry missing", id)
 			}
-			if !bytes.Equal(b.byPartner.Get(partnerKey(r.Partner, r.Seq)), k) {
-				bad("record %s: by_partner entry missing or wrong", id)
-			}
-			if to, ok := lastTo[string(k)]; !ok {
+			if to, ok := lastTo[string(idKey(r.Dir, r.ID))]; !ok {
 				bad("record %s: no audit entry", id)
 			} else if to != string(r.State) {
 				bad("record %s: state %s but its last audit entry says %s", id, r.State, to)
@@ -148,7 +143,7 @@ func (s *Store) Check(ctx context.Context) error {
 				bad("record %s: %s with a lease", id, r.State)
 			}
 			if r.Dir == outbox.DirIn {
-				if b.bodies.Get(bodyKey(r.Dir, r.ID, bodyReceipt)) == nil {
+				if !has(b.bodies, bodyKey(r.Seq, bodyReceipt)) {
 					bad("record %s: inbound without a receipt", id)
 				}
 				dv := b.dedup.Get([]byte(r.ID))
@@ -160,30 +155,30 @@ func (s *Store) Check(ctx context.Context) error {
 				}
 				return nil
 			}
-			if b.bodies.Get(bodyKey(r.Dir, r.ID, bodySealed)) == nil {
+			if !has(b.bodies, bodyKey(r.Seq, bodySealed)) {
 				bad("record %s: outbound without sealed bytes", id)
 			}
-			inOrder := b.byOrder.Get(orderKey(r.Partner, r.Key, r.Seq)) != nil
+			inOrder := has(b.byOrder, orderKey(r.Partner, r.Key, r.Seq))
 			if active(r.State) != inOrder {
 				bad("record %s: %s but in the ordering index: %v", id, r.State, inOrder)
 			}
 			if active(r.State) {
 				nActive++
 			}
-			head := ""
+			var head uint64
 			if inOrder {
 				p := orderPrefix(r.Partner, r.Key)
-				if k2, v2 := b.byOrder.Cursor().Seek(p); k2 != nil && bytes.HasPrefix(k2, p) {
-					head = string(v2)
+				if k2, _ := b.byOrder.Cursor().Seek(p); k2 != nil && bytes.HasPrefix(k2, p) {
+					head = seqOf(k2)
 				}
 			}
-			want := wantDue(r, head == r.ID)
+			want := wantDue(r, head == r.Seq)
 			if !sameTime(r.Due, want) {
 				bad("record %s: due %v, want %v", id, r.Due, want)
 			}
 			if r.Due != nil {
 				nDue++
-				if v2 := b.due.Get(dueKey(r.Partner, *r.Due, r.Seq)); string(v2) != r.ID {
+				if !has(b.due, dueKey(r.Partner, *r.Due, r.Seq)) {
 					bad("record %s: due entry missing", id)
 				}
 			}
@@ -196,7 +191,7 @@ func (s *Store) Check(ctx context.Context) error {
 			b    *bolt.Bucket
 			want int
 		}{
-			{"by_seq", b.bySeq, nRec}, {"by_state", b.byState, nRec}, {"by_partner", b.byPartner, nRec},
+			{"ids", b.ids, nRec}, {"by_state", b.byState, nRec}, {"by_partner", b.byPartner, nRec},
 			{"by_order", b.byOrder, nActive}, {"due", b.due, nDue},
 		} {
 			if n := c.b.Stats().KeyN; n != c.want {
@@ -214,7 +209,7 @@ func (s *Store) Check(ctx context.Context) error {
 		}
 		if err := b.dedup.ForEach(func(k, v []byte) error {
 			nDedup++
-			if len(v) != 8 || b.dedupByTime.Get(dedupTimeKey(bitsTime(beUint64(v)), string(k))) == nil {
+			if len(v) != 8 || !has(b.dedupByTime, dedupTimeKey(bitsTime(beUint64(v)), string(k))) {
 				bad("dedup %s: no dedup_by_time entry", k)
 			}
 			return nil
@@ -237,4 +232,10 @@ func (s *Store) Check(ctx context.Context) error {
 		return fmt.Errorf("boltstore: check %s: %d problem(s):\n%w", s.path, len(problems), errors.Join(errs...))
 	}
 	return nil
+}
+
+// has reports whether b holds key k (whatever its value, even empty).
+func has(b *bolt.Bucket, k []byte) bool {
+	got, _ := b.Cursor().Seek(k)
+	return got != nil && bytes.Equal(got, k)
 }

@@ -30,27 +30,30 @@
 // Integers are 8-byte big-endian. A time in a key is its UnixNano as
 // uint64 with the sign bit flipped, so that keys sort by time. Dir is one
 // byte, 'o' (outbound) or 'i' (inbound). IDs, partner names and ordering
-// keys contain no NUL byte; NUL separates key parts.
+// keys contain no NUL byte; NUL separates key parts. Records and bodies
+// are keyed by Seq, so that new ones are appended (random nachrichtenUUIDs
+// would rewrite pages all over the file on every commit); index entries
+// whose key says everything have empty values.
 //
 //	meta             "format" → "xgate-outbox-1"; bucket sequence = last lease token
-//	records          Dir+ID → record JSON without bodies (state, attempts, times,
-//	                 last error, lease, ordering key, and "due": the time of its
-//	                 due entry); bucket sequence = last record Seq
-//	bodies           Dir+ID+NUL+kind → bytes; kind 's' sealed, 'e' evidence,
-//	                 'o' opened, 'r' receipt
-//	by_seq           Seq → Dir+ID                                (all records)
-//	by_state         state+NUL+Seq → Dir+ID                      (all records)
-//	by_partner       partner+NUL+Seq → Dir+ID                    (all records)
-//	by_order         partner+NUL+orderingKey+NUL+Seq → ID        (outbound queued or sending)
-//	due              partner+NUL+time+Seq → ID                   (heads of by_order chains:
+//	records          Seq → record JSON without bodies: dir, id, state, attempts,
+//	                 times, last error, lease, ordering key, and "due" (the time
+//	                 of its due entry); bucket sequence = last Seq
+//	ids              Dir+ID → Seq
+//	bodies           Seq+kind → bytes; kind 's' sealed, 'e' evidence, 'o' opened,
+//	                 'r' receipt
+//	by_state         state+NUL+Seq                               (all records)
+//	by_partner       partner+NUL+Seq                             (all records)
+//	by_order         partner+NUL+orderingKey+NUL+Seq             (outbound queued or sending)
+//	due              partner+NUL+time+Seq                        (heads of by_order chains:
 //	                 queued by NextAttempt, sending by lease expiry)
 //	counts           state → number of records in it
 //	dedup            nachrichtenUUID → time received              (inbound)
-//	dedup_by_time    time+nachrichtenUUID → empty                 (for Expire)
-//	audit            Seq → audit.Entry JSON (audit.Link to the entry before,
-//	                 appended in the transaction of the change it records)
-//	audit_by_record  Dir+ID+NUL+Seq → empty                      (History)
-//	checkpoints      Seq → audit.Checkpoint JSON (signed head at that Seq)
+//	dedup_by_time    time+nachrichtenUUID                         (for Expire)
+//	audit            audit Seq → audit.Entry JSON (audit.Link to the entry
+//	                 before, appended in the transaction of the change it records)
+//	audit_by_record  Dir+ID+NUL+audit Seq                        (History; kept on Expire)
+//	checkpoints      audit Seq → audit.Checkpoint JSON (signed head at that Seq)
 //
 // Tools that edit the file directly (the audit tamper tests) change an
 // entry's JSON under its key in "audit"; Check and audit.Verify then name

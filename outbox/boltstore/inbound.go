@@ -53,10 +53,10 @@ func (s *Store) Receive(ctx context.Context, in outbox.InboundMessage) (outbox.R
 		}
 		r := &stored{Dir: outbox.DirIn, ID: in.ID, Partner: in.Sender, Type: in.Type, Seq: seq,
 			State: outbox.StateReceived, Next: at, Created: at, Updated: at}
-		if err := w.putBody(outbox.DirIn, in.ID, bodyOpened, nonNil(in.Opened)); err != nil {
+		if err := w.putBody(seq, bodyOpened, nonNil(in.Opened)); err != nil {
 			return err
 		}
-		if err := w.putBody(outbox.DirIn, in.ID, bodyReceipt, nonNil(in.Receipt)); err != nil {
+		if err := w.putBody(seq, bodyReceipt, nonNil(in.Receipt)); err != nil {
 			return err
 		}
 		if err := w.dedup.Put([]byte(in.ID), u64(timeBits(at))); err != nil {
@@ -85,7 +85,7 @@ func duplicate(b buckets, id string) (outbox.Record, error) {
 	if b.dedup.Get([]byte(id)) == nil {
 		return outbox.Record{}, nil
 	}
-	r, err := loadStored(b.records, outbox.DirIn, id)
+	r, err := loadByID(b, outbox.DirIn, id)
 	if err != nil {
 		return outbox.Record{}, err
 	}

@@ -52,7 +52,7 @@ func bulkLoad(tb testing.TB, path string, n, failedEvery int) {
 					r.setErr(outbox.ErrorInfo{Code: "transport", Text: "connection refused"})
 					e.To, e.Code = string(outbox.StateFailed), "transport"
 				}
-				if err := w.putBody(outbox.DirOut, id, bodySealed, sealed); err != nil {
+				if err := w.putBody(seq, bodySealed, sealed); err != nil {
 					return err
 				}
 				if err := w.save(nil, r); err != nil {

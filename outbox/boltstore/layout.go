@@ -17,8 +17,8 @@ const formatVersion = "xgate-outbox-1"
 var (
 	bktMeta        = []byte("meta")
 	bktRecords     = []byte("records")
+	bktIDs         = []byte("ids")
 	bktBodies      = []byte("bodies")
-	bktBySeq       = []byte("by_seq")
 	bktByState     = []byte("by_state")
 	bktByPartner   = []byte("by_partner")
 	bktByOrder     = []byte("by_order")
@@ -30,7 +30,7 @@ var (
 	bktAuditByRec  = []byte("audit_by_record")
 	bktCheckpoints = []byte("checkpoints")
 
-	allBuckets = [][]byte{bktMeta, bktRecords, bktBodies, bktBySeq, bktByState, bktByPartner, bktByOrder,
+	allBuckets = [][]byte{bktMeta, bktRecords, bktIDs, bktBodies, bktByState, bktByPartner, bktByOrder,
 		bktDue, bktCounts, bktDedup, bktDedupByTime, bktAudit, bktAuditByRec, bktCheckpoints}
 
 	keyFormat     = []byte("format")
@@ -53,13 +53,6 @@ func dirByte(d outbox.Direction) byte {
 	return 'o'
 }
 
-func dirOf(b byte) outbox.Direction {
-	if b == 'i' {
-		return outbox.DirIn
-	}
-	return outbox.DirOut
-}
-
 // Keys are built fresh for every Put: bbolt keeps the slice until commit.
 
 func u64(v uint64) []byte {
@@ -73,16 +66,24 @@ func timeBits(t time.Time) uint64 { return uint64(t.UnixNano()) ^ (1 << 63) }
 
 func bitsTime(v uint64) time.Time { return time.Unix(0, int64(v^(1<<63))).UTC() }
 
-func recKey(d outbox.Direction, id string) []byte {
+// recKey is the records key of the record with that Seq.
+func recKey(seq uint64) []byte { return u64(seq) }
+
+// idKey is the ids key of a record: Dir+ID.
+func idKey(d outbox.Direction, id string) []byte {
 	k := make([]byte, 0, 1+len(id))
 	return append(append(k, dirByte(d)), id...)
 }
 
-func bodyKey(d outbox.Direction, id string, kind byte) []byte {
-	k := make([]byte, 0, 3+len(id))
-	k = append(append(k, dirByte(d)), id...)
-	return append(k, 0, kind)
+func bodyKey(seq uint64, kind byte) []byte {
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 9), seq), kind)
 }
+
+// seqOf returns the Seq that ends an index key.
+func seqOf(k []byte) uint64 { return binary.BigEndian.Uint64(k[len(k)-8:]) }
+
+// empty is the value of index entries whose key says it all.
+var empty = []byte{}
 
 func stateKey(s outbox.State, seq uint64) []byte {
 	k := make([]byte, 0, len(s)+9)
@@ -131,7 +132,7 @@ func dedupTimeKey(t time.Time, id string) []byte {
 }
 
 func histPrefix(d outbox.Direction, id string) []byte {
-	return append(recKey(d, id), 0)
+	return append(idKey(d, id), 0)
 }
 
 func histKey(d outbox.Direction, id string, seq uint64) []byte {

@@ -48,7 +48,7 @@ func (s *Store) Enqueue(ctx context.Context, m outbox.Message) error {
 		actor = "intake"
 	}
 	return s.write(ctx, func(w *wtx) error {
-		if w.records.Get(recKey(outbox.DirOut, m.ID)) != nil {
+		if w.ids.Get(idKey(outbox.DirOut, m.ID)) != nil {
 			return fmt.Errorf("enqueue %s: %w", m.ID, outbox.ErrDuplicate)
 		}
 		seq, err := w.nextSeq()
@@ -62,7 +62,7 @@ func (s *Store) Enqueue(ctx context.Context, m outbox.Message) error {
 		if !m.AnswerDeadline.IsZero() {
 			r.Deadline = timePtr(m.AnswerDeadline)
 		}
-		if err := w.putBody(outbox.DirOut, m.ID, bodySealed, nonNil(m.Sealed)); err != nil {
+		if err := w.putBody(seq, bodySealed, nonNil(m.Sealed)); err != nil {
 			return err
 		}
 		if err := w.save(nil, r); err != nil {
@@ -84,7 +84,6 @@ func nonNil(b []byte) []byte {
 
 // candidate is a due record found in the due bucket.
 type candidate struct {
-	id  string
 	due time.Time
 	seq uint64
 }
@@ -114,7 +113,7 @@ func (w *wtx) dueCandidates(now time.Time, max int, only, skip []string) ([]cand
 		seen[p] = true
 		prefix := duePrefix(p)
 		n := 0
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && n < max; k, v = c.Next() {
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && n < max; k, _ = c.Next() {
 			_, t, seq, ok := parseDueKey(k)
 			if !ok {
 				return nil, fmt.Errorf("boltstore: bad due key %x", k)
@@ -122,7 +121,7 @@ func (w *wtx) dueCandidates(now time.Time, max int, only, skip []string) ([]cand
 			if t.After(now) {
 				break
 			}
-			out = append(out, candidate{id: string(v), due: t, seq: seq})
+			out = append(out, candidate{due: t, seq: seq})
 			n++
 		}
 	}
@@ -156,12 +155,12 @@ func (s *Store) Claim(ctx context.Context, p outbox.ClaimParams) ([]outbox.Recor
 			return err
 		}
 		for _, c := range cands {
-			old, err := w.load(outbox.DirOut, c.id)
+			old, err := loadBySeq(w.records, c.seq)
 			if err != nil {
 				return err
 			}
 			if old == nil {
-				return fmt.Errorf("boltstore: due entry names missing record %s", c.id)
+				return fmt.Errorf("boltstore: due entry names missing record %d", c.seq)
 			}
 			r := *old
 			base := audit.Entry{Time: now, RecordID: r.ID, Direction: string(outbox.DirOut), Partner: r.Partner, Type: r.Type}
@@ -226,7 +225,7 @@ func (s *Store) Settle(ctx context.Context, id string, lease outbox.Lease, o out
 		case outbox.Delivered:
 			e.Time = s.now(o.At)
 			r.State = outbox.StateDelivered
-			if err := w.putBody(outbox.DirOut, id, bodyEvidence, o.Evidence); err != nil {
+			if err := w.putBody(r.Seq, bodyEvidence, o.Evidence); err != nil {
 				return err
 			}
 		case outbox.Retry:
@@ -243,7 +242,7 @@ func (s *Store) Settle(ctx context.Context, id string, lease outbox.Lease, o out
 			r.State = outbox.StateRejected
 			r.setErr(o.Err)
 			e.Code = o.Err.Code
-			if err := w.putBody(outbox.DirOut, id, bodyEvidence, o.Evidence); err != nil {
+			if err := w.putBody(r.Seq, bodyEvidence, o.Evidence); err != nil {
 				return err
 			}
 		case outbox.Failed:

@@ -23,19 +23,20 @@ func (s *Store) recover(ctx context.Context) error {
 			n = 0
 			now := s.cfg.Clock.Now()
 			p := statePrefix(outbox.StateSending)
-			var ids []string
+			var seqs []uint64
 			c := w.byState.Cursor()
-			for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(ids) < 1000; k, v = c.Next() {
-				ids = append(ids, string(v[1:]))
+			for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(seqs) < 1000; k, _ = c.Next() {
+				seqs = append(seqs, seqOf(k))
 			}
-			for _, id := range ids {
-				old, err := w.load(outbox.DirOut, id)
+			for _, seq := range seqs {
+				old, err := loadBySeq(w.records, seq)
 				if err != nil {
 					return err
 				}
 				if old == nil {
-					return fmt.Errorf("boltstore: state index names missing record %s", id)
+					return fmt.Errorf("boltstore: state index names missing record %d", seq)
 				}
+				id := old.ID
 				r := *old
 				owner := ""
 				if r.Lease != nil {

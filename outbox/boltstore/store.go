@@ -201,7 +201,7 @@ func (s *Store) now(t time.Time) time.Time {
 func fullRecord(b buckets, r *stored) outbox.Record {
 	rec := r.record()
 	get := func(kind byte) []byte {
-		if v := b.bodies.Get(bodyKey(r.Dir, r.ID, kind)); v != nil {
+		if v := b.bodies.Get(bodyKey(r.Seq, kind)); v != nil {
 			return bytes.Clone(v)
 		}
 		return nil
@@ -219,7 +219,7 @@ func (s *Store) Get(ctx context.Context, id string) (outbox.Record, error) {
 	var rec outbox.Record
 	err := s.view(ctx, func(_ *bolt.Tx, b buckets) error {
 		for _, d := range []outbox.Direction{outbox.DirOut, outbox.DirIn} {
-			r, err := loadStored(b.records, d, id)
+			r, err := loadByID(b, d, id)
 			if err != nil {
 				return err
 			}
@@ -255,19 +255,24 @@ func (s *Store) List(ctx context.Context, f outbox.Filter) ([]outbox.Record, err
 		case f.Partner != "":
 			c, prefix = b.byPartner.Cursor(), duePrefix(f.Partner)
 		default:
-			c = b.bySeq.Cursor()
+			c = b.records.Cursor() // keyed by Seq itself
 		}
 		start := binaryAppend(prefix, f.AfterSeq+1)
 		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(k) != len(prefix)+8 || len(v) < 2 {
-				continue // a longer partner name that shares the prefix bytes
+			if len(k) != len(prefix)+8 {
+				continue
 			}
-			r, err := loadStored(b.records, dirOf(v[0]), string(v[1:]))
+			var (
+				r   *stored
+				err error
+			)
+			if prefix == nil {
+				r, err = decodeStored(v)
+			} else if r, err = loadBySeq(b.records, seqOf(k)); err == nil && r == nil {
+				err = fmt.Errorf("boltstore: index entry %q names missing record %d", k, seqOf(k))
+			}
 			if err != nil {
 				return err
-			}
-			if r == nil {
-				return fmt.Errorf("boltstore: index entry %q names a missing record", v)
 			}
 			s.reads.Add(1)
 			if !matches(r, f) {
@@ -355,8 +360,8 @@ func (s *Store) Stats(ctx context.Context) (outbox.Stats, error) {
 		read(st.Outbound, outbox.OutboundStates())
 		read(st.Inbound, outbox.InboundStates())
 		p := statePrefix(outbox.StateQueued)
-		if k, v := b.byState.Cursor().Seek(p); k != nil && bytes.HasPrefix(k, p) {
-			r, err := loadStored(b.records, dirOf(v[0]), string(v[1:]))
+		if k, _ := b.byState.Cursor().Seek(p); k != nil && bytes.HasPrefix(k, p) {
+			r, err := loadBySeq(b.records, seqOf(k))
 			if err != nil {
 				return err
 			}

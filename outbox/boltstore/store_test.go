@@ -445,9 +445,15 @@ func TestCheckFindsDamage(t *testing.T) {
 		}, "by_state entry missing"},
 		{"record state edited", func(tx *bolt.Tx) error {
 			b := tx.Bucket([]byte("records"))
-			k := []byte("ok4")
+			k := []byte{0, 0, 0, 0, 0, 0, 0, 5} // k4, the fifth record
 			return b.Put(k, []byte(strings.Replace(string(b.Get(k)), `"state":"queued"`, `"state":"flying"`, 1)))
-		}, `state "flying" is not a out state`},
+		}, `record k4: state "flying" is not a out state`},
+		{"ids entry lost", func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("ids")).Delete([]byte("ok2"))
+		}, "record k2: ids entry missing"},
+		{"sealed body lost", func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("bodies")).Delete([]byte{0, 0, 0, 0, 0, 0, 0, 3, 's'})
+		}, "record k2: outbound without sealed bytes"},
 		{"count edited", func(tx *bolt.Tx) error {
 			return tx.Bucket([]byte("counts")).Put([]byte("queued"), []byte{0, 0, 0, 0, 0, 0, 0, 9})
 		}, "counts/queued is 9"},

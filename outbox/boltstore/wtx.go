@@ -15,7 +15,7 @@ import (
 
 // buckets holds the open buckets of one transaction.
 type buckets struct {
-	meta, records, bodies, bySeq, byState, byPartner, byOrder, due, counts,
+	meta, records, ids, bodies, byState, byPartner, byOrder, due, counts,
 	dedup, dedupByTime, audit, auditByRec, checkpoints *bolt.Bucket
 }
 
@@ -23,13 +23,13 @@ type buckets struct {
 // that was never written, ok is false.
 func openBuckets(tx *bolt.Tx) (b buckets, ok bool) {
 	b = buckets{
-		meta: tx.Bucket(bktMeta), records: tx.Bucket(bktRecords), bodies: tx.Bucket(bktBodies),
-		bySeq: tx.Bucket(bktBySeq), byState: tx.Bucket(bktByState), byPartner: tx.Bucket(bktByPartner),
+		meta: tx.Bucket(bktMeta), records: tx.Bucket(bktRecords), ids: tx.Bucket(bktIDs), bodies: tx.Bucket(bktBodies),
+		byState: tx.Bucket(bktByState), byPartner: tx.Bucket(bktByPartner),
 		byOrder: tx.Bucket(bktByOrder), due: tx.Bucket(bktDue), counts: tx.Bucket(bktCounts),
 		dedup: tx.Bucket(bktDedup), dedupByTime: tx.Bucket(bktDedupByTime), audit: tx.Bucket(bktAudit),
 		auditByRec: tx.Bucket(bktAuditByRec), checkpoints: tx.Bucket(bktCheckpoints),
 	}
-	for _, x := range []*bolt.Bucket{b.meta, b.records, b.bodies, b.bySeq, b.byState, b.byPartner, b.byOrder,
+	for _, x := range []*bolt.Bucket{b.meta, b.records, b.ids, b.bodies, b.byState, b.byPartner, b.byOrder,
 		b.due, b.counts, b.dedup, b.dedupByTime, b.audit, b.auditByRec, b.checkpoints} {
 		if x == nil {
 			return b, false
@@ -58,19 +58,35 @@ func (s *Store) newWtx(tx *bolt.Tx) (*wtx, error) {
 	// Keys that only grow (sequence numbers, times) fill pages almost
 	// completely; bbolt's default of half-full pages would double the
 	// size of the audit chain on disk.
-	for _, x := range []*bolt.Bucket{b.audit, b.bySeq, b.dedupByTime, b.checkpoints} {
+	for _, x := range []*bolt.Bucket{b.audit, b.records, b.bodies, b.dedupByTime, b.checkpoints} {
 		x.FillPercent = 0.95
 	}
 	return &wtx{s: s, tx: tx, buckets: b}, nil
 }
 
-// load reads a record's metadata; nil if absent.
+// load reads a record's metadata by direction and ID; nil if absent.
 func (w *wtx) load(d outbox.Direction, id string) (*stored, error) {
-	return loadStored(w.records, d, id)
+	return loadByID(w.buckets, d, id)
 }
 
-func loadStored(records *bolt.Bucket, d outbox.Direction, id string) (*stored, error) {
-	v := records.Get(recKey(d, id))
+func loadByID(b buckets, d outbox.Direction, id string) (*stored, error) {
+	v := b.ids.Get(idKey(d, id))
+	if v == nil {
+		return nil, nil
+	}
+	if len(v) != 8 {
+		return nil, fmt.Errorf("boltstore: bad ids entry of %s", id)
+	}
+	r, err := loadBySeq(b.records, beUint64(v))
+	if err == nil && r == nil {
+		err = fmt.Errorf("boltstore: ids entry of %s names missing record %d", id, beUint64(v))
+	}
+	return r, err
+}
+
+// loadBySeq reads a record's metadata by Seq; nil if absent.
+func loadBySeq(records *bolt.Bucket, seq uint64) (*stored, error) {
+	v := records.Get(recKey(seq))
 	if v == nil {
 		return nil, nil
 	}
@@ -82,14 +98,14 @@ func (w *wtx) putMeta(r *stored) error {
 	if err != nil {
 		return err
 	}
-	return w.records.Put(recKey(r.Dir, r.ID), v)
+	return w.records.Put(recKey(r.Seq), v)
 }
 
-func (w *wtx) putBody(d outbox.Direction, id string, kind byte, b []byte) error {
+func (w *wtx) putBody(seq uint64, kind byte, b []byte) error {
 	if b == nil {
-		return w.bodies.Delete(bodyKey(d, id, kind))
+		return w.bodies.Delete(bodyKey(seq, kind))
 	}
-	return w.bodies.Put(bodyKey(d, id, kind), bytes.Clone(b))
+	return w.bodies.Put(bodyKey(seq, kind), bytes.Clone(b))
 }
 
 func (w *wtx) count(s outbox.State, delta int64) error {
@@ -105,14 +121,15 @@ func (w *wtx) count(s outbox.State, delta int64) error {
 	return w.counts.Put(k, u64(uint64(n)))
 }
 
-// chainHead returns the ID of the earliest active record of (partner, key).
-func (w *wtx) chainHead(partner, key string) string {
+// chainHead returns the Seq of the earliest active record of (partner,
+// key), or 0.
+func (w *wtx) chainHead(partner, key string) uint64 {
 	p := orderPrefix(partner, key)
-	k, v := w.byOrder.Cursor().Seek(p)
+	k, _ := w.byOrder.Cursor().Seek(p)
 	if k == nil || !bytes.HasPrefix(k, p) || len(k) != len(p)+8 {
-		return ""
+		return 0
 	}
-	return string(v)
+	return seqOf(k)
 }
 
 // wantDue is the due time of r if it is the head of its chain.
@@ -141,7 +158,7 @@ func (w *wtx) setDue(r *stored, t *time.Time) error {
 		}
 	}
 	if t != nil {
-		if err := w.due.Put(dueKey(r.Partner, *t, r.Seq), []byte(r.ID)); err != nil {
+		if err := w.due.Put(dueKey(r.Partner, *t, r.Seq), empty); err != nil {
 			return err
 		}
 	}
@@ -154,15 +171,15 @@ func (w *wtx) setDue(r *stored, t *time.Time) error {
 // For outbound records it keeps the due bucket holding exactly the heads
 // of the ordering chains.
 func (w *wtx) save(old, r *stored) error {
-	var oldHead string
+	var oldHead uint64
 	if r.Dir == outbox.DirOut {
 		oldHead = w.chainHead(r.Partner, r.Key)
 	}
 	if old == nil {
-		if err := w.bySeq.Put(u64(r.Seq), recKey(r.Dir, r.ID)); err != nil {
+		if err := w.ids.Put(idKey(r.Dir, r.ID), u64(r.Seq)); err != nil {
 			return err
 		}
-		if err := w.byPartner.Put(partnerKey(r.Partner, r.Seq), recKey(r.Dir, r.ID)); err != nil {
+		if err := w.byPartner.Put(partnerKey(r.Partner, r.Seq), empty); err != nil {
 			return err
 		}
 	}
@@ -175,7 +192,7 @@ func (w *wtx) save(old, r *stored) error {
 				return err
 			}
 		}
-		if err := w.byState.Put(stateKey(r.State, r.Seq), recKey(r.Dir, r.ID)); err != nil {
+		if err := w.byState.Put(stateKey(r.State, r.Seq), empty); err != nil {
 			return err
 		}
 		if err := w.count(r.State, 1); err != nil {
@@ -188,7 +205,7 @@ func (w *wtx) save(old, r *stored) error {
 			k := orderKey(r.Partner, r.Key, r.Seq)
 			var err error
 			if isActive {
-				err = w.byOrder.Put(k, []byte(r.ID))
+				err = w.byOrder.Put(k, empty)
 			} else {
 				err = w.byOrder.Delete(k)
 			}
@@ -197,21 +214,21 @@ func (w *wtx) save(old, r *stored) error {
 			}
 		}
 		newHead := w.chainHead(r.Partner, r.Key)
-		if err := w.setDue(r, wantDue(r, newHead == r.ID)); err != nil {
+		if err := w.setDue(r, wantDue(r, newHead == r.Seq)); err != nil {
 			return err
 		}
-		for i, id := range []string{oldHead, newHead} {
-			if id == "" || id == r.ID || (i == 1 && id == oldHead) {
+		for i, seq := range []uint64{oldHead, newHead} {
+			if seq == 0 || seq == r.Seq || (i == 1 && seq == oldHead) {
 				continue
 			}
-			o, err := w.load(outbox.DirOut, id)
+			o, err := loadBySeq(w.records, seq)
 			if err != nil {
 				return err
 			}
 			if o == nil {
-				return fmt.Errorf("boltstore: ordering index names missing record %s", id)
+				return fmt.Errorf("boltstore: ordering index names missing record %d", seq)
 			}
-			want := wantDue(o, id == newHead)
+			want := wantDue(o, seq == newHead)
 			if sameTime(o.Due, want) {
 				continue
 			}
@@ -226,28 +243,29 @@ func (w *wtx) save(old, r *stored) error {
 	return w.putMeta(r)
 }
 
-// remove deletes record r with its indexes and bodies (Expire).
+// remove deletes record r with its indexes and bodies (Expire). Its
+// audit entries and their per-record index stay.
 func (w *wtx) remove(r *stored) error {
+	if r.Dir == outbox.DirOut && active(r.State) {
+		return fmt.Errorf("boltstore: cannot remove active record %s", r.ID)
+	}
 	for _, del := range []struct {
 		b *bolt.Bucket
 		k []byte
 	}{
-		{w.bySeq, u64(r.Seq)},
+		{w.ids, idKey(r.Dir, r.ID)},
 		{w.byPartner, partnerKey(r.Partner, r.Seq)},
 		{w.byState, stateKey(r.State, r.Seq)},
-		{w.records, recKey(r.Dir, r.ID)},
+		{w.records, recKey(r.Seq)},
 	} {
 		if err := del.b.Delete(del.k); err != nil {
 			return err
 		}
 	}
 	for _, kind := range []byte{bodySealed, bodyEvidence, bodyOpened, bodyReceipt} {
-		if err := w.bodies.Delete(bodyKey(r.Dir, r.ID, kind)); err != nil {
+		if err := w.bodies.Delete(bodyKey(r.Seq, kind)); err != nil {
 			return err
 		}
-	}
-	if r.Dir == outbox.DirOut && active(r.State) {
-		return fmt.Errorf("boltstore: cannot remove active record %s", r.ID)
 	}
 	return w.count(r.State, -1)
 }
@@ -275,7 +293,7 @@ func (w *wtx) appendAudit(e audit.Entry) error {
 	if err := w.audit.Put(u64(e.Seq), v); err != nil {
 		return err
 	}
-	if err := w.auditByRec.Put(histKey(outbox.Direction(e.Direction), e.RecordID, e.Seq), nil); err != nil {
+	if err := w.auditByRec.Put(histKey(outbox.Direction(e.Direction), e.RecordID, e.Seq), empty); err != nil {
 		return err
 	}
 	w.head = &e
