@@ -32,7 +32,11 @@ func EncryptForTest(plaintext []byte, recipient *x509.Certificate, p Profile) ([
 	if err != nil {
 		return nil, err
 	}
-	return encryptElement(rand.Reader, plaintext, recipient, op)
+	wait, err := newSessionKey(rand.Reader, recipient, op)
+	if err != nil {
+		return nil, err
+	}
+	return encryptElement(wait(), plaintext, recipient, op)
 }
 
 // OpenPlaintextForTest runs Open's steps after decryption on plain.

@@ -110,16 +110,24 @@ func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	p, _ := opts.Profile.oaep()
+	wait, err := newSessionKey(opts.Rand, recipient, p)
+	if err != nil {
+		return nil, failWrap(errcode.Other, opSeal, err, "encryption failed")
+	}
+	// From here on every return waits for the key transport goroutine, so
+	// that it never outlives Seal.
 	root, err := parseForSeal(msg, &opts)
 	if err != nil {
+		clear(wait().key[:])
 		return nil, err
 	}
 	signed, err := sign(root, opts.SigningKey, opts.SigningCert)
 	if err != nil {
+		clear(wait().key[:])
 		return nil, err
 	}
-	p, _ := opts.Profile.oaep()
-	sealed, err := encryptElement(opts.Rand, writeElement(signed), recipient, p)
+	sealed, err := encryptElement(wait(), writeElement(signed), recipient, p)
 	if err != nil {
 		return nil, failWrap(errcode.Other, opSeal, err, "encryption failed")
 	}

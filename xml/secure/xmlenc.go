@@ -42,23 +42,52 @@ const (
 	gcmTagSize   = 16
 )
 
-// encryptElement encrypts plaintext, the serialisation of one element, for
-// recipient and returns the envelope document. The envelope is written
-// directly: every value in it is an algorithm URI or base64.
-func encryptElement(rnd io.Reader, plaintext []byte, recipient *x509.Certificate, p oaepParams) ([]byte, error) {
+// sessionKey is an AES-256 key with its GCM nonce and the key wrapped for
+// the recipient.
+type sessionKey struct {
+	key     [32]byte
+	nonce   []byte
+	wrapped []byte
+	err     error
+}
+
+// newSessionKey draws a session key and a nonce from rnd and starts the
+// RSA-OAEP key transport for recipient on another goroutine: the public-key
+// operation does not depend on the message, so it runs on a second core
+// while the caller parses and signs. wait returns the finished key.
+func newSessionKey(rnd io.Reader, recipient *x509.Certificate, p oaepParams) (wait func() *sessionKey, err error) {
 	pub, ok := recipient.PublicKey.(*rsa.PublicKey)
 	if !ok {
 		return nil, fmt.Errorf("recipient key is %T, want RSA", recipient.PublicKey)
 	}
-	var key [32]byte
-	nonce := make([]byte, gcmNonceSize, gcmNonceSize+len(plaintext)+gcmTagSize)
-	if _, err := io.ReadFull(rnd, key[:]); err != nil {
+	sk := &sessionKey{nonce: make([]byte, gcmNonceSize)}
+	if _, err := io.ReadFull(rnd, sk.key[:]); err != nil {
 		return nil, fmt.Errorf("session key: %w", err)
 	}
-	if _, err := io.ReadFull(rnd, nonce); err != nil {
+	if _, err := io.ReadFull(rnd, sk.nonce); err != nil {
 		return nil, fmt.Errorf("nonce: %w", err)
 	}
-	block, err := aes.NewCipher(key[:])
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sk.wrapped, sk.err = rsa.EncryptOAEPWithOptions(rnd, pub, sk.key[:], &rsa.OAEPOptions{Hash: p.digest, MGFHash: p.mgfHash})
+		if sk.err != nil {
+			sk.err = fmt.Errorf("key transport: %w", sk.err)
+		}
+	}()
+	return func() *sessionKey { <-done; return sk }, nil
+}
+
+// encryptElement encrypts plaintext, the serialisation of one element, for
+// recipient under sk and returns the envelope document. The envelope is
+// written directly: every value in it is an algorithm URI or base64. The
+// session key is cleared afterwards.
+func encryptElement(sk *sessionKey, plaintext []byte, recipient *x509.Certificate, p oaepParams) ([]byte, error) {
+	defer clear(sk.key[:])
+	if sk.err != nil {
+		return nil, sk.err
+	}
+	block, err := aes.NewCipher(sk.key[:])
 	if err != nil {
 		return nil, err
 	}
@@ -66,12 +95,8 @@ func encryptElement(rnd io.Reader, plaintext []byte, recipient *x509.Certificate
 	if err != nil {
 		return nil, err
 	}
-	sealed := gcm.Seal(nonce, nonce, plaintext, nil)
-	wrapped, err := rsa.EncryptOAEPWithOptions(rnd, pub, key[:], &rsa.OAEPOptions{Hash: p.digest, MGFHash: p.mgfHash})
-	clear(key[:])
-	if err != nil {
-		return nil, fmt.Errorf("key transport: %w", err)
-	}
+	sealed := gcm.Seal(append(make([]byte, 0, gcmNonceSize+len(plaintext)+gcmTagSize), sk.nonce...), sk.nonce, plaintext, nil)
+	wrapped := sk.wrapped
 
 	b64 := base64.StdEncoding
 	var buf bytes.Buffer
