@@ -27,13 +27,19 @@ func (s *Store) AuditEntries(ctx context.Context, from uint64, fn func(audit.Ent
 		from = 1
 	}
 	for {
-		var page []audit.Entry
+		var (
+			page    []audit.Entry
+			lastKey uint64
+			bad     error // an undecodable entry ends the walk after the ones before it
+		)
 		err := s.view(ctx, func(_ *bolt.Tx, b buckets) error {
 			c := b.audit.Cursor()
 			for k, v := c.Seek(u64(from)); k != nil && len(page) < auditPage; k, v = c.Next() {
+				lastKey = beUint64(k)
 				e, err := audit.UnmarshalEntry(v)
 				if err != nil {
-					return fmt.Errorf("boltstore: decode audit entry %d: %w", beUint64(k), err)
+					bad = &audit.DecodeError{Key: lastKey, Err: err}
+					return nil
 				}
 				page = append(page, e)
 			}
@@ -47,10 +53,15 @@ func (s *Store) AuditEntries(ctx context.Context, from uint64, fn func(audit.Ent
 				return err
 			}
 		}
+		if bad != nil {
+			return bad
+		}
 		if len(page) < auditPage {
 			return nil
 		}
-		from = page[len(page)-1].Seq + 1
+		// Page by the bucket key, never by the stored Seq: an edited Seq
+		// must not make the walk repeat or skip entries.
+		from = lastKey + 1
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -493,5 +494,63 @@ func TestNextDueSkipping(t *testing.T) {
 		if err != nil || ok != tc.ok || !got.Equal(tc.want) {
 			t.Errorf("NextDueSkipping(%v) = %v, %v, %v; want %v, %v", tc.skip, got, ok, err, tc.want, tc.ok)
 		}
+	}
+}
+
+// AuditEntries walks the bucket by key: an entry whose stored Seq was
+// edited (here to 0, at a page boundary) must not make it repeat or skip
+// entries, and an undecodable entry ends the walk after the entries before
+// it with a typed *audit.DecodeError.
+func TestAuditEntriesWalksByKey(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := boltstore.Open(path, boltstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 1100 // more than one page of 1000
+	for i := range n {
+		if err := s.Enqueue(ctx, msg(fmt.Sprint("m", i), "P", at(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	edit := func(fn func(b *bolt.Bucket) error) {
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Update(func(tx *bolt.Tx) error { return fn(tx.Bucket([]byte("audit"))) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := func(seq uint64) []byte { k := make([]byte, 8); binary.BigEndian.PutUint64(k, seq); return k }
+	count := func() (int, error) {
+		s := openAt(t, path, boltstore.Config{ReadOnly: true})
+		defer s.Close()
+		seen := 0
+		err := s.AuditEntries(ctx, 1, func(audit.Entry) error {
+			seen++
+			if seen > 2*n {
+				return errors.New("walk does not end")
+			}
+			return nil
+		})
+		return seen, err
+	}
+
+	edit(func(b *bolt.Bucket) error {
+		return b.Put(key(1000), []byte(strings.Replace(string(b.Get(key(1000))), `"seq":1000`, `"seq":0`, 1)))
+	})
+	if seen, err := count(); err != nil || seen != n {
+		t.Fatalf("edited Seq: walked %d entries (err %v), want exactly %d", seen, err, n)
+	}
+
+	edit(func(b *bolt.Bucket) error { return b.Put(key(9), []byte("{not json")) })
+	seen, err := count()
+	var de *audit.DecodeError
+	if !errors.As(err, &de) || de.Key != 9 || seen != 8 {
+		t.Fatalf("undecodable entry 9: walked %d, err %v; want 8 entries then *audit.DecodeError{Key: 9}", seen, err)
 	}
 }
