@@ -59,17 +59,21 @@ type Lease struct {
 // Record is an outbound or inbound record. Byte slices are copies owned by
 // the caller.
 type Record struct {
-	ID             string
-	Direction      Direction
-	Partner        string // recipient (outbound) or sender (inbound) kennung
-	Type           string
-	OrderingKey    string
-	Seq            uint64 // acceptance order within the store
-	State          State
-	Attempts       int
-	NextAttempt    time.Time
-	LastError      *ErrorInfo
-	Created        time.Time
+	ID          string
+	Direction   Direction
+	Partner     string // recipient (outbound) or sender (inbound) kennung
+	Type        string
+	OrderingKey string
+	Seq         uint64 // acceptance order within the store
+	State       State
+	Attempts    int
+	NextAttempt time.Time
+	LastError   *ErrorInfo
+	Created     time.Time
+	// Queued is when the record last entered the queue for a fresh round
+	// of attempts: acceptance, or the latest operator replay. A retry
+	// policy's maximum age counts from it.
+	Queued         time.Time
 	Updated        time.Time
 	Sealed         []byte // outbound: the sealed bytes
 	Evidence       []byte // outbound: the transport receipt or rejection received

@@ -162,6 +162,7 @@ type stored struct {
 	ErrText   string           `json:"err_text,omitempty"`
 	HasErr    bool             `json:"has_err,omitempty"`
 	Created   time.Time        `json:"created"`
+	Replayed  *time.Time       `json:"replayed,omitempty"` // latest operator replay
 	Updated   time.Time        `json:"updated"`
 	Ausloeser string           `json:"ausloeser,omitempty"`
 	Deadline  *time.Time       `json:"deadline,omitempty"`
@@ -198,6 +199,7 @@ func (r *stored) record() outbox.Record {
 		Attempts:      r.Attempts,
 		NextAttempt:   r.Next,
 		Created:       r.Created,
+		Queued:        r.Created,
 		Updated:       r.Updated,
 		AusloeserUUID: r.Ausloeser,
 	}
@@ -206,6 +208,9 @@ func (r *stored) record() outbox.Record {
 	}
 	if r.Deadline != nil {
 		rec.AnswerDeadline = *r.Deadline
+	}
+	if r.Replayed != nil {
+		rec.Queued = *r.Replayed
 	}
 	if r.Lease != nil {
 		rec.Lease = &outbox.Lease{Owner: r.Lease.Owner, Token: r.Lease.Token, Until: r.Lease.Until}

@@ -330,7 +330,10 @@ func (s *Store) Apply(ctx context.Context, id string, a outbox.Action) error {
 		r := *old
 		r.State, r.Updated = a.To, at
 		if a.To == outbox.StateQueued {
-			r.Attempts, r.Next, r.Lease = 0, at, nil
+			// A replay starts a fresh round: attempts and the retry age
+			// count from now.
+			replayed := at
+			r.Attempts, r.Next, r.Lease, r.Replayed = 0, at, nil, &replayed
 		}
 		if err := w.save(old, &r); err != nil {
 			return err

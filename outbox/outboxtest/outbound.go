@@ -26,8 +26,8 @@ func (s *suite) testEnqueueGet(t *testing.T, st outbox.Store) {
 		t.Fatal("Seq is zero")
 	case r.State != outbox.StateQueued || r.Attempts != 0 || r.Lease != nil || r.LastError != nil:
 		t.Fatalf("initial state: %+v", r)
-	case !r.NextAttempt.Equal(m.At) || !r.Created.Equal(m.At) || !r.Updated.Equal(m.At):
-		t.Fatalf("times: next %v created %v updated %v, want %v", r.NextAttempt, r.Created, r.Updated, m.At)
+	case !r.NextAttempt.Equal(m.At) || !r.Created.Equal(m.At) || !r.Updated.Equal(m.At) || !r.Queued.Equal(m.At):
+		t.Fatalf("times: next %v created %v updated %v queued %v, want %v", r.NextAttempt, r.Created, r.Updated, r.Queued, m.At)
 	case !bytes.Equal(r.Sealed, m.Sealed):
 		t.Fatalf("Sealed = %q", r.Sealed)
 	case r.AusloeserUUID != m.AusloeserUUID || !r.AnswerDeadline.Equal(m.AnswerDeadline):

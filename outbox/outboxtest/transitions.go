@@ -118,6 +118,9 @@ func (s *suite) testReplayAndCancel(t *testing.T, st outbox.Store) {
 		if r.Attempts != 0 || !r.NextAttempt.Equal(at(100)) || r.Lease != nil {
 			t.Fatalf("replayed %s: attempts %d next %v lease %+v", rid, r.Attempts, r.NextAttempt, r.Lease)
 		}
+		if !r.Queued.Equal(at(100)) || r.Created.Equal(at(100)) {
+			t.Fatalf("replayed %s: queued %v (want the replay time %v), created %v (want unchanged)", rid, r.Queued, at(100), r.Created)
+		}
 	}
 	wantIDs(t, "claim before the replay time", claim(t, st, outbox.ClaimParams{Now: at(99)}))
 	wantSameIDs(t, "claim replayed", claim(t, st, outbox.ClaimParams{Now: at(100), LeaseFor: 24 * time.Hour}), "rp-failed", "rp-rejected")

@@ -41,7 +41,11 @@ func decide(rec outbox.Record, receipt Receipt, err error, now time.Time, p Poli
 		info.Text = fmt.Sprintf("gave up after %d attempts: %s", attempt, info.Text)
 		return outbox.Failed{At: now, Err: info}
 	}
-	deadline := rec.Created.Add(p.MaxAge)
+	start := rec.Queued
+	if start.IsZero() {
+		start = rec.Created
+	}
+	deadline := start.Add(p.MaxAge)
 	if !now.Before(deadline) {
 		info.Text = fmt.Sprintf("gave up after %d attempts, older than %s: %s", attempt, p.MaxAge, info.Text)
 		return outbox.Failed{At: now, Err: info}

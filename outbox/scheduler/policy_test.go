@@ -39,6 +39,11 @@ func TestDecide(t *testing.T) {
 	rec := func(attempts int) outbox.Record {
 		return outbox.Record{ID: "m", Partner: "A", Attempts: attempts, Created: created}
 	}
+	replayed := func(attempts int, at time.Time) outbox.Record {
+		r := rec(attempts)
+		r.Queued = at
+		return r
+	}
 	maxJitter := func(n int64) int64 { return n - 1 }
 	noJitter := func(int64) int64 { return 0 }
 	tests := []struct {
@@ -74,6 +79,10 @@ func TestDecide(t *testing.T) {
 			want: outbox.Retry{At: created.Add(72 * time.Hour), Now: created.Add(72*time.Hour - time.Minute), Err: outbox.ErrorInfo{Code: CodeTransport, Text: "x"}}},
 		{name: "too old", rec: rec(50), err: errors.New("x"), now: created.Add(72 * time.Hour),
 			want: outbox.Failed{At: created.Add(72 * time.Hour), Err: outbox.ErrorInfo{Code: CodeTransport, Text: "gave up after 50 attempts, older than 72h0m0s: x"}}},
+		{name: "replayed: age counts from the replay", rec: replayed(1, created.Add(100*time.Hour)), err: errors.New("x"), jitter: noJitter, now: created.Add(101 * time.Hour),
+			want: outbox.Retry{At: created.Add(101 * time.Hour), Now: created.Add(101 * time.Hour), Err: outbox.ErrorInfo{Code: CodeTransport, Text: "x"}}},
+		{name: "replayed and too old again", rec: replayed(9, created.Add(100*time.Hour)), err: errors.New("x"), now: created.Add(172 * time.Hour),
+			want: outbox.Failed{At: created.Add(172 * time.Hour), Err: outbox.ErrorInfo{Code: CodeTransport, Text: "gave up after 9 attempts, older than 72h0m0s: x"}}},
 		{name: "attempts exhausted", rec: rec(5), err: errors.New("x"), pol: func(p *Policy) { p.MaxAttempts = 5 },
 			want: outbox.Failed{At: now, Err: outbox.ErrorInfo{Code: CodeTransport, Text: "gave up after 5 attempts: x"}}},
 		{name: "attempts left", rec: rec(4), err: errors.New("x"), pol: func(p *Policy) { p.MaxAttempts = 5 }, jitter: noJitter,
