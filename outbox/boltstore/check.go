@@ -125,8 +125,10 @@ func (s *Store) Check(ctx context.Context) error {
 			if !bytes.Equal(b.ids.Get(idKey(r.Dir, r.ID)), k) {
 				bad("record %s: ids entry missing or wrong", id)
 			}
-			if !has(b.byState, stateKey(r.State, r.Seq)) {
+			if sk := stateKey(r.State, r.Seq); !has(b.byState, sk) {
 				bad("record %s: by_state entry missing", id)
+			} else if !bytes.Equal(b.byState.Get(sk), v) {
+				bad("record %s: by_state copy differs from the record", id)
 			}
 			if !has(b.byPartner, partnerKey(r.Partner, r.Seq)) {
 				bad("record %s: by_partner entry missing", id)

@@ -33,7 +33,8 @@
 // keys contain no NUL byte; NUL separates key parts. Records and bodies
 // are keyed by Seq, so that new ones are appended (random nachrichtenUUIDs
 // would rewrite pages all over the file on every commit); index entries
-// whose key says everything have empty values.
+// whose key says everything have empty values, except by_state, which
+// carries a copy of the record's metadata.
 //
 //	meta             "format" → "xgate-outbox-1"; bucket sequence = last lease token
 //	records          Seq → record JSON without bodies: dir, id, state, attempts,
@@ -42,7 +43,8 @@
 //	ids              Dir+ID → Seq
 //	bodies           Seq+kind → bytes; kind 's' sealed, 'e' evidence, 'o' opened,
 //	                 'r' receipt
-//	by_state         state+NUL+Seq                               (all records)
+//	by_state         state+NUL+Seq → copy of the record JSON     (all records; a
+//	                 covering index: listing a state reads only this range)
 //	by_partner       partner+NUL+Seq                             (all records)
 //	by_order         partner+NUL+orderingKey+NUL+Seq             (outbound queued or sending)
 //	due              partner+NUL+time+Seq                        (heads of by_order chains:

@@ -266,7 +266,8 @@ func (s *Store) List(ctx context.Context, f outbox.Filter) ([]outbox.Record, err
 				r   *stored
 				err error
 			)
-			if prefix == nil {
+			if prefix == nil || (f.State != "" && len(v) > 0) {
+				// records, or the covering copy in by_state
 				r, err = decodeStored(v)
 			} else if r, err = loadBySeq(b.records, seqOf(k)); err == nil && r == nil {
 				err = fmt.Errorf("boltstore: index entry %q names missing record %d", k, seqOf(k))
@@ -360,14 +361,12 @@ func (s *Store) Stats(ctx context.Context) (outbox.Stats, error) {
 		read(st.Outbound, outbox.OutboundStates())
 		read(st.Inbound, outbox.InboundStates())
 		p := statePrefix(outbox.StateQueued)
-		if k, _ := b.byState.Cursor().Seek(p); k != nil && bytes.HasPrefix(k, p) {
-			r, err := loadBySeq(b.records, seqOf(k))
+		if k, v := b.byState.Cursor().Seek(p); k != nil && bytes.HasPrefix(k, p) {
+			r, err := decodeStored(v)
 			if err != nil {
 				return err
 			}
-			if r != nil {
-				st.OldestQueued = r.Created
-			}
+			st.OldestQueued = r.Created
 		}
 		st.SizeBytes = tx.Size()
 		return nil

@@ -93,12 +93,18 @@ func loadBySeq(records *bolt.Bucket, seq uint64) (*stored, error) {
 	return decodeStored(v)
 }
 
+// putMeta writes r's metadata under its Seq and, as a covering copy,
+// under its by_state key, so that listing a state reads only that dense
+// range of the index and never pages of records scattered over the file.
 func (w *wtx) putMeta(r *stored) error {
 	v, err := r.encode()
 	if err != nil {
 		return err
 	}
-	return w.records.Put(recKey(r.Seq), v)
+	if err := w.records.Put(recKey(r.Seq), v); err != nil {
+		return err
+	}
+	return w.byState.Put(stateKey(r.State, r.Seq), bytes.Clone(v))
 }
 
 func (w *wtx) putBody(seq uint64, kind byte, b []byte) error {
@@ -192,9 +198,7 @@ func (w *wtx) save(old, r *stored) error {
 				return err
 			}
 		}
-		if err := w.byState.Put(stateKey(r.State, r.Seq), empty); err != nil {
-			return err
-		}
+		// putMeta below writes the new by_state entry.
 		if err := w.count(r.State, 1); err != nil {
 			return err
 		}
