@@ -114,3 +114,34 @@ func isLeaf(e *etree.Element) bool {
 	}
 	return true
 }
+
+// CreationDay returns the calendar day of erstellungszeitpunkt in the
+// message's own zone offset, as midnight UTC, so that it compares with
+// xs:date values read by dateOf.
+func (c *Context) CreationDay() (time.Time, bool) {
+	t, ok := parseDate(c.Header.Created)
+	if !ok {
+		return time.Time{}, false
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
+}
+
+// dateOf reads an xs:date element (an optional zone suffix is ignored) as
+// midnight UTC; false for nil or an unreadable value.
+func dateOf(e *etree.Element) (time.Time, bool) {
+	s := message.Text(e)
+	if len(s) < len(time.DateOnly) {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.DateOnly, s[:len(time.DateOnly)])
+	return t, err == nil
+}
+
+// codeOf returns the code value of a Code element, or "".
+func codeOf(e *etree.Element) string {
+	if e == nil {
+		return ""
+	}
+	return message.Text(e.SelectElement("code"))
+}

@@ -70,7 +70,7 @@ func abhmbRules() []Rule {
 }
 
 func checkABHMBNotFuture(c *Context) {
-	day, ok := mbNoticeDay(c)
+	day, ok := c.CreationDay()
 	if !ok {
 		return
 	}
@@ -83,7 +83,7 @@ func checkABHMBNotFuture(c *Context) {
 	case abhmbAusreise:
 		e = c.Msg.Root.FindElement("ausreise/ausreisedatum")
 	}
-	if d, ok := mbDate(e); ok && d.After(day) {
+	if d, ok := dateOf(e); ok && d.After(day) {
 		c.Report(e, "%s %s lies after the day of the notice %s", e.Tag, message.Text(e), day.Format(time.DateOnly))
 	}
 }
@@ -108,14 +108,14 @@ func checkABHMBDocument(c *Context) {
 		return
 	}
 	from, to := doc.SelectElement("gueltigAb"), doc.SelectElement("gueltigBis")
-	if issued, ok := mbDate(from); ok {
-		if eff, ok := mbDate(c.Msg.Root.SelectElement("wirksamAb")); ok && issued.Before(eff) {
+	if issued, ok := dateOf(from); ok {
+		if eff, ok := dateOf(c.Msg.Root.SelectElement("wirksamAb")); ok && issued.Before(eff) {
 			c.Report(from, "the document was issued on %s, before the new name took effect on %s, so it cannot show the new name",
 				issued.Format(time.DateOnly), eff.Format(time.DateOnly))
 		}
 	}
-	if day, ok := mbNoticeDay(c); ok {
-		if end, ok := mbDate(to); ok && end.Before(day) {
+	if day, ok := c.CreationDay(); ok {
+		if end, ok := dateOf(to); ok && end.Before(day) {
 			c.Report(to, "the document expired on %s, before the day of the notice %s", end.Format(time.DateOnly), day.Format(time.DateOnly))
 		}
 	}
@@ -130,7 +130,7 @@ func checkABHMBDestination(c *Context) {
 	switch z := message.Text(ziel); {
 	case z == mbStaatDeutschland || z == mbStaatStaatenlos:
 		c.Report(ziel, "zielstaat %s is not a foreign state", z)
-	case mbCode(a.SelectElement("art")) == abhmbAusreiseDublin && !abhmbDublinStates[z]:
+	case codeOf(a.SelectElement("art")) == abhmbAusreiseDublin && !abhmbDublinStates[z]:
 		c.Report(ziel, "a Dublin transfer (art %s) goes to a state bound by the Dublin III Regulation; %s is not one", abhmbAusreiseDublin, z)
 	}
 }
@@ -143,7 +143,7 @@ func checkABHMBAZRPresent(c *Context) {
 }
 
 func checkABHMBAZRReason(c *Context) {
-	grund := mbCode(c.Msg.Root.SelectElement("grund"))
+	grund := codeOf(c.Msg.Root.SelectElement("grund"))
 	bisher := c.Msg.Root.SelectElement("azrNummer.bisher")
 	switch grund {
 	case abhmbAZRAenderung, abhmbAZRBerichtigung:
@@ -160,37 +160,6 @@ func checkABHMBAZRReason(c *Context) {
 			c.Report(bisher, "reason %s (store or delete) replaces no number; azrNummer.bisher must be absent", grund)
 		}
 	}
-}
-
-// mbNoticeDay returns the calendar day of erstellungszeitpunkt in the
-// message's own zone offset, as midnight UTC, so that it compares with
-// xs:date values read by mbDate.
-func mbNoticeDay(c *Context) (time.Time, bool) {
-	t, ok := parseDate(c.Header.Created)
-	if !ok {
-		return time.Time{}, false
-	}
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
-}
-
-// mbDate reads an xs:date element (an optional zone suffix is ignored) as
-// midnight UTC; false for nil or an unreadable value.
-func mbDate(e *etree.Element) (time.Time, bool) {
-	s := message.Text(e)
-	if len(s) < len(time.DateOnly) {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.DateOnly, s[:len(time.DateOnly)])
-	return t, err == nil
-}
-
-// mbCode returns the code value of a Code element, or "".
-func mbCode(e *etree.Element) string {
-	if e == nil {
-		return ""
-	}
-	return message.Text(e.SelectElement("code"))
 }
 
 // mbFold normalises a name or address part for comparison: NFC, case

@@ -4,9 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/beevik/etree"
 
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
@@ -71,35 +68,6 @@ func asylRules() []Rule {
 	}
 }
 
-// erstellungstag returns the calendar day of erstellungszeitpunkt in the
-// message's own zone offset, as midnight UTC, so that it compares with
-// xs:date values.
-func erstellungstag(c *Context) (time.Time, bool) {
-	t, ok := parseDate(message.Text(kopf(c).FindElement("identifikation.nachricht/erstellungszeitpunkt")))
-	if !ok {
-		return time.Time{}, false
-	}
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
-}
-
-// datumVon parses the xs:date text of e (nil gives false).
-func datumVon(e *etree.Element) (time.Time, bool) {
-	if e == nil {
-		return time.Time{}, false
-	}
-	t, err := time.Parse("2006-01-02", message.Text(e))
-	return t, err == nil
-}
-
-// codeVon returns the code value of a code element (its child code).
-func codeVon(e *etree.Element) string {
-	if e == nil {
-		return ""
-	}
-	return message.Text(e.SelectElement("code"))
-}
-
 func checkAsylAZR(c *Context) {
 	for _, b := range c.Msg.Root.SelectElements("verfahrensbeteiligter") {
 		p := b.SelectElement("person")
@@ -119,7 +87,7 @@ func checkAsylAktenzeichen(c *Context) {
 		}
 		var keys []string
 		for _, s := range b.FindElements("person/staatsangehoerigkeit") {
-			keys = append(keys, codeVon(s))
+			keys = append(keys, codeOf(s))
 		}
 		if !slices.Contains(keys, suffix) {
 			c.Report(az, "file number %s ends in state key %s, but the person's nationalities are %s",
@@ -131,21 +99,21 @@ func checkAsylAktenzeichen(c *Context) {
 func checkAsylDatum(c *Context) {
 	root := c.Msg.Root
 	ent := root.SelectElement("entscheidungsdatum")
-	d0, ok0 := datumVon(ent)
+	d0, ok0 := dateOf(ent)
 	// Each later date must not precede the decision.
 	for _, tag := range []string{"zustelldatum", "datumBestandskraft"} {
 		e := root.SelectElement(tag)
-		if d, ok := datumVon(e); ok && ok0 && d.Before(d0) {
+		if d, ok := dateOf(e); ok && ok0 && d.Before(d0) {
 			c.Report(e, "%s %s is before the decision of %s", tag, message.Text(e), message.Text(ent))
 		}
 	}
-	day, ok := erstellungstag(c)
+	day, ok := c.CreationDay()
 	if !ok {
 		return
 	}
 	for _, tag := range []string{"entscheidungsdatum", "zustelldatum", "datumBestandskraft"} {
 		e := root.SelectElement(tag)
-		if d, ok := datumVon(e); ok && d.After(day) {
+		if d, ok := dateOf(e); ok && d.After(day) {
 			c.Report(e, "%s %s lies after the day the message was created (%s)", tag, message.Text(e), day.Format("2006-01-02"))
 		}
 	}
@@ -153,7 +121,7 @@ func checkAsylDatum(c *Context) {
 
 func checkAsylAndrohung(c *Context) {
 	ent := c.Msg.Root.SelectElement("entscheidung")
-	code := codeVon(ent)
+	code := codeOf(ent)
 	a := c.Msg.Root.SelectElement("abschiebungsandrohung")
 	switch {
 	case slices.Contains(asylAblehnung, code) && a == nil:
@@ -162,7 +130,7 @@ func checkAsylAndrohung(c *Context) {
 		c.Report(a, "decision %s grants protection or a ban on deportation and cannot carry an abschiebungsandrohung", code)
 	}
 	if a != nil {
-		if z := a.SelectElement("zielstaat"); codeVon(z) == "000" {
+		if z := a.SelectElement("zielstaat"); codeOf(z) == "000" {
 			c.Report(z, "Germany (000) cannot be the destination state of a deportation")
 		}
 	}
@@ -173,7 +141,7 @@ func checkAsylFrist(c *Context) {
 	if a == nil {
 		return // ASYL-ANDROHUNG says whether one is needed
 	}
-	code := codeVon(c.Msg.Root.SelectElement("entscheidung"))
+	code := codeOf(c.Msg.Root.SelectElement("entscheidung"))
 	want, ok := asylAusreisefrist[code]
 	if !ok {
 		return
@@ -190,7 +158,7 @@ func checkAsylErgebnis(c *Context) {
 	var schutz, erledigung []string
 	verbot := false
 	for _, e := range els {
-		code := codeVon(e)
+		code := codeOf(e)
 		if seen[code] {
 			c.Report(e, "outcome %s is given twice", code)
 			continue
@@ -219,7 +187,7 @@ func checkAsylErgebnis(c *Context) {
 
 func checkAsylEreignis(c *Context) {
 	an := c.Msg.Root.SelectElement("anliegen")
-	code := codeVon(an)
+	code := codeOf(an)
 	if !slices.Contains(asylEreignis, code) {
 		return
 	}
@@ -228,8 +196,8 @@ func checkAsylEreignis(c *Context) {
 		c.Report(an, "concern %s reports an event; the header must give its date in identifikation.ereignis", code)
 		return
 	}
-	if d, ok := datumVon(ev); ok {
-		if day, ok := erstellungstag(c); ok && d.After(day) {
+	if d, ok := dateOf(ev); ok {
+		if day, ok := c.CreationDay(); ok && d.After(day) {
 			c.Report(ev, "event date %s lies after the day the message was created (%s)", message.Text(ev), day.Format("2006-01-02"))
 		}
 	}

@@ -122,8 +122,8 @@ func checkBABeschaeftigung(c *Context) {
 		}
 	}
 	beginn := b.SelectElement("beginn")
-	d, ok := datumVon(beginn)
-	day, okDay := erstellungstag(c)
+	d, ok := dateOf(beginn)
+	day, okDay := c.CreationDay()
 	if ok && okDay && d.Before(day) {
 		c.Report(beginn, "employment begins %s, before the request of %s; approval must be sought before work starts",
 			message.Text(beginn), day.Format("2006-01-02"))
@@ -132,7 +132,7 @@ func checkBABeschaeftigung(c *Context) {
 
 func checkBATitel(c *Context) {
 	t := c.Msg.Root.SelectElement("beabsichtigterTitel")
-	if code := codeVon(t); slices.Contains(baTitelOhneZustimmung, code) {
+	if code := codeOf(t); slices.Contains(baTitelOhneZustimmung, code) {
 		c.Report(t, "title %s entitles to employment by law (§ 4a Abs. 1 AufenthG); the BA's approval cannot be asked for it", code)
 	}
 }
@@ -141,7 +141,7 @@ func checkBABeschraenkung(c *Context) {
 	seen := map[string]bool{}
 	for _, b := range c.Msg.Root.SelectElements("beschraenkung") {
 		art := b.SelectElement("art")
-		code := codeVon(art)
+		code := codeOf(art)
 		if seen[code] {
 			c.Report(art, "restriction kind %s is given twice", code)
 		}
@@ -158,7 +158,7 @@ func checkBABeschraenkung(c *Context) {
 
 func checkBARechtsgrundlage(c *Context) {
 	rg := c.Msg.Root.SelectElement("rechtsgrundlage")
-	code := codeVon(rg)
+	code := codeOf(rg)
 	switch c.Type.Code {
 	case "120002":
 		if slices.Contains(baZustimmungsfrei, code) {
@@ -173,8 +173,8 @@ func checkBARechtsgrundlage(c *Context) {
 
 func checkBAFrist(c *Context) {
 	f := c.Msg.Root.SelectElement("frist")
-	d, ok := datumVon(f)
-	day, okDay := erstellungstag(c)
+	d, ok := dateOf(f)
+	day, okDay := c.CreationDay()
 	if !ok || !okDay {
 		return
 	}
@@ -196,7 +196,7 @@ func checkBASonstiges(c *Context) {
 	seen := map[string]bool{}
 	for _, it := range c.Msg.Root.SelectElements(item) {
 		ce := it.SelectElement(code)
-		v := codeVon(ce)
+		v := codeOf(ce)
 		if seen[v] {
 			c.Report(ce, "%s %s is given twice", code, v)
 		}

@@ -70,20 +70,20 @@ func checkJCAZR(c *Context) {
 }
 
 func checkJCRechtskreis(c *Context) {
-	if codeVon(c.Msg.Root.SelectElement("anlass")) != jcAnlassRechtskreiswechsel {
+	if codeOf(c.Msg.Root.SelectElement("anlass")) != jcAnlassRechtskreiswechsel {
 		return
 	}
 	t := c.Msg.Root.FindElement("aufenthaltstitel/titel")
-	if code := codeVon(t); slices.Contains(jcTitelOhneSGB2, code) {
+	if code := codeOf(t); slices.Contains(jcTitelOhneSGB2, code) {
 		c.Report(t, "title %s does not move the person from AsylbLG into SGB II; anlass %s does not fit", code, jcAnlassRechtskreiswechsel)
 	}
 }
 
 func checkJCErwerb(c *Context) {
-	code := codeVon(c.Msg.Root.FindElement("aufenthaltstitel/titel"))
+	code := codeOf(c.Msg.Root.FindElement("aufenthaltstitel/titel"))
 	e := c.Msg.Root.SelectElement("erwerbstaetigkeit")
-	if slices.Contains(baTitelOhneZustimmung, code) && codeVon(e) != jcErwerbErlaubt {
-		c.Report(e, "title %s entitles to employment by law (§ 4a Abs. 1 AufenthG); the condition must be %s, not %s", code, jcErwerbErlaubt, codeVon(e))
+	if slices.Contains(baTitelOhneZustimmung, code) && codeOf(e) != jcErwerbErlaubt {
+		c.Report(e, "title %s entitles to employment by law (§ 4a Abs. 1 AufenthG); the condition must be %s, not %s", code, jcErwerbErlaubt, codeOf(e))
 	}
 }
 
@@ -92,12 +92,12 @@ func checkJCWohnsitz(c *Context) {
 	if w == nil {
 		return
 	}
-	if code := codeVon(c.Msg.Root.FindElement("aufenthaltstitel/titel")); !slices.Contains(jcTitelWohnsitzregelung, code) {
+	if code := codeOf(c.Msg.Root.FindElement("aufenthaltstitel/titel")); !slices.Contains(jcTitelWohnsitzregelung, code) {
 		c.Report(w, "§ 12a AufenthG does not apply to title %s", code)
 	}
-	ab, okAb := datumVon(w.SelectElement("gueltigAb"))
+	ab, okAb := dateOf(w.SelectElement("gueltigAb"))
 	bis := w.SelectElement("gueltigBis")
-	if d, ok := datumVon(bis); ok && okAb && d.After(ab.AddDate(jcWohnsitzJahre, 0, 0)) {
+	if d, ok := dateOf(bis); ok && okAb && d.After(ab.AddDate(jcWohnsitzJahre, 0, 0)) {
 		c.Report(bis, "residence obligation until %s lasts longer than %d years from %s", message.Text(bis), jcWohnsitzJahre, ab.Format("2006-01-02"))
 	}
 }
@@ -105,14 +105,14 @@ func checkJCWohnsitz(c *Context) {
 func checkJCTitel(c *Context) {
 	anlass := c.Msg.Root.SelectElement("anlass")
 	bis := c.Msg.Root.FindElement("aufenthaltstitel/gueltigBis")
-	if codeVon(anlass) == jcAnlassAblauf {
+	if codeOf(anlass) == jcAnlassAblauf {
 		if bis == nil {
 			c.Report(anlass, "anlass %s (expiry or lapse) needs the day the title ended in aufenthaltstitel/gueltigBis", jcAnlassAblauf)
 		}
 		return
 	}
-	d, ok := datumVon(bis)
-	day, okDay := erstellungstag(c)
+	d, ok := dateOf(bis)
+	day, okDay := c.CreationDay()
 	if ok && okDay && d.Before(day) {
 		c.Report(bis, "title expired on %s, before the day of the message (%s); report it with anlass %s", message.Text(bis), day.Format("2006-01-02"), jcAnlassAblauf)
 	}
@@ -120,7 +120,7 @@ func checkJCTitel(c *Context) {
 
 func checkJCEnde(c *Context) {
 	art := c.Msg.Root.SelectElement("mitteilungsart")
-	if codeVon(art) == jcMitteilungEnde && c.Msg.Root.SelectElement("ende") == nil {
+	if codeOf(art) == jcMitteilungEnde && c.Msg.Root.SelectElement("ende") == nil {
 		c.Report(art, "an end-of-benefit notice (%s) must give the end date", jcMitteilungEnde)
 	}
 }
@@ -130,15 +130,15 @@ func checkJCStatus(c *Context) {
 	if m == nil {
 		return
 	}
-	day, ok := erstellungstag(c)
+	day, ok := c.CreationDay()
 	if !ok {
 		return
 	}
 	st := m.SelectElement("status")
-	status := codeVon(st)
+	status := codeOf(st)
 	beginnEl, endeEl := m.SelectElement("beginn"), m.SelectElement("ende")
-	beginn, okBeginn := datumVon(beginnEl)
-	ende, okEnde := datumVon(endeEl)
+	beginn, okBeginn := dateOf(beginnEl)
+	ende, okEnde := dateOf(endeEl)
 	today := day.Format("2006-01-02")
 	switch status {
 	case jcStatusBevorstehend:

@@ -62,7 +62,7 @@ func mbabhRules() []Rule {
 }
 
 func checkMBABHMoveDate(c *Context) {
-	day, ok := mbNoticeDay(c)
+	day, ok := c.CreationDay()
 	if !ok {
 		return
 	}
@@ -72,12 +72,12 @@ func checkMBABHMoveDate(c *Context) {
 		if c.Type.Code == mbabhHauptwohnung {
 			e = c.Msg.Root.SelectElement("aenderungsdatum")
 		}
-		if d, ok := mbDate(e); ok && d.After(day) {
+		if d, ok := dateOf(e); ok && d.After(day) {
 			c.Report(e, "%s %s lies after the day of the notice %s; nobody registers in advance", e.Tag, message.Text(e), day.Format(time.DateOnly))
 		}
 	case mbabhAbmeldung:
 		e := c.Msg.Root.FindElement("abmeldung/auszugsdatum")
-		if d, ok := mbDate(e); ok && d.Sub(day) > mbabhEarlyDeregistration {
+		if d, ok := dateOf(e); ok && d.Sub(day) > mbabhEarlyDeregistration {
 			c.Report(e, "auszugsdatum %s is more than one week after the day of the notice %s (§ 17 Abs. 2 BMG)", message.Text(e), day.Format(time.DateOnly))
 		}
 	}
@@ -91,7 +91,7 @@ func checkMBABHForeignState(c *Context) {
 	case mbabhAbmeldung:
 		staat = c.Msg.Root.FindElement("abmeldung/zielstaat")
 	}
-	if v := mbCode(staat); v == mbStaatDeutschland || v == mbStaatStaatenlos {
+	if v := codeOf(staat); v == mbStaatDeutschland || v == mbStaatStaatenlos {
 		c.Report(staat, "%s %s is not a foreign state", staat.Tag, v)
 	}
 }
@@ -102,7 +102,7 @@ func checkMBABHDeregReason(c *Context) {
 		return // a cancellation
 	}
 	grund := a.SelectElement("grund")
-	g := mbCode(grund)
+	g := codeOf(grund)
 	check := func(tag, want string, what string) {
 		e := a.SelectElement(tag)
 		switch {
@@ -118,7 +118,7 @@ func checkMBABHDeregReason(c *Context) {
 
 func checkMBABHBlockPeriod(c *Context) {
 	for _, s := range c.Msg.Root.SelectElements("auskunftssperre") {
-		if mbCode(s.SelectElement("art")) != mbabhSperreBMG51 {
+		if codeOf(s.SelectElement("art")) != mbabhSperreBMG51 {
 			continue
 		}
 		to := s.SelectElement("gueltigBis")
@@ -126,8 +126,8 @@ func checkMBABHBlockPeriod(c *Context) {
 			c.Report(s, "a disclosure block under § 51 BMG is limited to two years and needs gueltigBis")
 			continue
 		}
-		from, okA := mbDate(s.SelectElement("gueltigAb"))
-		end, okB := mbDate(to)
+		from, okA := dateOf(s.SelectElement("gueltigAb"))
+		end, okB := dateOf(to)
 		if okA && okB && end.After(from.AddDate(2, 0, 0)) {
 			c.Report(to, "a disclosure block under § 51 BMG lasts at most two years; %s to %s is longer",
 				from.Format(time.DateOnly), end.Format(time.DateOnly))
@@ -158,13 +158,13 @@ func checkMBABHRefusalRef(c *Context) {
 
 func checkMBABHRefusalReason(c *Context) {
 	typ := c.Msg.Root.FindElement("abgelehnteNachricht/nachrichtentyp")
-	refused := mbCode(typ)
+	refused := codeOf(typ)
 	if t, ok := c.Catalogue.Lookup(refused); !ok || !slices.Contains(t.Answers, mbabhAblehnung) {
 		c.Report(typ.SelectElement("code"), "message type %s cannot be refused with %s; only group 02 notices can", refused, mbabhAblehnung)
 		return
 	}
 	grund := c.Msg.Root.SelectElement("grund")
-	switch g := mbCode(grund); {
+	switch g := codeOf(grund); {
 	case g == mbabhAblehnungNachweis && refused != abhmbAenderungName:
 		c.Report(grund, "reason %s (evidence missing or unusable) fits only %s, which carries evidence; the refused message is %s", g, abhmbAenderungName, refused)
 	case g == mbabhAblehnungSonstige && message.Text(c.Msg.Root.SelectElement("erlaeuterung")) == "":
