@@ -96,7 +96,13 @@ func ParsePrivateKeyPEM(data []byte) (*rsa.PrivateKey, error) {
 // ParseCertificates parses every CERTIFICATE block of PEM data, in order.
 // Data without any PEM block is tried as one DER certificate.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
+	return parsePEMOrDER(data, pemCertificate, "certificate", x509.ParseCertificate)
+}
+
+// parsePEMOrDER parses every PEM block of type typ in data with parse, in
+// order; data without any PEM block is tried as one DER object.
+func parsePEMOrDER[T any](data []byte, typ, what string, parse func([]byte) (T, error)) ([]T, error) {
+	var out []T
 	rest := data
 	sawPEM := false
 	for {
@@ -106,22 +112,22 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 			break
 		}
 		sawPEM = true
-		if b.Type != pemCertificate {
+		if b.Type != typ {
 			continue
 		}
-		c, err := x509.ParseCertificate(b.Bytes)
+		v, err := parse(b.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("certs: certificate %d: %w", len(out)+1, err)
+			return nil, fmt.Errorf("certs: %s %d: %w", what, len(out)+1, err)
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	if !sawPEM {
-		if c, err := x509.ParseCertificate(data); err == nil {
-			return []*x509.Certificate{c}, nil
+		if v, err := parse(data); err == nil {
+			return []T{v}, nil
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w (want %q)", ErrNoPEM, pemCertificate)
+		return nil, fmt.Errorf("%w (want %q)", ErrNoPEM, typ)
 	}
 	return out, nil
 }
@@ -210,34 +216,7 @@ func LoadCertPool(path string) (*x509.CertPool, error) {
 // PEM block is tried as one DER CRL. The signatures are not checked here:
 // NewVerifier checks them against their issuers.
 func ParseCRLs(data []byte) ([]*x509.RevocationList, error) {
-	var out []*x509.RevocationList
-	rest := data
-	sawPEM := false
-	for {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		sawPEM = true
-		if b.Type != pemCRL {
-			continue
-		}
-		crl, err := x509.ParseRevocationList(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certs: CRL %d: %w", len(out)+1, err)
-		}
-		out = append(out, crl)
-	}
-	if !sawPEM {
-		if crl, err := x509.ParseRevocationList(data); err == nil {
-			return []*x509.RevocationList{crl}, nil
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w (want %q)", ErrNoPEM, pemCRL)
-	}
-	return out, nil
+	return parsePEMOrDER(data, pemCRL, "CRL", x509.ParseRevocationList)
 }
 
 // LoadCRLs reads CRLs from a file, or from every *.crl and *.pem file
