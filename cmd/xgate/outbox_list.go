@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/xgate/xgate/outbox"
+)
+
+type outboxListOptions struct {
+	state, partner, typ, direction, olderThan, format string
+	limit                                             int
+	after                                             uint64
+}
+
+func (o *outboxListOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.state, "state", "", "only records in this state ("+strings.Join(outboxStateNames(), ", ")+")")
+	fs.StringVar(&o.partner, "partner", "", "only records of this partner (recipient or sender kennung)")
+	fs.StringVar(&o.typ, "type", "", "only messages of this six-digit type")
+	fs.StringVar(&o.direction, "direction", "", "only out or in")
+	fs.StringVar(&o.olderThan, "older-than", "", "only records created longer ago than this (90m, 12h, 3d, 2w)")
+	fs.IntVar(&o.limit, "limit", 100, "most records shown")
+	fs.Uint64Var(&o.after, "after", 0, "only records after this SEQ (paging)")
+	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+}
+
+func newOutboxListCmd(g *outboxOptions) *cobra.Command {
+	o := &outboxListOptions{}
+	cmd := &cobra.Command{
+		Use:   "list [--state S] [--partner K] [--type T] [--older-than D] [--limit N] [--format text|json]",
+		Short: "List records, oldest first",
+		Long: `List prints records in acceptance order (SEQ), without message content.
+Filters combine; --state and --partner use the store's indexes, so listing
+the failed records of a store with millions of delivered ones is quick.
+When --limit records were printed, standard error says how to get the next
+page (--after SEQ).
+
+Exit codes: 0 ok (also when nothing matches), 1 store error, 2 usage error.`,
+		Example: `  # what needs an operator
+  xgate outbox list --state failed
+  xgate outbox list --state rejected --partner dbs:azr-bva --format json
+
+  # queued for more than a day
+  xgate outbox list --state queued --older-than 1d
+
+  # page through everything
+  xgate outbox list --limit 1000 --after 52000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runOutboxList(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o)
+		},
+	}
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runOutboxList(ctx context.Context, stdout, stderr io.Writer, g *outboxOptions, o *outboxListOptions) error {
+	f := outbox.Filter{Partner: o.partner, Type: o.typ, Limit: o.limit, AfterSeq: o.after}
+	if err := checkOutboxFormat(o.format); err != nil {
+		return err
+	}
+	if o.state != "" {
+		f.State = outbox.State(o.state)
+		if !f.State.Valid() {
+			return usageError("--state %q is not a state (%s)", o.state, strings.Join(outboxStateNames(), ", "))
+		}
+	}
+	switch o.direction {
+	case "", "out", "in":
+		f.Direction = outbox.Direction(o.direction)
+	default:
+		return usageError("--direction must be out or in, not %q", o.direction)
+	}
+	if o.limit <= 0 {
+		return usageError("--limit must be positive")
+	}
+	if o.olderThan != "" {
+		d, err := parseLongDuration(o.olderThan)
+		if err != nil || d < 0 {
+			return usageError("--older-than: %v", err)
+		}
+		f.CreatedBefore = time.Now().Add(-d)
+	}
+	s, err := g.open(true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rs, err := s.List(outboxCtx(ctx), f)
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		out := make([]recordJSON, len(rs))
+		for i, r := range rs {
+			out[i] = toRecordJSON(r)
+		}
+		return writeJSON(stdout, out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tID\tDIR\tSTATE\tPARTNER\tTYPE\tATTEMPTS\tCREATED\tNEXT ATTEMPT\tLAST ERROR")
+	for _, r := range rs {
+		next, lastErr := "-", "-"
+		if r.State == outbox.StateQueued {
+			next = outboxTS(r.NextAttempt)
+		}
+		if r.LastError != nil {
+			lastErr = r.LastError.Code
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Seq, r.ID, r.Direction, r.State, r.Partner,
+			outboxDash(r.Type), r.Attempts, outboxTS(r.Created), next, lastErr)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%d record(s)", len(rs))
+	if len(rs) == o.limit {
+		fmt.Fprintf(stderr, "; there may be more: --after %d", rs[len(rs)-1].Seq)
+	}
+	fmt.Fprintln(stderr)
+	return nil
+}
