@@ -56,7 +56,7 @@ reason go to standard error.
 Exit codes: 0 opened, 1 refused, 2 usage error (bad flag, unreadable file).`,
 		Example: `  # open a message addressed to this gateway
   xgate open --key pki/azr/encryption-key.pem --cert pki/azr/encryption.pem \
-    --trust pki/ca.pem --crl pki/ca.crl in.sealed.xml > in.xml
+    --trust pki/ca/root.pem --crl pki/ca/root.crl in.sealed.xml > in.xml
 
   # during a key rollover: try the old and the new key
   xgate open --key enc-2026-key.pem --key enc-2027-key.pem --trust ca.pem in.xml`,
