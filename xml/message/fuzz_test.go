@@ -12,20 +12,28 @@ import (
 	"github.com/xgate/xgate/xml/message"
 )
 
-// FuzzParse feeds the hardened parser. Properties: it never panics; every
-// refusal is an *errcode.Error with X000 or S001; an accepted document
-// stays within the limits, and etree's own reader builds the same tree
-// from the same bytes (so that nothing accepted here is read differently
-// elsewhere). Seeds: every conformance vector plus the hostile inputs of
-// TestParseRejects; testdata/fuzz/FuzzParse holds regressions.
+// FuzzParse feeds the hardened parser. Properties: it never panics; it
+// agrees with the reference parser it replaced (the encoding/xml
+// implementation in reference_test.go): both accept with identical trees
+// and lines or both refuse with the same code, apart from the named
+// exceptions of diff_test.go; every refusal is an *errcode.Error with X000
+// or S001; an accepted document stays within the limits, and etree's own
+// reader builds the same tree from the same bytes (so that nothing
+// accepted here is read differently elsewhere). Seeds: every conformance
+// vector, the hostile corpus, the tricky inputs of diff_test.go (each also
+// with CRLF and CR line ends); testdata/fuzz/FuzzParse holds regressions.
 func FuzzParse(f *testing.F) {
 	vs, err := conformance.Vectors()
 	if err != nil {
 		f.Fatal(err)
 	}
+	var vectors [][]byte
 	for _, v := range vs {
-		if len(v.Data) <= 64<<10 {
-			f.Add(v.Data)
+		vectors = append(vectors, v.Data)
+	}
+	for _, d := range message.Corpus(vectors...) {
+		if len(d) <= 64<<10 {
+			f.Add(d)
 		}
 	}
 	for _, s := range []string{
@@ -46,6 +54,9 @@ func FuzzParse(f *testing.F) {
 	}
 	lim := message.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxElements: 2000, MaxAttrs: 16}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := message.CompareWithReference(data, lim); err != nil {
+			t.Fatal(err)
+		}
 		m, err := message.Parse(data, lim)
 		if err != nil {
 			var e *errcode.Error

@@ -38,6 +38,7 @@ type parser struct {
 
 	buf   []byte // text with references or CR, being decoded
 	attrs []attr // attributes of the start tag being read
+	b     builder
 
 	// deferred is the first violation of a rule the old parser did not
 	// enforce. Parsing goes on as the old parser would, so that an input
@@ -49,6 +50,7 @@ type parser struct {
 type frame struct {
 	e    *etree.Element
 	name string // qualified name as written, for the end tag
+	mark int    // where e's children begin in builder.kids
 }
 
 type attr struct {
@@ -56,13 +58,10 @@ type attr struct {
 }
 
 func newParser(data []byte, lim Limits) *parser {
-	return &parser{
-		data:  data,
-		src:   string(data),
-		lim:   lim,
-		m:     &Message{Doc: etree.NewDocument(), lines: make(map[*etree.Element]int)},
-		stack: make([]frame, 0, 16),
-	}
+	p := &parser{data: data, src: string(data), lim: lim, stack: make([]frame, 0, 16), attrs: make([]attr, 0, 8)}
+	elems := p.b.estimate(data)
+	p.m = &Message{Doc: etree.NewDocument(), lines: make(map[*etree.Element]int, min(elems, lim.MaxElements, 4096))}
+	return p
 }
 
 // lineOf is the 1-based line of data[pos], counting '\n' only, as
@@ -261,27 +260,21 @@ func (p *parser) startTag() error {
 	gt := i
 	p.pos = i + 1
 
-	parent := &p.m.Doc.Element
-	if len(p.stack) > 0 {
-		parent = p.stack[len(p.stack)-1].e
-	}
-	e := parent.CreateElement(name)
-	if len(attrs) > 0 {
-		e.Attr = make([]etree.Attr, 0, len(attrs))
-		for _, a := range attrs {
-			e.CreateAttr(a.name, a.value)
-			if a.value == XIncludeNS {
-				p.xiSeen = true
-			}
+	e := p.b.element(&p.m.Doc.Element, len(p.stack) > 0, name, attrs)
+	for _, a := range attrs {
+		if a.value == XIncludeNS {
+			p.xiSeen = true
 		}
 	}
-	if p.xiSeen && e.NamespaceURI() == XIncludeNS {
+	if p.xiSeen && namespaceURI(e, p.stack) == XIncludeNS {
 		return p.fail(lt, "XInclude is not allowed")
 	}
 	p.m.lines[e] = p.lineOf(gt)
 	p.sawRoot = true
-	if !empty {
-		p.stack = append(p.stack, frame{e, name})
+	if empty {
+		e.Child = make([]etree.Token, 0)
+	} else {
+		p.stack = append(p.stack, frame{e, name, len(p.b.kids)})
 	}
 	return nil
 }
@@ -303,6 +296,19 @@ func (p *parser) checkQName(pos int, name string, wide bool, colons int, what st
 func (p *parser) endTag() error {
 	data := p.data
 	lt := p.pos
+	if n := len(p.stack); n > 0 {
+		// Fast path: the name of the open element, then not a name byte.
+		top := p.stack[n-1]
+		end := lt + 2 + len(top.name)
+		if end < len(data) && string(data[lt+2:end]) == top.name && data[end] < utf8.RuneSelf && asciiName[data[end]]&nameChar == 0 {
+			if i := skipS(data, end); i < len(data) && data[i] == '>' {
+				p.pos = i + 1
+				p.b.close(top.e, top.mark)
+				p.stack = p.stack[:n-1]
+				return nil
+			}
+		}
+	}
 	end, _, _ := scanName(data, lt+2)
 	if end == lt+2 {
 		if end >= len(data) {
@@ -327,6 +333,7 @@ func (p *parser) endTag() error {
 	if top.name != string(data[lt+2:end]) {
 		return p.fail(lt, "end tag </%s> does not match <%s>", data[lt+2:end], top.name)
 	}
+	p.b.close(top.e, top.mark)
 	p.stack = p.stack[:len(p.stack)-1]
 	return nil
 }
@@ -339,7 +346,7 @@ func (p *parser) charData() error {
 		return err
 	}
 	if len(p.stack) > 0 {
-		p.stack[len(p.stack)-1].e.CreateText(s)
+		p.b.text(s)
 		return nil
 	}
 	return p.outside(start, p.pos, s)
@@ -404,6 +411,14 @@ func (p *parser) text(quote byte) (string, error) {
 	build := false // p.buf holds the text so far
 scan:
 	for {
+		for i+8 <= len(data) {
+			b := data[i : i+8 : i+8]
+			if textClass[b[0]]|textClass[b[1]]|textClass[b[2]]|textClass[b[3]]|
+				textClass[b[4]]|textClass[b[5]]|textClass[b[6]]|textClass[b[7]] != tPlain {
+				break
+			}
+			i += 8
+		}
 		for i < len(data) && textClass[data[i]] == tPlain {
 			i++
 		}
@@ -602,7 +617,7 @@ func (p *parser) comment() error {
 		p.strict(errcode.NotWellFormed, bad, "character not allowed in XML (§2.2) in a comment")
 	}
 	if len(p.stack) > 0 {
-		p.stack[len(p.stack)-1].e.CreateComment(p.src[start:end])
+		p.b.comment(p.src[start:end])
 	}
 	return nil
 }
@@ -660,7 +675,7 @@ func (p *parser) cdataSection() error {
 		s = string(p.buf)
 	}
 	if len(p.stack) > 0 {
-		p.stack[len(p.stack)-1].e.CreateText(s)
+		p.b.text(s)
 		return nil
 	}
 	if strings.TrimSpace(s) != "" {
