@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beevik/etree"
+
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
@@ -35,6 +37,36 @@ func TestParseRejects(t *testing.T) {
 		{"empty", ``, errcode.NotWellFormed, 0},
 		{"too many attributes", `<r` + strings.Repeat(` a`+strings.Repeat("x", 1)+`="1"`, 1) + attrs(40) + `/>`, errcode.NotWellFormed, 1},
 		{"too many elements", `<r>` + strings.Repeat("<a/>", 20001) + `</r>`, errcode.NotWellFormed, 1},
+		{"cdata end in text", "<r>\na]]>b</r>", errcode.NotWellFormed, 2},
+		{"reference to NUL", "<r>&#0;</r>", errcode.NotWellFormed, 1},
+		{"reference to U+FFFE", "<r>&#xFFFE;</r>", errcode.NotWellFormed, 1},
+		{"reference to a surrogate", "<r>\n&#xD800;</r>", errcode.NotWellFormed, 2},
+		{"reference beyond Unicode", "<r>&#x110000;</r>", errcode.NotWellFormed, 1},
+		{"uppercase X in reference", "<r>&#X41;</r>", errcode.NotWellFormed, 1},
+		{"control character", "<r>\n\n\x01</r>", errcode.NotWellFormed, 3},
+		{"U+FFFF in attribute", "<r a=\"\uffff\"/>", errcode.NotWellFormed, 1},
+		{"control character in comment", "<r><!--\n\x1f--></r>", errcode.NotWellFormed, 2},
+		{"empty prefix", `<:a/>`, errcode.NotWellFormed, 1},
+		{"empty local part", `<a:/>`, errcode.NotWellFormed, 1},
+		{"two colons", `<a:b:c/>`, errcode.NotWellFormed, 1},
+		{"attribute with empty prefix", `<r :a="1"/>`, errcode.NotWellFormed, 1},
+		{"lt in attribute value", `<r a="<"/>`, errcode.NotWellFormed, 1},
+		{"unquoted attribute", `<r a=1/>`, errcode.NotWellFormed, 1},
+		{"no space between attributes", "<r>\n<s a=\"1\"b=\"2\"/></r>", errcode.NotWellFormed, 2},
+		{"double hyphen in comment", "<r><!-- a -- b --></r>", errcode.NotWellFormed, 1},
+		{"unterminated comment", "<r><!-- a", errcode.NotWellFormed, 1},
+		{"unterminated CDATA", "<r><![CDATA[a", errcode.NotWellFormed, 1},
+		{"UTF-8 byte-order mark", "\xef\xbb\xbf<r/>", errcode.NotWellFormed, 1},
+		{"XML 1.1", `<?xml version="1.1"?><r/>`, errcode.NotWellFormed, 1},
+		{"declaration not first", "\n<?xml version=\"1.0\"?><r/>", errcode.NotWellFormed, 2},
+		{"declaration without version", `<?xml encoding="UTF-8"?><r/>`, errcode.NotWellFormed, 1},
+		{"encoding with spaces", `<?xml version="1.0" encoding = "ISO-8859-1"?><r/>`, errcode.NotUTF8, 1},
+		{"encoding declared later", `<r><?xml version="1.0" encoding="ISO-8859-1"?></r>`, errcode.NotUTF8, 1},
+		{"element declaration", `<!ELEMENT r ANY><r/>`, errcode.NotWellFormed, 1},
+		{"mismatched end tag", "<r>\n</s>", errcode.NotWellFormed, 2},
+		{"no-break space after root", "<r/>\n\u00a0", errcode.NotWellFormed, 2},
+		{"CDATA before root", `<![CDATA[ ]]><r/>`, errcode.NotWellFormed, 1},
+		{"XInclude default namespace", `<include xmlns="http://www.w3.org/2001/XInclude"/>`, errcode.NotWellFormed, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,5 +135,85 @@ func TestParseLinesAndPaths(t *testing.T) {
 	}
 	if got := m.Root.SelectElement("d").Text(); got != "<not markup>" {
 		t.Errorf("cdata text = %q", got)
+	}
+}
+
+// What Parse accepts, it reads as the former parser did (the differential
+// tests compare everything; these cases say it in plain values).
+func TestParseAccepts(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		check func(t *testing.T, m *message.Message)
+	}{
+		{"attribute values: references, tabs and newlines kept, CR normalised",
+			"<r a=\"x&#10;y&#9;z\" b=\"x\ny\tz\" c=\"x\r\ny\rz\" d='\"' e=\"]]>\"/>",
+			func(t *testing.T, m *message.Message) {
+				want := map[string]string{"a": "x\ny\tz", "b": "x\ny\tz", "c": "x\ny\nz", "d": `"`, "e": "]]>"}
+				for k, v := range want {
+					if got := m.Root.SelectAttrValue(k, "?"); got != v {
+						t.Errorf("%s = %q, want %q", k, got, v)
+					}
+				}
+			}},
+		{"CDATA with brackets", `<r><![CDATA[a]]b]]]></r>`, func(t *testing.T, m *message.Message) {
+			if got := m.Root.Text(); got != "a]]b]" {
+				t.Errorf("text %q", got)
+			}
+		}},
+		{"text, CDATA, comment as separate tokens", `<r>a<![CDATA[b]]>c<!-- d - e -->f<![CDATA[]]></r>`, func(t *testing.T, m *message.Message) {
+			if n := len(m.Root.Child); n != 6 {
+				t.Fatalf("%d children, want 6", n)
+			}
+			if c, ok := m.Root.Child[3].(*etree.Comment); !ok || c.Data != " d - e " {
+				t.Errorf("comment %#v", m.Root.Child[3])
+			}
+			if c, ok := m.Root.Child[5].(*etree.CharData); !ok || c.Data != "" || c.IsCData() {
+				t.Errorf("empty CDATA %#v", m.Root.Child[5])
+			}
+		}},
+		{"references", `<r>&#x10FFFF;&#65;&#x0041;&lt;&gt;&amp;&apos;&quot;&#13;</r>`, func(t *testing.T, m *message.Message) {
+			if got := m.Root.Text(); got != "\U0010FFFFAA<>&'\"\r" {
+				t.Errorf("text %q", got)
+			}
+		}},
+		{"CRLF and CR in text", "<r>a\r\nb\rc\r\r\n</r>", func(t *testing.T, m *message.Message) {
+			if got := m.Root.Text(); got != "a\nb\nc\n\n" {
+				t.Errorf("text %q", got)
+			}
+		}},
+		{"lines: end of the start tag, LF only", "<r>\n<s\n a='1'\n/>\r<t/>\r\n<u>\n</u></r>", func(t *testing.T, m *message.Message) {
+			want := map[string]int{"r": 1, "s": 4, "t": 4, "u": 5}
+			for tag, line := range want {
+				e := m.Root
+				if tag != "r" {
+					e = m.Root.SelectElement(tag)
+				}
+				if got := m.Line(e); got != line {
+					t.Errorf("line of %s = %d, want %d", tag, got, line)
+				}
+			}
+		}},
+		{"non-ASCII names", "<Straße grün=\"1\"><ñ:x xmlns:ñ=\"urn:n\"/></Straße>", func(t *testing.T, m *message.Message) {
+			x := m.Root.ChildElements()[0]
+			if m.Root.Tag != "Straße" || m.Root.Attr[0].Key != "grün" || x.Space != "ñ" || x.NamespaceURI() != "urn:n" {
+				t.Errorf("names %q %q %q %q", m.Root.Tag, m.Root.Attr[0].Key, x.Space, x.NamespaceURI())
+			}
+		}},
+		{"declaration, comments and white space around the root", "<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n<!-- c -->\r\n<r/>\n<!-- d -->\n", func(t *testing.T, m *message.Message) {
+			if len(m.Doc.Child) != 1 || m.Line(m.Root) != 3 {
+				t.Errorf("document children %d, root line %d", len(m.Doc.Child), m.Line(m.Root))
+			}
+		}},
+		{"XInclude namespace only as a value", `<r a="http://www.w3.org/2001/XInclude"><s xmlns:x="http://www.w3.org/2001/XInclude"><y:t xmlns:y="urn:y"/></s></r>`, func(t *testing.T, m *message.Message) {}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := message.Parse([]byte(tc.in), message.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, m)
+		})
 	}
 }
