@@ -24,6 +24,7 @@ const (
 	nameStart = 2
 )
 
+// asciiName is read-only.
 var asciiName = [utf8.RuneSelf]uint8{
 	':': nameStart | nameChar, '_': nameStart | nameChar,
 	'.': nameChar, '-': nameChar,

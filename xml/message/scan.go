@@ -68,14 +68,12 @@ func newParser(data []byte, lim Limits) *parser {
 // encoding/xml did (a lone CR does not start a line).
 func (p *parser) lineOf(pos int) int {
 	if pos >= p.nlPos {
-		p.nl += bytes.Count(p.data[p.nlPos:pos], nl)
+		p.nl += strings.Count(p.src[p.nlPos:pos], "\n")
 		p.nlPos = pos
 		return 1 + p.nl
 	}
-	return 1 + bytes.Count(p.data[:pos], nl)
+	return 1 + strings.Count(p.src[:pos], "\n")
 }
-
-var nl = []byte{'\n'}
 
 // fail is a well-formedness error at pos (-1: no line). An earlier
 // deferred violation of the same code wins: it is where the document
@@ -133,7 +131,7 @@ func (p *parser) parse() error {
 		}
 	}
 	if len(p.stack) != 0 {
-		return p.fail(-1, "document ends inside <%s>", p.stack[len(p.stack)-1].name)
+		return p.fail(-1, "document ends inside <%s>", clip(p.stack[len(p.stack)-1].name))
 	}
 	if !p.sawRoot {
 		return p.fail(-1, "no root element")
@@ -174,7 +172,7 @@ func (p *parser) startTag() error {
 	}
 	name := p.src[lt+1 : end]
 	if len(p.stack) == 0 && p.sawRoot {
-		return p.fail(lt, "second root element <%s>", name)
+		return p.fail(lt, "second root element <%s>", clip(name))
 	}
 	if len(p.stack) >= p.lim.MaxDepth {
 		return p.fail(lt, "nesting deeper than %d elements", p.lim.MaxDepth)
@@ -205,7 +203,7 @@ func (p *parser) startTag() error {
 				return p.failEOF("a start tag")
 			}
 			if data[i+1] != '>' {
-				return p.fail(i, "expected /> in element <%s>", name)
+				return p.fail(i, "expected /> in element <%s>", clip(name))
 			}
 			i++
 			empty = true
@@ -213,13 +211,13 @@ func (p *parser) startTag() error {
 		}
 		aend, awide, acolons := scanName(data, i)
 		if aend == i {
-			return p.fail(i, "expected attribute name in element <%s>", name)
+			return p.fail(i, "expected attribute name in element <%s>", clip(name))
 		}
 		aname := p.src[i:aend]
 		if i == ws {
 			// Only possible after an attribute value: the element name
 			// swallows every byte a name can continue with.
-			p.strict(errcode.NotWellFormed, i, "element <%s>: no white space before attribute %s (XML 1.0 §3.1)", name, aname)
+			p.strict(errcode.NotWellFormed, i, "element <%s>: no white space before attribute %s (XML 1.0 §3.1)", clip(name), clip(aname))
 		}
 		if err := p.checkQName(i, aname, awide, acolons, "attribute"); err != nil {
 			return err
@@ -230,7 +228,7 @@ func (p *parser) startTag() error {
 			return p.failEOF("a start tag")
 		}
 		if data[i] != '=' {
-			return p.fail(i, "attribute name without = in element <%s>", name)
+			return p.fail(i, "attribute name without = in element <%s>", clip(name))
 		}
 		i = skipS(data, i+1)
 		if i >= len(data) {
@@ -238,7 +236,7 @@ func (p *parser) startTag() error {
 		}
 		q := data[i]
 		if q != '"' && q != '\'' {
-			return p.fail(i, "unquoted or missing attribute value in element <%s>", name)
+			return p.fail(i, "unquoted or missing attribute value in element <%s>", clip(name))
 		}
 		p.pos = i + 1
 		value, err := p.text(q)
@@ -247,11 +245,11 @@ func (p *parser) startTag() error {
 		}
 		i = p.pos + 1 // after the closing quote
 		if len(attrs) >= p.lim.MaxAttrs {
-			return p.fail(apos, "element <%s> has more than %d attributes", name, p.lim.MaxAttrs)
+			return p.fail(apos, "element <%s> has more than %d attributes", clip(name), p.lim.MaxAttrs)
 		}
 		for _, a := range attrs {
 			if a.name == aname {
-				return p.fail(apos, "element <%s> repeats attribute %s", name, aname)
+				return p.fail(apos, "element <%s> repeats attribute %s", clip(name), clip(aname))
 			}
 		}
 		attrs = append(attrs, attr{aname, value})
@@ -284,10 +282,10 @@ func (p *parser) startTag() error {
 // at either end.
 func (p *parser) checkQName(pos int, name string, wide bool, colons int, what string) error {
 	if !validName(name, wide) {
-		return p.fail(pos, "invalid XML name %q", name)
+		return p.fail(pos, "invalid XML name %q", clip(name))
 	}
 	if colons > 1 || colons == 1 && (name[0] == ':' || name[len(name)-1] == ':') {
-		return p.fail(pos, "%s name %q is not namespace-well-formed", what, name)
+		return p.fail(pos, "%s name %q is not namespace-well-formed", what, clip(name))
 	}
 	return nil
 }
@@ -321,17 +319,17 @@ func (p *parser) endTag() error {
 		return p.failEOF("an end tag")
 	}
 	if data[i] != '>' {
-		return p.fail(i, "invalid characters between </%s and >", data[lt+2:end])
+		return p.fail(i, "invalid characters between </%s and >", clip(data[lt+2:end]))
 	}
 	p.pos = i + 1
 	if len(p.stack) == 0 {
-		return p.fail(lt, "unexpected end tag </%s>", data[lt+2:end])
+		return p.fail(lt, "unexpected end tag </%s>", clip(data[lt+2:end]))
 	}
 	top := p.stack[len(p.stack)-1]
 	// The open element's name was checked; a different or invalid name
 	// is a mismatch either way.
 	if top.name != string(data[lt+2:end]) {
-		return p.fail(lt, "end tag </%s> does not match <%s>", data[lt+2:end], top.name)
+		return p.fail(lt, "end tag </%s> does not match <%s>", clip(data[lt+2:end]), clip(top.name))
 	}
 	p.b.close(top.e, top.mark)
 	p.stack = p.stack[:len(p.stack)-1]
@@ -381,6 +379,7 @@ const (
 	tEF    // 0xEF, which starts U+FFFE and U+FFFF (not XML Chars)
 )
 
+// textClass is read-only.
 var textClass = [256]uint8{
 	'<': tLT, '&': tAmp, ']': tRSqb, '"': tQuote, '\'': tQuote, '\r': tCR, 0xEF: tEF,
 	0x00: tCtrl, 0x01: tCtrl, 0x02: tCtrl, 0x03: tCtrl, 0x04: tCtrl, 0x05: tCtrl, 0x06: tCtrl, 0x07: tCtrl,
@@ -521,7 +520,7 @@ func (p *parser) reference(amp int) (rune, int, error) {
 		switch {
 		case 0xD800 <= r && r <= 0xDFFF:
 			// encoding/xml turned this into U+FFFD.
-			p.strict(errcode.NotWellFormed, amp, "character reference %s to a surrogate (XML 1.0 §4.1)", data[amp:i+1])
+			p.strict(errcode.NotWellFormed, amp, "character reference %s to a surrogate (XML 1.0 §4.1)", clip(data[amp:i+1]))
 			r = utf8.RuneError
 		case !isChar(r):
 			return 0, 0, p.fail(amp, "illegal character code %U", r)
@@ -549,11 +548,16 @@ func (p *parser) reference(amp int) (rune, int, error) {
 	return 0, 0, p.fail(amp, "invalid character entity %q", clip(data[amp:end+1]))
 }
 
-// clip shortens what an error message quotes from the input.
-func clip(b []byte) string {
-	const max = 24
+// clip shortens what an error message quotes from the input (names,
+// references; never text content).
+func clip[T string | []byte](b T) string {
+	const max = 40
 	if len(b) > max {
-		return string(b[:max]) + "…"
+		k := max // cut before a rune, not inside
+		for k > 0 && !utf8.RuneStart(b[k]) {
+			k--
+		}
+		return string(b[:k]) + "…"
 	}
 	return string(b)
 }
@@ -601,7 +605,7 @@ func (p *parser) comment() error {
 		return p.fail(lt, "invalid sequence <!- not part of <!--")
 	}
 	start := i + 1
-	k := bytes.Index(data[start:], dashes)
+	k := strings.Index(p.src[start:], "--")
 	if k < 0 {
 		return p.failEOF("a comment")
 	}
@@ -621,12 +625,6 @@ func (p *parser) comment() error {
 	}
 	return nil
 }
-
-var (
-	dashes   = []byte("--")
-	cdataEnd = []byte("]]>")
-	piEnd    = []byte("?>")
-)
 
 // firstNonChar returns the offset of the first character in data[i:] that
 // is not an XML Char, or -1.
@@ -659,7 +657,7 @@ func (p *parser) cdataSection() error {
 		}
 	}
 	start := lt + len(open)
-	k := bytes.Index(data[start:], cdataEnd)
+	k := strings.Index(p.src[start:], "]]>")
 	if k < 0 {
 		return p.failEOF("a CDATA section")
 	}
@@ -716,7 +714,7 @@ func (p *parser) procInst() error {
 		return p.fail(lt, "processing instruction <?%s?> is not allowed", clip(data[lt+2:end]))
 	}
 	i := skipS(data, end)
-	k := bytes.Index(data[i:], piEnd)
+	k := strings.Index(p.src[i:], "?>")
 	if k < 0 {
 		return p.failEOF("a processing instruction")
 	}
@@ -725,11 +723,11 @@ func (p *parser) procInst() error {
 	// encoding, found by substring anywhere in the instruction.
 	content := p.src[i : i+k]
 	if v := procInstParam("version", content); v != "" && v != "1.0" {
-		return p.fail(lt, "unsupported version %q; only version 1.0 is supported", clip([]byte(v)))
+		return p.fail(lt, "unsupported version %q; only version 1.0 is supported", clip(v))
 	}
 	if enc := procInstParam("encoding", content); enc != "" && !strings.EqualFold(enc, "utf-8") {
 		return &errcode.Error{Code: errcode.NotUTF8, Op: op, Line: p.lineOf(lt),
-			Detail: fmt.Sprintf("declared encoding %q is not UTF-8", clip([]byte(enc)))}
+			Detail: fmt.Sprintf("declared encoding %q is not UTF-8", clip(enc))}
 	}
 	if lt != 0 {
 		return p.fail(lt, "processing instruction <?xml?> is not allowed")
@@ -788,7 +786,7 @@ func (p *parser) checkDecl(decl []byte) {
 			return
 		}
 		if !strings.EqualFold(enc, "utf-8") {
-			p.strict(errcode.NotUTF8, 0, "declared encoding %q is not UTF-8", clip([]byte(enc)))
+			p.strict(errcode.NotUTF8, 0, "declared encoding %q is not UTF-8", clip(enc))
 		}
 	}
 	if sd, ok := s.pseudoAttr("standalone"); ok && sd != "yes" && sd != "no" {
