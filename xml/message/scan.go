@@ -60,7 +60,7 @@ type attr struct {
 func newParser(data []byte, lim Limits) *parser {
 	p := &parser{data: data, src: string(data), lim: lim, stack: make([]frame, 0, 16), attrs: make([]attr, 0, 8)}
 	elems := p.b.estimate(data)
-	p.m = &Message{Doc: etree.NewDocument(), lines: make(map[*etree.Element]int, min(elems, lim.MaxElements, 4096))}
+	p.m = &Message{Doc: etree.NewDocument(), lines: make(map[*etree.Element]int, min(elems, lim.MaxElements, 1024))}
 	return p
 }
 
