@@ -1,7 +1,6 @@
 package wmbolt_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -24,8 +23,9 @@ func features() tests.Features {
 		NewSubscriberReceivesOldMessages:    false, // acked messages are gone for that group
 		ContextPreserved:                    false,
 		// The full-size suite (5,000–10,000 messages per test, one fsync'd
-		// ack each) runs with XGATE_WMBOLT_FULL=1; see TestPubSub.
-		ForceShort: os.Getenv("XGATE_WMBOLT_FULL") == "",
+		// ack each) is the default; -short reduces the message counts
+		// (watermill's ForceShort; every test still runs).
+		ForceShort: testing.Short(),
 	}
 }
 
