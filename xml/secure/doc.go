@@ -68,12 +68,18 @@
 // # Cost
 //
 // RSA-3072 private-key operations dominate: Seal costs one signature and
-// one OAEP encryption (a public-key operation), Open one OAEP decryption,
-// one signature verification and, uncached, one chain verification. The
-// XML work on top (hardened parses with encoding/xml, goxmldsig's
-// canonicalisation, copies and re-parse) is a fixed cost per message;
-// BenchmarkSeal, BenchmarkOpen and the Raw and part benchmarks measure
-// both.
+// one OAEP encryption (a public-key operation, run on another goroutine
+// while the message is parsed and signed), Open one OAEP decryption, one
+// signature verification and, uncached, one chain verification. The XML
+// work on top is a fixed cost per message. BenchmarkRatio measures both
+// against the raw private-key operation, op by op; on the 2-core CI VM
+// (Go 1.26) Seal costs about 1.12 raw signatures and Open about 1.36 raw
+// decryptions. Most of Open's surplus is goxmldsig's Validate (about
+// 0.8 ms for a 5 KB message: tree copies, namespace traversal, exclusive
+// c14n, the RSA verification and the re-parse of the canonical bytes with
+// etree); BenchmarkRatio/OpenFloor, a raw decryption plus Validate alone,
+// costs about 1.28, and BenchmarkGoxmldsigParts shows the steps Validate
+// cannot skip.
 //
 // # Why not crewjam/saml/xmlenc
 //
