@@ -15,6 +15,8 @@ func TestPackageBoundaries(t *testing.T) {
 		banned []string
 	}{
 		{"xml/errcode", []string{mod}},
+		{"xml/kennung", []string{mod}},
+		{"internal/clock", []string{mod}},
 		{"xml/catalogue", []string{mod + "outbox", mod + "gateway", mod + "certs", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
 		{"xml/message", []string{mod + "outbox", mod + "gateway", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 		{"xml/validate", []string{mod + "outbox", mod + "gateway", mod + "certs", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/catalogue"
+	"github.com/xgate/xgate/xml/kennung"
 )
 
 // ManifestName is the file name of the manifest that Init writes at the
@@ -21,7 +23,7 @@ const ManifestVersion = 1
 // RoleTestPartner is the role of the conformance test partner in the
 // development PKI. It is not a role of the message catalogue: the test
 // partner answers in place of any of them.
-const RoleTestPartner catalogue.Role = "test"
+const RoleTestPartner = kennung.RoleTest
 
 // Identity names a participant: a short ID (its folder in the PKI), its
 // role, its directory key (kennung) and its name.
@@ -36,13 +38,13 @@ type Identity struct {
 // one of each role of product.md plus the conformance test partner.
 func DefaultParticipants() []Identity {
 	return []Identity{
-		{"abh", catalogue.RoleABH, "azr:abh-musterstadt", "Ausländerbehörde Musterstadt"},
-		{"mb", catalogue.RoleMB, "ags:08999001", "Bürgeramt Musterstadt – Meldebehörde"},
-		{"azr", catalogue.RoleAZR, "dbs:azr-bva", "Bundesverwaltungsamt – Ausländerzentralregister"},
-		{"bamf", catalogue.RoleBAMF, "dbs:bamf", "Bundesamt für Migration und Flüchtlinge"},
-		{"ba", catalogue.RoleBA, "dbs:ba-zav", "Bundesagentur für Arbeit – Zentrale Auslands- und Fachvermittlung"},
-		{"jc", catalogue.RoleJC, "jc:08999001", "Jobcenter Musterstadt"},
-		{"test", RoleTestPartner, "dbs:xgate-test", "xgate Konformitätstestpartner"},
+		{"abh", catalogue.RoleABH, "azr:999901", "Ausländerbehörde Musterstadt"},
+		{"mb", catalogue.RoleMB, "ags:08999001", "Meldebehörde Musterstadt"},
+		{"azr", catalogue.RoleAZR, "dbs:499990020000", "Bundesverwaltungsamt, Ausländerzentralregister (Test)"},
+		{"bamf", catalogue.RoleBAMF, "dbs:499990030000", "Bundesamt für Migration und Flüchtlinge (Test)"},
+		{"ba", catalogue.RoleBA, "dbs:499990040000", "Bundesagentur für Arbeit, ZAV (Test)"},
+		{"jc", catalogue.RoleJC, "opt:99901", "Jobcenter Musterstadt"},
+		{"test", RoleTestPartner, "dbs:499990990000", "xgate Konformitätstestpartner"},
 	}
 }
 
@@ -147,13 +149,13 @@ func (m *Manifest) Certificate(f Files) (*x509.Certificate, error) {
 }
 
 // Verifier returns a Verifier that trusts the PKI's root and checks its
-// CRL. clock may be nil (time.Now).
-func (m *Manifest) Verifier(clock func() time.Time) (*Verifier, error) {
+// CRL. c may be nil (the wall clock).
+func (m *Manifest) Verifier(c clock.Clock) (*Verifier, error) {
 	root, err := LoadCertificate(m.Path(m.Root.Cert))
 	if err != nil {
 		return nil, err
 	}
-	cfg := Config{Roots: []*x509.Certificate{root}, Clock: clock}
+	cfg := Config{Roots: []*x509.Certificate{root}, Clock: c}
 	if m.CRL != "" {
 		crls, err := LoadCRLs(m.Path(m.CRL))
 		if err != nil {

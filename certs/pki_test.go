@@ -147,8 +147,8 @@ func TestInit(t *testing.T) {
 	}
 	// The participants of the brief, with their kennungen.
 	want := map[string]catalogue.Role{
-		"azr:abh-musterstadt": catalogue.RoleABH, "ags:08999001": catalogue.RoleMB, "dbs:azr-bva": catalogue.RoleAZR,
-		"dbs:bamf": catalogue.RoleBAMF, "dbs:ba-zav": catalogue.RoleBA, "jc:08999001": catalogue.RoleJC, "dbs:xgate-test": certs.RoleTestPartner,
+		"azr:999901": catalogue.RoleABH, "ags:08999001": catalogue.RoleMB, "dbs:499990020000": catalogue.RoleAZR,
+		"dbs:499990030000": catalogue.RoleBAMF, "dbs:499990040000": catalogue.RoleBA, "opt:99901": catalogue.RoleJC, "dbs:499990990000": certs.RoleTestPartner,
 	}
 	for k, r := range want {
 		if p, ok := m.Participant(k); !ok || p.Role != r {

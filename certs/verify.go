@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/errcode"
 )
 
@@ -29,15 +30,13 @@ type Config struct {
 	// non-root certificate in a chain. Defaults to false: an issuer
 	// without a CRL in CRLs is not checked for revocation.
 	RequireCRL bool
-	// Clock returns the time that Verify uses when it is given the zero
-	// time. Defaults to time.Now.
-	Clock func() time.Time
+	// Clock gives the time that Verify uses when it is given the zero
+	// time. Defaults to the wall clock.
+	Clock clock.Clock
 }
 
 func (c *Config) setDefaults() {
-	if c.Clock == nil {
-		c.Clock = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 }
 
 // Validate checks that the configuration can work.
@@ -140,7 +139,7 @@ func issuerKey(c *x509.Certificate) string {
 func (v *Verifier) Roots() *x509.CertPool { return v.roots }
 
 // Now returns the verifier's current time (Config.Clock).
-func (v *Verifier) Now() time.Time { return v.cfg.Clock() }
+func (v *Verifier) Now() time.Time { return v.cfg.Clock.Now() }
 
 // Verify checks that cert may be used for purpose p at time at (the zero
 // time means Now). presented are intermediates that came with the
@@ -164,7 +163,7 @@ func (v *Verifier) Verify(cert *x509.Certificate, p Purpose, at time.Time, prese
 		return nil, &errcode.Error{Code: errcode.CertMissing, Op: opVerify, Detail: fmt.Sprintf("no %s certificate", p)}
 	}
 	if at.IsZero() {
-		at = v.cfg.Clock()
+		at = v.cfg.Clock.Now()
 	}
 	if err := checkStrength(cert, !v.isRoot(cert)); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/certs/certstest"
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/errcode"
 )
 
@@ -155,7 +156,7 @@ func TestVerifyChains(t *testing.T) {
 		}
 	})
 	t.Run("intermediate presented", func(t *testing.T) {
-		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{root.Cert}, Clock: func() time.Time { return root.Now }})
+		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{root.Cert}, Clock: clock.Fixed(root.Now)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,7 +253,7 @@ func TestVerifyTimeAndCRL(t *testing.T) {
 		}
 	})
 	t.Run("RequireCRL without a CRL", func(t *testing.T) {
-		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{ca.Cert}, RequireCRL: true, Clock: func() time.Time { return ca.Now }})
+		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{ca.Cert}, RequireCRL: true, Clock: clock.Fixed(ca.Now)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/outbox/audit"
 )
 
@@ -278,5 +279,6 @@ type Checker interface {
 	Check(ctx context.Context) error
 }
 
-// Clock gives the time to components that need "now" outside a request.
-type Clock interface{ Now() time.Time }
+// Clock gives the time to components that need "now" outside a request:
+// xgate's one clock type.
+type Clock = clock.Clock

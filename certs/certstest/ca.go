@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/internal/clock"
 )
 
 // CA is a test certificate authority: a root (NewCA) or an intermediate
@@ -263,7 +264,7 @@ func (ca *CA) Root() *CA {
 // whose clock stands at Now.
 func (ca *CA) Verifier(t testing.TB) *certs.Verifier {
 	t.Helper()
-	cfg := certs.Config{Roots: []*x509.Certificate{ca.Root().Cert}, Clock: func() time.Time { return ca.Now }}
+	cfg := certs.Config{Roots: []*x509.Certificate{ca.Root().Cert}, Clock: clock.Fixed(ca.Now)}
 	for p := ca; p != nil; p = p.Parent {
 		if p.Parent != nil {
 			cfg.Intermediates = append(cfg.Intermediates, p.Cert)

@@ -39,8 +39,8 @@ func TestCertsCommands(t *testing.T) {
 		t.Logf("certs init took %v", time.Since(start).Round(time.Millisecond))
 		for _, want := range []string{
 			"Development PKI written to " + dir, "23 RSA-3072 keys generated in",
-			"├── abh/", "azr:abh-musterstadt", "Ausländerbehörde Musterstadt", "│   ├── signing-key.pem",
-			"ca/", "root.crl", "directory/", "pki.json", "└── test/", "dbs:xgate-test",
+			"├── abh/", "azr:999901", "Ausländerbehörde Musterstadt", "│   ├── signing-key.pem",
+			"ca/", "root.crl", "directory/", "pki.json", "└── test/", "dbs:499990990000",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("init output lacks %q:\n%s", want, out)
@@ -76,7 +76,7 @@ func TestCertsCommands(t *testing.T) {
 			"certificate 1 of 1", "CN=Ausländerbehörde Musterstadt Signatur", "CN=xgate Entwicklungs-Wurzel-CA",
 			"Serial:", certs.SerialHex(signing.SerialNumber), "(valid, 7", "RSA 3072 bits", "SHA256-RSA",
 			"digitalSignature, contentCommitment", "documentSigning", certs.Fingerprint(signing),
-			"Purposes:", "signing", "Participant:", "azr:abh-musterstadt Ausländerbehörde Musterstadt (abh)",
+			"Purposes:", "signing", "Participant:", "azr:999901 Ausländerbehörde Musterstadt (abh)",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("show lacks %q:\n%s", want, out)
@@ -96,7 +96,7 @@ func TestCertsCommands(t *testing.T) {
 			t.Fatalf("json: %s", out)
 		}
 		d := got[0].Certificates[0]
-		if d.Kennung != "azr:abh-musterstadt" || d.KeyBits != 3072 || strings.Join(d.SANs, " ") != "DNS:localhost IP:127.0.0.1 IP:::1" {
+		if d.Kennung != "azr:999901" || d.KeyBits != 3072 || strings.Join(d.SANs, " ") != "DNS:localhost IP:127.0.0.1 IP:::1" {
 			t.Errorf("description: %+v", d)
 		}
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/secure"
@@ -96,7 +97,7 @@ func runOpen(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *
 	op, err := secure.Open(ctx, data, secure.OpenOptions{
 		DecryptionKeys: keys,
 		Verifier:       certVerifier(v),
-		Now:            func() time.Time { return now },
+		Clock:          clock.Fixed(now),
 		Limits:         secure.Limits{Message: message.Limits{MaxBytes: o.maxBytes}},
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/outbox"
 )
 
@@ -78,7 +79,7 @@ type Config struct {
 
 func (c *Config) setDefaults() {
 	if c.Clock == nil {
-		c.Clock = systemClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -126,7 +127,3 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/outbox/boltstore"
 )
@@ -108,7 +109,7 @@ func TestBoltIdleNoCPU(t *testing.T) {
 	t.Logf("enqueued %d records in %v", n, time.Since(due.Add(-time.Hour)).Round(time.Millisecond))
 
 	cs := &countingStore{Store: st}
-	d := &scriptDeliverer{clock: realClock{}, fn: ok}
+	d := &scriptDeliverer{clock: clock.Real{}, fn: ok}
 	var r *Relay
 	r, err = New(Config{Owner: "idle", Rand: rand.New(rand.NewPCG(1, 2))}, cs, d)
 	if err != nil {

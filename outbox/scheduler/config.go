@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"time"
+
+	"github.com/xgate/xgate/internal/clock"
 )
 
 // Policy is the retry and circuit-breaker policy of a route (a partner
@@ -163,7 +165,7 @@ func (c *Config) setDefaults() {
 	}
 	c.Policy.setDefaults()
 	if c.Clock == nil {
-		c.Clock = realClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.Rand == nil {
 		var seed [32]byte

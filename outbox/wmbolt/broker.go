@@ -68,15 +68,13 @@ type writeReq struct {
 
 // Open opens (or creates) the bbolt file cfg.Path and starts the Broker's
 // writer. The file is locked: a second Open of the same file, in this or
-// another process, waits cfg.LockTimeout and fails. A nil logger discards.
-func Open(cfg Config, logger watermill.LoggerAdapter) (*Broker, error) {
+// another process, waits cfg.LockTimeout and fails.
+func Open(cfg Config) (*Broker, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("wmbolt: invalid config: %w", err)
 	}
-	if logger == nil {
-		logger = watermill.NopLogger{}
-	}
+	logger := watermill.NewSlogLogger(cfg.Logger)
 	db, err := bbolt.Open(cfg.Path, cfg.FileMode, cfg.boltOptions())
 	if err != nil {
 		return nil, fmt.Errorf("wmbolt: open %s: %w", cfg.Path, err)

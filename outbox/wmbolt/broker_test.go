@@ -25,7 +25,7 @@ const wait = 10 * time.Second
 
 func open(t *testing.T, path string) *wmbolt.Broker {
 	t.Helper()
-	b, err := wmbolt.Open(wmbolt.Config{Path: path}, nil)
+	b, err := wmbolt.Open(wmbolt.Config{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestPublisherErrors(t *testing.T) {
 func TestFileLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.db")
 	open(t, path)
-	_, err := wmbolt.Open(wmbolt.Config{Path: path, LockTimeout: 100 * time.Millisecond}, nil)
+	_, err := wmbolt.Open(wmbolt.Config{Path: path, LockTimeout: 100 * time.Millisecond})
 	if err == nil {
 		t.Fatal("second Open of a locked file succeeded")
 	}
@@ -315,7 +315,7 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
-	if _, err := wmbolt.Open(wmbolt.Config{}, nil); err == nil {
+	if _, err := wmbolt.Open(wmbolt.Config{}); err == nil {
 		t.Fatal("Open without Path succeeded")
 	}
 	b := open(t, filepath.Join(t.TempDir(), "b.db"))
@@ -346,7 +346,7 @@ func TestCrashKeepsAckedAndPublished(t *testing.T) {
 }
 
 func crashChild() {
-	b, err := wmbolt.Open(wmbolt.Config{Path: os.Getenv("WMBOLT_CRASH_CHILD")}, nil)
+	b, err := wmbolt.Open(wmbolt.Config{Path: os.Getenv("WMBOLT_CRASH_CHILD")})
 	if err != nil {
 		panic(err)
 	}

@@ -3,6 +3,7 @@ package wmbolt
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -34,6 +35,9 @@ type Config struct {
 	// MaxBatch is the most write requests (publishes, acks) that share one
 	// fsync'd transaction. Defaults to 256.
 	MaxBatch int
+	// Logger receives the broker's trace and error events (watermill's
+	// log fields through watermill.NewSlogLogger). Defaults to discarding.
+	Logger *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -45,6 +49,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = 256
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 

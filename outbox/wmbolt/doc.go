@@ -7,7 +7,7 @@
 // A Broker owns the file. Publishers and Subscribers made from it
 // implement message.Publisher and message.Subscriber:
 //
-//	b, err := wmbolt.Open(wmbolt.Config{Path: "stages.db"}, logger)
+//	b, err := wmbolt.Open(wmbolt.Config{Path: "stages.db", Logger: logger})
 //	pub := b.NewPublisher()
 //	sub, err := b.NewSubscriber(wmbolt.SubscriberConfig{ConsumerGroup: "sealer"})
 //	msgs, err := sub.Subscribe(ctx, "accepted")

@@ -35,7 +35,7 @@ func features() tests.Features {
 // distinct topics, so sharing the file is what production does, not a
 // shortcut.
 func TestPubSub(t *testing.T) {
-	b, err := wmbolt.Open(wmbolt.Config{Path: filepath.Join(t.TempDir(), "pubsub.db")}, nil)
+	b, err := wmbolt.Open(wmbolt.Config{Path: filepath.Join(t.TempDir(), "pubsub.db")})
 	if err != nil {
 		t.Fatal(err)
 	}

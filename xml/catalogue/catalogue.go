@@ -18,30 +18,31 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/xgate/xgate/xml/kennung"
 )
 
-// Role is a participant role; the codes are those of product.md.
-type Role string
+// Role is a participant role: xgate's one role type, kennung.Role.
+type Role = kennung.Role
 
-// The roles.
+// The roles of the catalogue.
 const (
-	RoleABH  Role = "abh"  // Ausländerbehörde
-	RoleMB   Role = "mb"   // Meldebehörde
-	RoleAZR  Role = "azr"  // Ausländerzentralregister
-	RoleBAMF Role = "bamf" // Bundesamt für Migration und Flüchtlinge
-	RoleBA   Role = "ba"   // Bundesagentur für Arbeit
-	RoleJC   Role = "jc"   // Jobcenter
+	RoleABH  = kennung.RoleABH
+	RoleMB   = kennung.RoleMB
+	RoleAZR  = kennung.RoleAZR
+	RoleBAMF = kennung.RoleBAMF
+	RoleBA   = kennung.RoleBA
+	RoleJC   = kennung.RoleJC
 )
 
 // AllRoles lists every role, in a stable order.
-func AllRoles() []Role {
-	return []Role{RoleABH, RoleMB, RoleAZR, RoleBAMF, RoleBA, RoleJC}
-}
+func AllRoles() []Role { return kennung.Roles() }
 
 // KennungPrefixes returns the DVDV directory-key prefixes that participants
-// of role r use (catalogue.md §1): ABH "azr", MB "ags", AZR/BAMF/BA "dbs",
-// JC "jc".
-func (r Role) KennungPrefixes() []string {
+// of role r use: ABH "azr", MB "ags", AZR/BAMF/BA "dbs", JC "opt". A
+// prefix never decides a role (the directory entry does); it only tells a
+// kennung that cannot belong to the role.
+func KennungPrefixes(r Role) []string {
 	switch r {
 	case RoleABH:
 		return []string{"azr"}
@@ -50,13 +51,10 @@ func (r Role) KennungPrefixes() []string {
 	case RoleAZR, RoleBAMF, RoleBA:
 		return []string{"dbs"}
 	case RoleJC:
-		return []string{"jc"}
+		return []string{"opt", "jc"}
 	}
 	return nil
 }
-
-// Valid reports whether r is a known role.
-func (r Role) Valid() bool { return slices.Contains(AllRoles(), r) }
 
 // Group is a message group: one schema file, one number range.
 type Group struct {
@@ -207,7 +205,7 @@ func RoleOfKennung(kennung string) []Role {
 	}
 	var out []Role
 	for _, r := range AllRoles() {
-		if slices.Contains(r.KennungPrefixes(), prefix) {
+		if slices.Contains(KennungPrefixes(r), prefix) {
 			out = append(out, r)
 		}
 	}

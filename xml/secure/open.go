@@ -7,10 +7,10 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"io"
-	"time"
 
 	"github.com/beevik/etree"
 
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
@@ -78,8 +78,9 @@ type OpenOptions struct {
 	// Verifier checks the sender's signing certificate (chain, validity,
 	// usage, revocation, key size). Required.
 	Verifier CertVerifier
-	// Now is the clock for certificate validity. Defaults to time.Now.
-	Now func() time.Time
+	// Clock gives the time for certificate validity. Defaults to the wall
+	// clock.
+	Clock clock.Clock
 	// Limits bound the envelope and the message. Zero means the defaults.
 	Limits Limits
 	// Rand supplies the stand-in session keys of implicit rejection.
@@ -91,9 +92,7 @@ type OpenOptions struct {
 }
 
 func (o *OpenOptions) setDefaults() {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o.Clock = clock.Or(o.Clock)
 	if o.Rand == nil {
 		o.Rand = rand.Reader
 	}
@@ -225,7 +224,7 @@ func openPlain(ctx context.Context, plain []byte, opts *OpenOptions) (*Opened, e
 	if err != nil {
 		return nil, err
 	}
-	now := opts.Now()
+	now := opts.Clock.Now()
 	if err := checkCert(ctx, sig.cert, opts.Verifier, now); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
@@ -44,8 +45,9 @@ type SealOptions struct {
 	// crypto/rand.Reader. (Go's RSA ignores custom randomness for OAEP
 	// padding and signing blinding.)
 	Rand io.Reader
-	// Now is the clock for certificate validity. Defaults to time.Now.
-	Now func() time.Time
+	// Clock gives the time for certificate validity. Defaults to the wall
+	// clock.
+	Clock clock.Clock
 	// Limits bound the message as in message.Parse. Zero means the
 	// defaults.
 	Limits message.Limits
@@ -55,9 +57,7 @@ func (o *SealOptions) setDefaults() {
 	if o.Rand == nil {
 		o.Rand = rand.Reader
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o.Clock = clock.Or(o.Clock)
 }
 
 // Validate checks the options that do not depend on the time.
@@ -105,7 +105,7 @@ func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	now := opts.Now()
+	now := opts.Clock.Now()
 	recipient, err := chooseRecipient(ctx, opts.RecipientCerts, opts.Verifier, now)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/xgate/xgate/conformance"
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/secure"
 )
@@ -257,7 +258,7 @@ func TestRollover(t *testing.T) {
 		t.Errorf("%d private-key operations, want 1", ops.Load())
 	}
 	// When the newer certificate is not valid yet, the older one is used.
-	o.Now = func() time.Time { return p.RecvB.Cert.NotBefore.Add(-time.Minute) }
+	o.Clock = clock.Fixed(p.RecvB.Cert.NotBefore.Add(-time.Minute))
 	sealed, err = secure.Seal(ctx, msg, o)
 	if err != nil {
 		t.Fatal(err)

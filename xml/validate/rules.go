@@ -64,7 +64,7 @@ func (c *Context) ReportCode(code errcode.Code, e *etree.Element, format string,
 
 func (v *Validator) runRules(msg *message.Message, h message.Header, t catalogue.Type) []*errcode.Error {
 	c := &Context{Msg: msg, Header: h, Type: t, Catalogue: v.cfg.Catalogue, CodeLists: v.cfg.CodeLists,
-		MaxAttachmentBytes: v.cfg.MaxAttachmentBytes, Now: v.cfg.Now()}
+		MaxAttachmentBytes: v.cfg.MaxAttachmentBytes, Now: v.cfg.Clock.Now()}
 	for i := range v.cfg.Rules {
 		r := &v.cfg.Rules[i]
 		if r.Types != nil && !slices.Contains(r.Types, t.Code) {

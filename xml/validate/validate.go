@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/lestrrat-go/libxml2/xsd"
 
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
@@ -30,9 +30,9 @@ type Config struct {
 	CodeLists *catalogue.CodeLists
 	// Rules are the business rules. Defaults to DefaultRules().
 	Rules []Rule
-	// Now returns the current time for rules that compare with today.
-	// Defaults to time.Now.
-	Now func() time.Time
+	// Clock gives the current time for rules that compare with today.
+	// Defaults to the wall clock.
+	Clock clock.Clock
 }
 
 // DefaultMaxAttachmentBytes is the default attachment limit (catalogue.md §1).
@@ -56,9 +56,7 @@ func (c *Config) setDefaults() error {
 	if c.Rules == nil {
 		c.Rules = DefaultRules()
 	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 	return nil
 }
 

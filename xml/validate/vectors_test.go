@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/xgate/xgate/conformance"
+	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/validate"
 )
 
 // fixedNow keeps rules that compare with today reproducible.
-func fixedNow() time.Time { return time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC) }
+var fixedNow = clock.Fixed(time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC))
 
 func newValidator(t testing.TB) *validate.Validator {
 	t.Helper()
-	v, err := validate.New(validate.Config{Now: fixedNow})
+	v, err := validate.New(validate.Config{Clock: fixedNow})
 	if err != nil {
 		t.Fatal(err)
 	}
