@@ -96,7 +96,7 @@ func TestValidateJSON(t *testing.T) {
 		t.Errorf("valid result wrong: %+v", res[0])
 	}
 	f := res[1].Findings
-	if res[1].Valid || len(f) != 1 || f[0].Code != "S011" || f[0].Rule != "CODE-VALUE" || f[0].Line != 35 ||
+	if res[1].Valid || len(f) != 1 || f[0].Code != "S011" || f[0].Rule != "CODE-VALUE" || f[0].Line != 49 ||
 		f[0].Path != "/Prozess.Quittung.900020/ergebnis/code" || f[0].Reason == "" {
 		t.Errorf("invalid result wrong: %+v", res[1])
 	}

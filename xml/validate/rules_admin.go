@@ -24,7 +24,7 @@ func adminRules() []Rule {
 			Doc: "The referenced message is the one named in ausloeserUUID.",
 			Check: func(c *Context) {
 				ref := c.Msg.Root.FindElement("./*/nachrichtenUUID")
-				if ref != nil && c.Header.AusloeserUUID != "" && message.Text(ref) != c.Header.AusloeserUUID {
+				if ref != nil && c.Header.AusloeserUUID != "" && message.CanonicalUUID(message.TokenText(ref)) != message.CanonicalUUID(c.Header.AusloeserUUID) {
 					c.Report(ref, "references %s but ausloeserUUID is %s", message.Text(ref), c.Header.AusloeserUUID)
 				}
 			}},

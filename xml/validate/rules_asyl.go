@@ -64,7 +64,7 @@ func asylRules() []Rule {
 			Doc:   "The outcomes of a final notice are consistent: none twice, a protection status alone, at most one way of rejecting or closing the application, and no ban on deportation together with its denial.",
 			Check: checkAsylErgebnis},
 		{ID: "ASYL-EREIGNIS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylEinzelfallinformationAnBAMF},
-			Doc:   "A case information that reports an event names the event date in identifikation.ereignis, not after the day the message was created.",
+			Doc:   "A case information that reports an event names the event date in tagDesEreignisses, not after the day the message was created.",
 			Check: checkAsylEreignis},
 	}
 }
@@ -192,9 +192,9 @@ func checkAsylEreignis(c *Context) {
 	if !slices.Contains(asylEreignis, code) {
 		return
 	}
-	ev := kopf(c).FindElement("identifikation.ereignis/ereignisdatum")
+	ev := c.Msg.Root.SelectElement("tagDesEreignisses")
 	if ev == nil {
-		c.Report(an, "concern %s reports an event; the header must give its date in identifikation.ereignis", code)
+		c.Report(an, "concern %s reports an event; tagDesEreignisses must give its date", code)
 		return
 	}
 	if d, ok := dateOf(ev); ok {
