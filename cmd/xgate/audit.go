@@ -298,7 +298,7 @@ func openAuditSource(store, export string) (*auditSource, error) {
 	if _, err := os.Stat(store); err != nil {
 		return nil, withExit(exitUsage, err)
 	}
-	st, err := boltstore.Open(store, boltstore.Config{ReadOnly: true})
+	st, err := boltstore.Open(context.Background(), store, boltstore.Config{ReadOnly: true})
 	if err != nil {
 		return nil, withExit(exitError, err)
 	}

@@ -63,7 +63,7 @@ func newAuditFixture(t *testing.T) *auditFixture {
 
 	f.store = filepath.Join(f.dir, "outbox.db")
 	at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
-	st, err := boltstore.Open(f.store, boltstore.Config{
+	st, err := boltstore.Open(context.Background(), f.store, boltstore.Config{
 		Clock:            &auditClock{t: at},
 		CheckpointSigner: sig,
 		CheckpointEvery:  fixtureEvery,
@@ -492,7 +492,7 @@ func TestAuditExportAndAnchor(t *testing.T) {
 func TestAuditUsage(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "outbox.db")
-	st, err := boltstore.Open(store, boltstore.Config{})
+	st, err := boltstore.Open(context.Background(), store, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -542,7 +542,7 @@ func TestAuditVerifyPageBoundary(t *testing.T) {
 		t.Skip("builds a store of 1001 entries")
 	}
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	st, err := boltstore.Open(path, boltstore.Config{})
+	st, err := boltstore.Open(context.Background(), path, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

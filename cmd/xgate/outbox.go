@@ -38,7 +38,7 @@ func (o *outboxOptions) open(readOnly bool) (*boltstore.Store, error) {
 	if _, err := os.Stat(o.store); errors.Is(err, fs.ErrNotExist) {
 		return nil, withExit(exitError, fmt.Errorf("no outbox store at %s (use --store or XGATE_STORE)", o.store))
 	}
-	s, err := boltstore.Open(o.store, boltstore.Config{ReadOnly: readOnly, Timeout: o.timeout})
+	s, err := boltstore.Open(context.Background(), o.store, boltstore.Config{ReadOnly: readOnly, Timeout: o.timeout})
 	if err != nil {
 		return nil, withExit(exitError, err)
 	}

@@ -27,7 +27,7 @@ func fat(min int) time.Time { return fixtureBase.Add(time.Duration(min) * time.M
 func outboxFixture(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "xgate.db")
-	s, err := boltstore.Open(path, boltstore.Config{Clock: fixedClock{fat(600)}})
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{Clock: fixedClock{fat(600)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestOutboxAudited(t *testing.T) {
 	if code, _, errOut := runXgate(t, "", "outbox", "replay", "--store", store, "--reason", "INC-1", "5b0c8e2a-4d7f-4e1a-9c3b-000000000006"); code != 0 {
 		t.Fatalf("replay: %d %s", code, errOut)
 	}
-	s, err := boltstore.Open(store, boltstore.Config{ReadOnly: true})
+	s, err := boltstore.Open(context.Background(), store, boltstore.Config{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestOutboxStoreAccess(t *testing.T) {
 	}
 	// While a daemon holds the store, read-only commands give up after
 	// --lock-timeout and say why.
-	s, err := boltstore.Open(store, boltstore.Config{})
+	s, err := boltstore.Open(context.Background(), store, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
