@@ -261,7 +261,7 @@ func TestOutboxStoreAccess(t *testing.T) {
 	// A missing store is an error, not a new empty file.
 	missing := filepath.Join(t.TempDir(), "none.db")
 	code, _, errOut := runXgate(t, "", "outbox", "list", "--store", missing)
-	if code != 1 || !strings.Contains(errOut, "no outbox store at") {
+	if code != exitUsage || !strings.Contains(errOut, "no outbox store at") {
 		t.Fatalf("missing store: %d %s", code, errOut)
 	}
 	// While a daemon holds the store, read-only commands give up after
@@ -271,12 +271,16 @@ func TestOutboxStoreAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, args := range [][]string{{"list"}, {"replay", "--reason", "x", "id"}} {
-		full := append([]string{"outbox"}, args...)
-		full = append(full, "--lock-timeout", "100ms")
-		code, _, errOut := runXgate(t, "", full...)
-		if code != 1 || !strings.Contains(errOut, "another process holds the store's lock") {
+	for _, args := range [][]string{{"outbox", "list"}, {"outbox", "show", "id"}, {"outbox", "stats"}, {"outbox", "check"},
+		{"outbox", "replay", "--reason", "x", "id"}, {"outbox", "cancel", "--reason", "x", "id"}, {"outbox", "compact"},
+		{"audit", "verify", "--insecure"}, {"audit", "export"}} {
+		full := append(args, "--lock-timeout", "100ms")
+		code, out, errOut := runXgate(t, "", full...)
+		if code != exitUnavailable || out != "" || !strings.Contains(errOut, "is locked by another process") && !strings.Contains(errOut, "is held by another process") {
 			t.Fatalf("%v on a locked store: %d %s", args, code, errOut)
+		}
+		if args[1] != "compact" && !strings.Contains(errOut, "use --server (XGATE_SERVER)") {
+			t.Errorf("%v on a locked store does not point to --server: %s", args, errOut)
 		}
 	}
 }
