@@ -162,7 +162,7 @@ func runAuditVerify(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *a
 		printVerifyText(stdout, rep)
 	}
 	if !rep.OK() {
-		return silentExit(exitFailed)
+		return failedError("audit verify: %s does not verify: the first problem is at entry %d (%s)", src.name, rep.Problem.Seq, rep.Problem.Kind)
 	}
 	if rep.Intact > rep.Sealed {
 		fmt.Fprintf(stderr, "xgate: note: entries %d..%d come after the last checkpoint and are protected by the chain alone\n", rep.Sealed+1, rep.Intact)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ import (
 	"github.com/xgate/xgate/certs"
 )
 
-func newCertsCmd() *cobra.Command {
+func newCertsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "certs",
 		Short: "Development PKI, certificate inspection, expiry and revocation report",
@@ -33,16 +34,17 @@ Every gateway has three RSA-3072 key pairs with separate usages: signing
 (XML-DSig), encryption (XML-Enc key transport) and TLS (mutual TLS, both
 sides). Private key files must have mode 0600; xgate refuses others.`,
 	}
-	cmd.AddCommand(newCertsInitCmd(), newCertsShowCmd(), newCertsCheckCmd())
+	cmd.AddCommand(newCertsInitCmd(a), newCertsShowCmd(), newCertsCheckCmd())
 	return cmd
 }
 
 // --- certs init -----------------------------------------------------------
 
 type certsInitOptions struct {
-	dir     string
-	force   bool
-	workers int
+	dir         string
+	force       bool
+	workers     int
+	generateKey func(bits int) (*rsa.PrivateKey, error)
 }
 
 func (o *certsInitOptions) AddFlags(fs *pflag.FlagSet) {
@@ -50,8 +52,8 @@ func (o *certsInitOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.workers, "workers", 0, "keys generated in parallel (default: number of CPUs)")
 }
 
-func newCertsInitCmd() *cobra.Command {
-	o := &certsInitOptions{}
+func newCertsInitCmd(a *app) *cobra.Command {
+	o := &certsInitOptions{generateKey: a.generateKey}
 	cmd := &cobra.Command{
 		Use:   "init DIR",
 		Short: "Write a development PKI for all roles",
@@ -89,8 +91,9 @@ func runCertsInit(ctx context.Context, stdout, stderr io.Writer, o *certsInitOpt
 		return usageError("--workers must not be negative")
 	}
 	res, err := certs.Init(ctx, o.dir, certs.Options{
-		Force:   o.force,
-		Workers: o.workers,
+		Force:       o.force,
+		Workers:     o.workers,
+		GenerateKey: o.generateKey,
 		Progress: func(done, total int) {
 			if done == 1 || done%5 == 0 || done == total {
 				fmt.Fprintf(stderr, "generated %d of %d RSA-3072 keys\n", done, total)
@@ -387,7 +390,7 @@ func runCertsCheck(stdout io.Writer, o *certsCheckOptions, dir string, now time.
 		return err
 	}
 	if !rep.OK() {
-		return silentExit(exitFailed)
+		return failedError("certs check: %d problem(s) under %s", rep.Problems, dir)
 	}
 	return nil
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,22 +34,36 @@ whose file names state the XÖV code (and rule) they must draw.`,
 type vectorOptions struct {
 	verbose bool
 	format  formatFlag
+	dir     string // vectors from this folder instead of the shipped ones
 }
 
 func newConformanceCheckCmd() *cobra.Command {
 	o := &vectorOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--verbose] [--format table|json]",
-		Short: "Validate every shipped sample message and compare with its expectation",
+		Use:   "check [--verbose] [--format table|json] [DIR]",
+		Short: "Validate every sample message and compare with its expectation",
 		Long: `Check validates every sample message of the catalogue (conformance
 vectors): each valid sample must pass the hardened parse, the XSD and the
 business rules, and each invalid sample must be refused with the XÖV code
 (and rule) its name states. It prints one line per message type; the
-tests run the same function (conformance.CheckVectors).`,
+tests run the same function (conformance.CheckVectors).
+
+Without DIR it checks the samples shipped in the binary, and every type
+of the catalogue must have valid and invalid ones. With DIR it checks the
+samples laid out there as <type>/valid/*.xml and
+<type>/invalid/<CODE>[-<RULE>]-<what>.xml, for the types present.`,
 		Example: `  xgate conformance check
   xgate conformance check --verbose          # one line per sample
-  xgate conformance check --format json | jq '.[] | select(.pass | not)'`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  xgate conformance check --format json | jq '.[] | select(.pass | not)'
+
+  # a vendor's own samples
+  xgate conformance check ./my-vectors`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.dir = ""
+			if len(args) == 1 {
+				o.dir = args[0]
+			}
 			return runVectors(cmd.Context(), cmd.OutOrStdout(), o, "")
 		},
 	}
@@ -77,7 +95,12 @@ func runVectors(ctx context.Context, w io.Writer, o *vectorOptions, title string
 		return err
 	}
 	defer v.Close()
-	vectors, err := conformance.Vectors()
+	var vectors []conformance.Vector
+	if o.dir == "" {
+		vectors, err = conformance.Vectors()
+	} else {
+		vectors, err = loadVectorDir(o.dir)
+	}
 	if err != nil {
 		return err
 	}
@@ -115,6 +138,9 @@ func runVectors(ctx context.Context, w io.Writer, o *vectorOptions, title string
 	}
 	missing := 0
 	types := catalogue.New().Types()
+	if o.dir != "" { // only the types present
+		types = slices.DeleteFunc(types, func(ty catalogue.Type) bool { return rows[ty.Code] == nil })
+	}
 	for _, ty := range types {
 		if rw := rows[ty.Code]; rw == nil || rw.valid == 0 || rw.invalid == 0 {
 			missing++
@@ -174,6 +200,50 @@ func runVectors(ctx context.Context, w io.Writer, o *vectorOptions, title string
 		fmt.Fprintln(w, "all samples behaved as expected")
 	}
 	return nil
+}
+
+// loadVectorDir reads vectors laid out as the shipped ones:
+// DIR/<type>/valid/*.xml and DIR/<type>/invalid/<CODE>[-<RULE>]-<what>.xml.
+// A folder that cannot be read or a misnamed vector is a usage error.
+func loadVectorDir(dir string) ([]conformance.Vector, error) {
+	if st, err := os.Stat(dir); err != nil {
+		return nil, errInput(err)
+	} else if !st.IsDir() {
+		return nil, usageError("%s is not a folder", dir)
+	}
+	var out []conformance.Vector
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".xml") {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		if len(parts) != 3 || (parts[1] != "valid" && parts[1] != "invalid") {
+			return usageError("%s: a vector must be <type>/valid/<file> or <type>/invalid/<file>", p)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return errInput(err)
+		}
+		v := conformance.Vector{Type: parts[0], Name: parts[2], Path: filepath.ToSlash(rel), Data: data, Valid: parts[1] == "valid"}
+		if !v.Valid {
+			if v.WantCode, v.WantRule, err = conformance.ParseVectorName(v.Name); err != nil {
+				return usageError("%s: %v", p, err)
+			}
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, usageError("%s holds no vectors (<type>/valid|invalid/*.xml)", dir)
+	}
+	return out, nil
 }
 
 func roleList(rs []catalogue.Role) string {

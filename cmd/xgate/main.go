@@ -1,6 +1,3 @@
-// Command xgate is the interagency data-exchange gateway: one binary with
-// cobra subcommands for the daemon, operators and vendors. doc.go holds
-// the CLI's vocabulary and exit codes.
 package main
 
 import (

@@ -77,7 +77,7 @@ func runOutboxCheck(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *o
 		}
 	}
 	if len(problems) > 0 {
-		return silentExit(exitFailed)
+		return failedError("outbox check: %s has %d problem(s)", name, len(problems))
 	}
 	return nil
 }

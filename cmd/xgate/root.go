@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
 // app is what the commands share besides their flags: the process's
@@ -21,6 +21,9 @@ type app struct {
 	// remote opens the daemon's admin API for --server; nil until the
 	// admin API client exists (issue 11).
 	remote remoteOpener
+	// generateKey makes the RSA keys of certs init; nil means
+	// crypto/rand (tests hand out pre-generated keys).
+	generateKey func(bits int) (*rsa.PrivateKey, error)
 }
 
 func newApp() *app { return &app{getenv: os.LookupEnv} }
@@ -90,7 +93,7 @@ exits with the same codes.
 		newValidateCmd(),
 		newConformanceCmd(),
 		newDemoCmd(),
-		newCertsCmd(),
+		newCertsCmd(a),
 		newSealCmd(), newOpenCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),
@@ -237,11 +240,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// flagNames lists the names of fs's flags (for the vocabulary test).
-func flagNames(fs *pflag.FlagSet) []string {
-	var out []string
-	fs.VisitAll(func(f *pflag.Flag) { out = append(out, f.Name) })
-	return out
 }

@@ -15,15 +15,15 @@ import (
 
 // sealFiles is a PKI on disk for the seal and open commands.
 type sealFiles struct {
-	dir                  string
-	msg                  string
-	ca, crl              string
-	signCert, signKey    string
-	encCert, encKey      string // the receiver's current pair
-	nextCert, nextKey    string // the receiver's next pair (rollover)
-	weakCert, weakKey    string
-	revCert, revKey      string
-	otherCA              string
+	dir               string
+	msg               string
+	ca, crl           string
+	signCert, signKey string
+	encCert, encKey   string // the receiver's current pair
+	nextCert, nextKey string // the receiver's next pair (rollover)
+	weakCert, weakKey string
+	revCert, revKey   string
+	otherCA           string
 }
 
 func newSealFiles(t *testing.T) *sealFiles {

@@ -201,8 +201,3 @@ func (t *trustFlags) AddFlags(fs *pflag.FlagSet, whose string) {
 	bindEnv(fs, "intermediate", envIntermediate)
 	bindEnv(fs, "crl", envCRL)
 }
-
-// given reports whether any trust flag was given.
-func (t *trustFlags) given() bool {
-	return t.trust != "" || len(t.intermediates) > 0 || len(t.crls) > 0
-}
