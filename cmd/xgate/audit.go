@@ -50,10 +50,10 @@ type auditVerifyOptions struct {
 }
 
 func (o *auditVerifyOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.export, "export", "", "verify an export written by 'xgate audit export' instead of the store")
-	fs.StringArrayVar(&o.certs, "checkpoint-cert", nil, "the gateway's signing certificate (PEM) whose checkpoints are trusted; repeat for a key rollover (required unless --insecure)")
+	fs.StringVar(&o.export, "export", "", "verify an export `FILE` written by 'xgate audit export' instead of the store")
+	fs.StringArrayVar(&o.certs, "checkpoint-cert", nil, "the gateway's signing certificate (a PEM `FILE`) whose checkpoints are trusted; repeat for a key rollover (required unless --insecure)")
 	bindEnv(fs, "checkpoint-cert", envCheckpointCert)
-	fs.StringArrayVar(&o.anchors, "anchor", nil, "an earlier export whose checkpoints must still hold (catches a cut-off tail); repeatable")
+	fs.StringArrayVar(&o.anchors, "anchor", nil, "an earlier export `FILE` whose checkpoints must still hold (catches a cut-off tail); repeatable")
 	fs.BoolVar(&o.insecure, "insecure", false, "verify without --checkpoint-cert: the chain only, signatures unchecked (a warning says so)")
 	addFormatFlag(fs, &o.format)
 }
@@ -214,7 +214,7 @@ codes, never message content or personal data.`,
 			return runAuditExport(cmd.Context(), cmd, g, o)
 		},
 	}
-	cmd.Flags().StringVarP(&o.out, "out", "o", "", "write to this file (atomically) instead of standard output")
+	cmd.Flags().StringVarP(&o.out, "out", "o", "", "write to `FILE` (atomically) instead of standard output")
 	return exits(cmd,
 		code(exitOK, "written"),
 		code(exitError, "the store could not be read or the file not written, interrupted"),

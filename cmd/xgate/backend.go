@@ -99,9 +99,9 @@ type storeFlags struct {
 
 // AddFlags adds the flags as persistent flags of a noun (outbox, audit).
 func (o *storeFlags) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.store, "store", defaultStore, "the outbox store file")
-	fs.StringVar(&o.server, "server", "", "the running daemon's admin API (issue 11) instead of --store")
-	fs.DurationVar(&o.lockTimeout, "lock-timeout", defaultLockTimeout, "how long to wait for the store's file lock")
+	fs.StringVar(&o.store, "store", defaultStore, "the outbox store `FILE`")
+	fs.StringVar(&o.server, "server", "", "the running daemon's admin API at `URL` (issue 11) instead of --store")
+	fs.DurationVar(&o.lockTimeout, "lock-timeout", defaultLockTimeout, "how long to wait for the store's file lock (a `DURATION`: 500ms, 2s, 1m)")
 	bindEnv(fs, "store", envStore)
 	bindEnv(fs, "server", envServer)
 	bindEnv(fs, "lock-timeout", envLockTimeout)

@@ -77,6 +77,7 @@ func TestHelp(t *testing.T) {
 			if code != 0 || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
+			golden(t, filepath.Join("help", strings.ReplaceAll(path, " ", "_")+".golden"), out)
 			if !strings.Contains(out, "Examples:\n") || !strings.Contains(out, "\nExit codes:\n") {
 				t.Errorf("--help lacks examples or exit codes:\n%s", out)
 			}
@@ -534,4 +535,29 @@ func TestOutboxCompactCommand(t *testing.T) {
 	if code, out, _ := runXgate(t, "", "outbox", "check", "--store", path); code != 0 || !strings.HasPrefix(out, "ok: ") {
 		t.Fatalf("check after compact: exit %d\n%s", code, out)
 	}
+}
+
+// TestOutboxCheckCommand: check on a consistent store and on one whose
+// counters and due index were edited, as text and JSON.
+func TestOutboxCheckCommand(t *testing.T) {
+	store := outboxFixture(t)
+	damaged := filepath.Join(t.TempDir(), "damaged.db")
+	auditCopyFile(t, store, damaged)
+	db, err := bolt.Open(damaged, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte("counts")).Put([]byte("failed"), make([]byte, 8)); err != nil {
+			return err
+		}
+		k, _ := tx.Bucket([]byte("due")).Cursor().First()
+		return tx.Bucket([]byte("due")).Delete(k)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "outbox_check.golden", runSteps(t, store, []cliStep{{[]string{"check"}, 0}, {[]string{"check", "--format", "json"}, 0}})+
+		runSteps(t, damaged, []cliStep{{[]string{"check"}, 3}, {[]string{"check", "--format", "json"}, 3}}))
 }

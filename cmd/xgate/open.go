@@ -28,7 +28,7 @@ type openOptions struct {
 func (o *openOptions) AddFlags(fs *pflag.FlagSet) {
 	o.encryption.addEncryptionFlags(fs)
 	o.trust.AddFlags(fs, "the sender's signing certificate (required)")
-	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest decrypted message accepted, in bytes")
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest decrypted message accepted, in `BYTES`")
 }
 
 func newOpenCmd() *cobra.Command {

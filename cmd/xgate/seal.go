@@ -24,11 +24,11 @@ type sealOptions struct {
 
 func (o *sealOptions) AddFlags(fs *pflag.FlagSet) {
 	o.signing.addSigningFlags(fs)
-	fs.StringArrayVar(&o.recipients, "recipient-cert", nil, "the recipient's encryption certificate(s), PEM; repeat or put several in one file during a rollover: the newest valid one is used (required)")
-	fs.StringVar(&o.profile, "profile", "default", "key transport: default (RSA-OAEP SHA-256/MGF1-SHA256) or compat (rsa-oaep-mgf1p SHA-1, for xmlsec1 1.2)")
+	fs.StringArrayVar(&o.recipients, "recipient-cert", nil, "the recipient's encryption certificate(s): a PEM `FILE`; repeat or put several in one file during a rollover: the newest valid one is used (required)")
+	fs.StringVar(&o.profile, "profile", "default", "key transport `PROFILE`: default (RSA-OAEP SHA-256/MGF1-SHA256) or compat (rsa-oaep-mgf1p SHA-1, for xmlsec1 1.2)")
 	o.trust.AddFlags(fs, "the recipient certificate")
 	fs.BoolVar(&o.insecureVerify, "insecure-skip-verify", false, "seal to a recipient certificate that is not verified against --trust (a warning says so)")
-	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in bytes")
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in `BYTES`")
 }
 
 func newSealCmd() *cobra.Command {

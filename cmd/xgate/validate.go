@@ -27,8 +27,8 @@ type validateOptions struct {
 
 func (o *validateOptions) AddFlags(fs *pflag.FlagSet) {
 	addFormatFlag(fs, &o.format)
-	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in bytes")
-	fs.IntVar(&o.maxAttachmentBytes, "max-attachment-bytes", validate.DefaultMaxAttachmentBytes, "largest decoded attachment, in bytes")
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in `BYTES`")
+	fs.IntVar(&o.maxAttachmentBytes, "max-attachment-bytes", validate.DefaultMaxAttachmentBytes, "largest decoded attachment, in `BYTES`")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing; only the exit code tells")
 }
 

@@ -170,8 +170,8 @@ type keyPairFlags struct {
 // addSigningFlags adds --signing-key and --signing-cert (one each).
 func (k *keyPairFlags) addSigningFlags(fs *pflag.FlagSet) {
 	k.keys, k.certs = make([]string, 1), make([]string, 1)
-	fs.StringVar(&k.keys[0], "signing-key", "", "this gateway's signing key, PEM (PKCS#1 or PKCS#8, mode 0600)")
-	fs.StringVar(&k.certs[0], "signing-cert", "", "the certificate of --signing-key, PEM")
+	fs.StringVar(&k.keys[0], "signing-key", "", "this gateway's signing key: a PEM `FILE` (PKCS#1 or PKCS#8, mode 0600)")
+	fs.StringVar(&k.certs[0], "signing-cert", "", "the certificate of --signing-key: a PEM `FILE`")
 	bindEnv(fs, "signing-key", envSigningKey)
 	bindEnv(fs, "signing-cert", envSigningCert)
 }
@@ -179,8 +179,8 @@ func (k *keyPairFlags) addSigningFlags(fs *pflag.FlagSet) {
 // addEncryptionFlags adds --encryption-key and --encryption-cert
 // (repeatable: the current and the next pair during a rollover).
 func (k *keyPairFlags) addEncryptionFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&k.keys, "encryption-key", nil, "this gateway's encryption key, PEM, mode 0600; repeat during a rollover: each is tried")
-	fs.StringArrayVar(&k.certs, "encryption-cert", nil, "the certificate(s) of --encryption-key; a key whose certificate is not valid now is not used")
+	fs.StringArrayVar(&k.keys, "encryption-key", nil, "this gateway's encryption key: a PEM `FILE`, mode 0600; repeat during a rollover: each is tried")
+	fs.StringArrayVar(&k.certs, "encryption-cert", nil, "the certificate(s) of --encryption-key: a PEM `FILE`; a key whose certificate is not valid now is not used")
 	bindEnv(fs, "encryption-key", envEncryptionKey)
 	bindEnv(fs, "encryption-cert", envEncryptionCert)
 }
@@ -194,9 +194,9 @@ type trustFlags struct {
 
 // AddFlags adds the trust flags; whose names the certificate they verify.
 func (t *trustFlags) AddFlags(fs *pflag.FlagSet, whose string) {
-	fs.StringVar(&t.trust, "trust", "", "trust roots for "+whose+": a PEM file or a folder of them")
-	fs.StringArrayVar(&t.intermediates, "intermediate", nil, "intermediate CA certificate file(s) that may complete the chain (repeatable)")
-	fs.StringArrayVar(&t.crls, "crl", nil, "CRL file(s) of the trusted CAs (repeatable)")
+	fs.StringVar(&t.trust, "trust", "", "trust roots for "+whose+": a PEM file or a folder of them (`PATH`)")
+	fs.StringArrayVar(&t.intermediates, "intermediate", nil, "intermediate CA certificates (PEM `FILE`) that may complete the chain; repeatable")
+	fs.StringArrayVar(&t.crls, "crl", nil, "a CRL `FILE` of the trusted CAs; repeatable")
 	bindEnv(fs, "trust", envTrust)
 	bindEnv(fs, "intermediate", envIntermediate)
 	bindEnv(fs, "crl", envCRL)
