@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# Installs the system packages xgate needs when they are missing: apt-get
-# when running as root, otherwise a clear message of what to install.
+# Installs what building and testing xgate needs when it is missing: the
+# system packages with apt-get when running as root (otherwise a clear
+# message of what to install), and staticcheck, pinned, from the Go module
+# proxy into bin/tools.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 dpkg -s libxml2-dev >/dev/null 2>&1 || need+=(libxml2-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+# The audit interop tests re-verify exports with python3 and openssl.
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
-if ((${#need[@]} == 0)); then
-  exit 0
+if ((${#need[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "deps: missing ${need[*]}; install them with: sudo apt-get install ${need[*]}" >&2
+    exit 1
+  fi
 fi
-if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-  echo "deps: installing ${need[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  exit 0
+
+# staticcheck, pinned (it must support the Go version of go.mod).
+STATICCHECK_VERSION=v0.8.2
+bin=bin/tools/staticcheck
+if ! [[ -x $bin ]] || ! "$bin" -version 2>/dev/null | grep -q "(${STATICCHECK_VERSION#v})"; then
+  command -v go >/dev/null || { echo "deps: Go 1.26 is required (https://go.dev/dl/)" >&2; exit 1; }
+  echo "deps: installing staticcheck $STATICCHECK_VERSION into bin/tools" >&2
+  GOBIN="$PWD/bin/tools" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
 fi
-echo "deps: missing ${need[*]}; install them with: sudo apt-get install ${need[*]}" >&2
-exit 1

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,10 +16,9 @@ import (
 
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/outbox/audit"
-	"github.com/xgate/xgate/outbox/boltstore"
 )
 
-func newAuditCmd() *cobra.Command {
+func newAuditCmd(g *storeFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Check and export the outbox's tamper-evident audit log",
@@ -34,67 +32,72 @@ signs the head of the chain with its signing key (a checkpoint).
   xgate audit export   writes entries and checkpoints as JSON, for an
                        auditor to re-verify outside xgate
 
-Both open the store read-only: stop the daemon first, or copy the file.`,
+Both read one gateway's audit log: the store file (--store, opened
+read-only; it cannot be opened while the daemon runs) or the running
+daemon (--server, issue 11).`,
 	}
-	cmd.AddCommand(newAuditVerifyCmd(), newAuditExportCmd())
+	g.AddFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newAuditVerifyCmd(g), newAuditExportCmd(g))
 	return cmd
 }
 
 type auditVerifyOptions struct {
-	store   string
-	export  string
-	certs   []string
-	anchors []string
-	format  string
+	export   string
+	certs    []string
+	anchors  []string
+	insecure bool
+	format   formatFlag
 }
 
 func (o *auditVerifyOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.store, "store", "", "the outbox store file (bbolt)")
-	fs.StringVar(&o.export, "export", "", "verify an export written by 'xgate audit export' instead of a store")
-	fs.StringArrayVar(&o.certs, "cert", nil, "signing certificate (PEM) whose checkpoints are trusted; repeat for a key rollover")
-	fs.StringArrayVar(&o.anchors, "anchor", nil, "an earlier export whose checkpoints must still hold (catches a cut-off tail); repeatable")
-	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.StringVar(&o.export, "export", "", "verify an export `FILE` written by 'xgate audit export' instead of the store")
+	fs.StringArrayVar(&o.certs, "checkpoint-cert", nil, "the gateway's signing certificate (a PEM `FILE`) whose checkpoints are trusted; repeat for a key rollover (required unless --insecure)")
+	bindEnv(fs, "checkpoint-cert", envCheckpointCert)
+	fs.StringArrayVar(&o.anchors, "anchor", nil, "an earlier export `FILE` whose checkpoints must still hold (catches a cut-off tail); repeatable")
+	fs.BoolVar(&o.insecure, "insecure", false, "verify without --checkpoint-cert: the chain only, signatures unchecked (a warning says so)")
+	addFormatFlag(fs, &o.format)
 }
 
-func newAuditVerifyCmd() *cobra.Command {
+func newAuditVerifyCmd(g *storeFlags) *cobra.Command {
 	o := &auditVerifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify --store PATH [--cert SIGNING_CERT.pem]",
+		Use:   "verify [--store PATH | --export FILE] --checkpoint-cert SIGNING_CERT.pem",
 		Short: "Verify the audit chain and its signed checkpoints",
-		Long: `Verify reads every audit entry of the store in order and checks that each
-one hashes to its stored hash, carries the next sequence number and links
-to the hash of the entry before it. It checks each checkpoint's signature
-against the given signing certificates and that the entry it names carries
-the signed head.
+		Long: `Verify reads every audit entry in order and checks that each one hashes to
+its stored hash, carries the next sequence number and links to the hash
+of the entry before it. It checks each checkpoint's signature against the
+--checkpoint-cert certificates and that the entry it names carries the
+signed head.
 
 It prints "ok: N entries, M checkpoints, head HASH", or the first problem:
 the entry's sequence number, its record id and what is wrong (edited,
 unlinked, missing, out-of-order, inserted, unreadable, truncated,
 head-mismatch, bad-signature, unknown-key).
 
-Without --cert the signatures are not checked (a warning says so): an
-attacker who rewrites the chain and its checkpoints together would pass.
-Entries after the last checkpoint are protected by the chain alone; an
---anchor export from an earlier run proves that the chain still reaches
-as far as it did then.
-
-Exit codes: 0 the chain verified, 1 tampered or the check failed,
-2 usage error (bad flag, missing file).`,
-		Example: `  # the daemon's store, with the gateway's signing certificate
-  xgate audit verify --store /var/lib/xgate/outbox.db --cert /etc/xgate/signing.pem
+Without --checkpoint-cert an attacker who rewrites the chain and its
+checkpoints together would pass, so verify refuses to run without it
+unless --insecure is given (and then warns). Entries after the last
+checkpoint are protected by the chain alone; an --anchor export from an
+earlier run proves that the chain still reaches as far as it did then.`,
+		Example: `  # the gateway's store, with the gateway's signing certificate
+  xgate audit verify --store /var/lib/xgate/outbox.db --checkpoint-cert /etc/xgate/signing.pem
 
   # machine-readable
-  xgate audit verify --store outbox.db --cert signing.pem --format json
+  xgate audit verify --checkpoint-cert signing.pem --format json
 
   # an export handed to an auditor, against last month's export
-  xgate audit verify --export audit-2026-04.json --anchor audit-2026-03.json --cert signing.pem`,
-		Args: cobra.NoArgs,
+  xgate audit verify --export audit-2026-04.json --anchor audit-2026-03.json --checkpoint-cert signing.pem`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAuditVerify(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+			return runAuditVerify(cmd.Context(), cmd, g, o)
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	return cmd
+	return exits(cmd,
+		code(exitOK, "the chain and its checkpoints verified"),
+		code(exitError, "the store or export could not be read, interrupted"),
+		code(exitUsage, "usage error, including no --checkpoint-cert without --insecure"),
+		code(exitFailed, "verification failed: the chain is tampered or a checkpoint does not verify"),
+		codeStoreBusy())
 }
 
 // verifyResult is the JSON shape of verify's output.
@@ -104,21 +107,24 @@ type verifyResult struct {
 	*audit.Report
 }
 
-func runAuditVerify(ctx context.Context, stdout, stderr io.Writer, o *auditVerifyOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if o.format != "text" && o.format != "json" {
-		return usageError("--format must be text or json, not %q", o.format)
-	}
-	if (o.store == "") == (o.export == "") {
-		return usageError("give exactly one of --store and --export")
+func runAuditVerify(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *auditVerifyOptions) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	switch {
+	case o.export != "" && source(cmd, "store") == "flag":
+		return errExclusive("store", "export")
+	case o.export != "" && source(cmd, "server") == "flag":
+		return errExclusive("server", "export")
+	case o.insecure && source(cmd, "checkpoint-cert") == "flag":
+		return errExclusive("checkpoint-cert", "insecure")
+	case len(o.certs) == 0 && !o.insecure:
+		return usageError("--checkpoint-cert is required: without it the checkpoint signatures are not checked, " +
+			"and a chain rewritten together with its checkpoints would pass (--insecure checks the chain alone)")
 	}
 	var v audit.Verifier
 	if len(o.certs) > 0 {
 		cv, err := loadAuditVerifier(o.certs)
 		if err != nil {
-			return withExit(exitUsage, err)
+			return errInput(err)
 		}
 		v = cv
 	}
@@ -126,12 +132,12 @@ func runAuditVerify(ctx context.Context, stdout, stderr io.Writer, o *auditVerif
 	for _, a := range o.anchors {
 		cps, err := readAnchor(a)
 		if err != nil {
-			return withExit(exitUsage, err)
+			return errInput(err)
 		}
 		anchors = append(anchors, cps...)
 	}
 
-	src, err := openAuditSource(o.store, o.export)
+	src, err := openAuditSource(ctx, cmd, g, o.export)
 	if err != nil {
 		return err
 	}
@@ -146,19 +152,17 @@ func runAuditVerify(ctx context.Context, stdout, stderr io.Writer, o *auditVerif
 	}
 
 	if v == nil {
-		fmt.Fprintln(stderr, "xgate: warning: checkpoint signatures not checked (no --cert): a chain rewritten together with its checkpoints would pass")
+		fmt.Fprintln(stderr, "xgate: WARNING: --insecure: checkpoint signatures NOT checked (no --checkpoint-cert): a chain rewritten together with its checkpoints would pass")
 	}
-	if o.format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(verifyResult{Source: src.name, OK: rep.OK(), Report: rep}); err != nil {
+	if o.format.json() {
+		if err := writeJSON(stdout, verifyResult{Source: src.name, OK: rep.OK(), Report: rep}); err != nil {
 			return err
 		}
 	} else {
 		printVerifyText(stdout, rep)
 	}
 	if !rep.OK() {
-		return silentExit(exitError)
+		return failedError("audit verify: %s does not verify: the first problem is at entry %d (%s)", src.name, rep.Problem.Seq, rep.Problem.Kind)
 	}
 	if rep.Intact > rep.Sealed {
 		fmt.Fprintf(stderr, "xgate: note: entries %d..%d come after the last checkpoint and are protected by the chain alone\n", rep.Sealed+1, rep.Intact)
@@ -184,21 +188,13 @@ func printVerifyText(w io.Writer, rep *audit.Report) {
 }
 
 type auditExportOptions struct {
-	store  string
-	format string
-	out    string
+	out string
 }
 
-func (o *auditExportOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.store, "store", "", "the outbox store file (bbolt)")
-	fs.StringVar(&o.format, "format", "json", "export format: json")
-	fs.StringVarP(&o.out, "out", "o", "", "write to this file instead of standard output")
-}
-
-func newAuditExportCmd() *cobra.Command {
+func newAuditExportCmd(g *storeFlags) *cobra.Command {
 	o := &auditExportOptions{}
 	cmd := &cobra.Command{
-		Use:   "export --store PATH [--out FILE]",
+		Use:   "export [--store PATH] [--out FILE]",
 		Short: "Write the audit chain and its checkpoints as JSON",
 		Long: `Export writes every audit entry and every checkpoint of the store, as
 stored (tampered or not), as one JSON object: format, checkpoints, then the
@@ -207,47 +203,43 @@ text each hash covers. Package outbox/audit's documentation describes the
 hash and signature algorithm, so that an auditor can re-verify the export
 without xgate; 'xgate audit verify --export FILE' does it with xgate.
 
-Entries carry record ids, states, actors, partner kennungen and error
-codes, never message content or personal data.
+With --out the export is written to a file beside FILE, fsync'd and
+renamed to FILE (mode 0640), so a failed or interrupted export leaves no
+half file behind.
 
-Exit codes: 0 written, 1 the store could not be read, 2 usage error.`,
+Entries carry record ids, states, actors, partner kennungen and error
+codes, never message content or personal data.`,
 		Example: `  xgate audit export --store /var/lib/xgate/outbox.db --out audit-2026-04.json`,
-		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAuditExport(cmd.Context(), cmd.OutOrStdout(), o)
+			return runAuditExport(cmd.Context(), cmd, g, o)
 		},
 	}
-	o.AddFlags(cmd.Flags())
-	return cmd
+	cmd.Flags().StringVarP(&o.out, "out", "o", "", "write to `FILE` (atomically) instead of standard output")
+	return exits(cmd,
+		code(exitOK, "written"),
+		code(exitError, "the store could not be read or the file not written, interrupted"),
+		codeUsage(),
+		codeStoreBusy())
 }
 
-func runAuditExport(ctx context.Context, stdout io.Writer, o *auditExportOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if o.format != string(audit.FormatJSON) {
-		return usageError("--format must be json, not %q", o.format)
-	}
-	if o.store == "" {
-		return usageError("--store is required")
-	}
-	src, err := openAuditSource(o.store, "")
+func runAuditExport(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *auditExportOptions) error {
+	src, err := openAuditSource(ctx, cmd, g, "")
 	if err != nil {
 		return err
 	}
 	defer src.close()
 	cps, err := src.checkpoints(ctx)
 	if err != nil {
-		return withExit(exitError, err)
+		return err
 	}
 	if o.out == "" {
-		return audit.Export(ctx, stdout, src.entries(ctx), cps, audit.FormatJSON)
+		return audit.Export(ctx, cmd.OutOrStdout(), src.entries(ctx), cps, audit.FormatJSON)
 	}
 	// Write beside the target and rename, so that a failed export leaves
 	// no half file behind.
 	tmp, err := os.CreateTemp(filepath.Dir(o.out), "."+filepath.Base(o.out)+".*")
 	if err != nil {
-		return withExit(exitUsage, err)
+		return errInput(err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := audit.Export(ctx, tmp, src.entries(ctx), cps, audit.FormatJSON); err != nil {
@@ -275,11 +267,13 @@ type auditSource struct {
 	close       func() error
 }
 
-func openAuditSource(store, export string) (*auditSource, error) {
+// openAuditSource opens the export file, if given, else the outbox the
+// store flags name (read-only).
+func openAuditSource(ctx context.Context, cmd *cobra.Command, g *storeFlags, export string) (*auditSource, error) {
 	if export != "" {
 		f, err := os.Open(export)
 		if err != nil {
-			return nil, withExit(exitUsage, err)
+			return nil, errInput(err)
 		}
 		x, err := audit.ReadExport(f)
 		if err != nil {
@@ -293,17 +287,16 @@ func openAuditSource(store, export string) (*auditSource, error) {
 			close:       f.Close,
 		}, nil
 	}
-	// A read-only bbolt open does not create a missing file, but says so
-	// less clearly than this.
-	if _, err := os.Stat(store); err != nil {
-		return nil, withExit(exitUsage, err)
-	}
-	st, err := boltstore.Open(store, boltstore.Config{ReadOnly: true})
+	st, err := g.open(ctx, cmd, readOnly)
 	if err != nil {
-		return nil, withExit(exitError, err)
+		return nil, err
+	}
+	name := g.store
+	if remote, _ := g.useServer(cmd); remote {
+		name = g.server
 	}
 	return &auditSource{
-		name: store,
+		name: name,
 		entries: func(ctx context.Context) iter.Seq2[audit.Entry, error] {
 			return audit.Walk(ctx, func(ctx context.Context, fn func(audit.Entry) error) error {
 				return st.AuditEntries(ctx, 1, fn)
@@ -321,13 +314,13 @@ func loadAuditVerifier(files []string) (*audit.CertVerifier, error) {
 	for _, f := range files {
 		cs, err := certs.LoadCertificates(f)
 		if err != nil {
-			return nil, fmt.Errorf("--cert %s: %w", f, err)
+			return nil, fmt.Errorf("--checkpoint-cert %s: %w", f, err)
 		}
 		leaves = append(leaves, cs[0])
 	}
 	v, err := audit.NewCertVerifier(leaves...)
 	if err != nil {
-		return nil, fmt.Errorf("--cert: %w", err)
+		return nil, fmt.Errorf("--checkpoint-cert: %w", err)
 	}
 	return v, nil
 }

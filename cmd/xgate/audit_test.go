@@ -63,7 +63,7 @@ func newAuditFixture(t *testing.T) *auditFixture {
 
 	f.store = filepath.Join(f.dir, "outbox.db")
 	at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
-	st, err := boltstore.Open(f.store, boltstore.Config{
+	st, err := boltstore.Open(context.Background(), f.store, boltstore.Config{
 		Clock:            &auditClock{t: at},
 		CheckpointSigner: sig,
 		CheckpointEvery:  fixtureEvery,
@@ -256,7 +256,7 @@ type auditVerifyJSON struct {
 func runAudit(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
+	code = run(context.Background(), newApp(), args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -265,7 +265,7 @@ func TestAuditVerifyStore(t *testing.T) {
 	last := f.entries[fixtureEntries-1]
 
 	t.Run("untampered", func(t *testing.T) {
-		code, out, errOut := runAudit(t, "audit", "verify", "--store", f.tampered(t, "clean", nil), "--cert", f.cert)
+		code, out, errOut := runAudit(t, "audit", "verify", "--store", f.tampered(t, "clean", nil), "--checkpoint-cert", f.cert)
 		want := fmt.Sprintf("ok: %d entries, 5 checkpoints, head %s\n", fixtureEntries, last.Hash)
 		if code != exitOK || out != want {
 			t.Fatalf("exit %d\n got %q\nwant %q\nstderr: %s", code, out, want, errOut)
@@ -381,9 +381,9 @@ func TestAuditVerifyStore(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := f.tampered(t, tc.name, tc.tamper)
-			code, out, errOut := runAudit(t, "audit", "verify", "--store", path, "--cert", f.cert, "--format", "json")
-			if code != exitError {
-				t.Fatalf("exit %d, want %d\n%s%s", code, exitError, out, errOut)
+			code, out, errOut := runAudit(t, "audit", "verify", "--store", path, "--checkpoint-cert", f.cert, "--format", "json")
+			if code != exitFailed {
+				t.Fatalf("exit %d, want %d\n%s%s", code, exitFailed, out, errOut)
 			}
 			var got auditVerifyJSON
 			if err := json.Unmarshal([]byte(out), &got); err != nil {
@@ -402,12 +402,12 @@ func TestAuditVerifyStore(t *testing.T) {
 			}
 
 			// The text form names the same entry.
-			code, out, _ = runAudit(t, "audit", "verify", "--store", path, "--cert", f.cert)
+			code, out, _ = runAudit(t, "audit", "verify", "--store", path, "--checkpoint-cert", f.cert)
 			want := fmt.Sprintf("tampered: entry %d", tc.seq)
 			if tc.kind.Checkpoint() && tc.kind != audit.Truncated {
 				want = fmt.Sprintf("tampered: checkpoint at entry %d", tc.seq)
 			}
-			if code != exitError || !strings.HasPrefix(out, want) || !strings.Contains(out, ": "+tc.kind.String()+": ") {
+			if code != exitFailed || !strings.HasPrefix(out, want) || !strings.Contains(out, ": "+tc.kind.String()+": ") {
 				t.Errorf("text: exit %d\n%s", code, out)
 			}
 			t.Log(strings.TrimSpace(out))
@@ -420,13 +420,13 @@ func TestAuditVerifyStore(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		code, out, errOut := runAudit(t, "audit", "verify", "--store", path, "--cert", f.cert)
-		if code != exitError || !strings.Contains(out+errOut, "entry 9") {
+		code, out, errOut := runAudit(t, "audit", "verify", "--store", path, "--checkpoint-cert", f.cert)
+		if code != exitFailed || !strings.Contains(out+errOut, "entry 9") {
 			t.Fatalf("exit %d\n%s%s", code, out, errOut)
 		}
 	})
 
-	t.Run("without --cert a re-signed tail passes, with a warning", func(t *testing.T) {
+	t.Run("a re-signed tail passes only with --insecure, with a warning", func(t *testing.T) {
 		path := f.tampered(t, "resigned", func(t *testing.T, entries, cps *bolt.Bucket) {
 			other, err := audit.NewRSASigner(f.otherKy.Key, f.otherKy.Cert)
 			if err != nil {
@@ -439,12 +439,21 @@ func TestAuditVerifyStore(t *testing.T) {
 			}
 			auditPutCheckpoint(t, cps, c)
 		})
-		code, _, errOut := runAudit(t, "audit", "verify", "--store", path)
-		if code != exitOK || !strings.Contains(errOut, "signatures not checked") {
-			t.Fatalf("exit %d: %s", code, errOut)
+		// No silent trust: without the certificate verify refuses to run.
+		code, out, errOut := runAudit(t, "audit", "verify", "--store", path)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, "--checkpoint-cert is required") {
+			t.Fatalf("without --checkpoint-cert: exit %d: %s%s", code, out, errOut)
+		}
+		code, _, errOut = runAudit(t, "audit", "verify", "--store", path, "--insecure")
+		if code != exitOK || !strings.Contains(errOut, "WARNING: --insecure: checkpoint signatures NOT checked") {
+			t.Fatalf("--insecure: exit %d: %s", code, errOut)
+		}
+		// With the gateway's certificate the forged checkpoint is found.
+		if code, out, _ := runAudit(t, "audit", "verify", "--store", path, "--checkpoint-cert", f.cert); code != exitFailed {
+			t.Fatalf("with the certificate: exit %d: %s", code, out)
 		}
 		// The rollover form: both certificates trusted.
-		if code, out, _ := runAudit(t, "audit", "verify", "--store", path, "--cert", f.cert, "--cert", f.other); code != exitOK {
+		if code, out, _ := runAudit(t, "audit", "verify", "--store", path, "--checkpoint-cert", f.cert, "--checkpoint-cert", f.other); code != exitOK {
 			t.Fatalf("two certificates: exit %d: %s", code, out)
 		}
 	})
@@ -457,7 +466,7 @@ func TestAuditExportAndAnchor(t *testing.T) {
 	if code, out, errOut := runAudit(t, "audit", "export", "--store", clean, "--out", exp); code != exitOK || out != "" {
 		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut := runAudit(t, "audit", "verify", "--export", exp, "--cert", f.cert)
+	code, out, errOut := runAudit(t, "audit", "verify", "--export", exp, "--checkpoint-cert", f.cert)
 	want := fmt.Sprintf("ok: %d entries, 5 checkpoints, head %s\n", fixtureEntries, f.entries[fixtureEntries-1].Hash)
 	if code != exitOK || out != want {
 		t.Fatalf("verify export: exit %d\n got %q\nwant %q\n%s", code, out, want, errOut)
@@ -480,11 +489,11 @@ func TestAuditExportAndAnchor(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if code, out, _ := runAudit(t, "audit", "verify", "--store", cut, "--cert", f.cert); code != exitOK {
+	if code, out, _ := runAudit(t, "audit", "verify", "--store", cut, "--checkpoint-cert", f.cert); code != exitOK {
 		t.Fatalf("the cut store alone: exit %d\n%s", code, out)
 	}
-	code, out, _ = runAudit(t, "audit", "verify", "--store", cut, "--cert", f.cert, "--anchor", exp)
-	if code != exitError || !strings.HasPrefix(out, "tampered: entry 35: truncated:") {
+	code, out, _ = runAudit(t, "audit", "verify", "--store", cut, "--checkpoint-cert", f.cert, "--anchor", exp)
+	if code != exitFailed || !strings.HasPrefix(out, "tampered: entry 35: truncated:") {
 		t.Fatalf("with --anchor: exit %d\n%s", code, out)
 	}
 }
@@ -492,7 +501,7 @@ func TestAuditExportAndAnchor(t *testing.T) {
 func TestAuditUsage(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "outbox.db")
-	st, err := boltstore.Open(store, boltstore.Config{})
+	st, err := boltstore.Open(context.Background(), store, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,23 +512,30 @@ func TestAuditUsage(t *testing.T) {
 	if err := os.WriteFile(notPEM, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	cert, _ := certstest.WriteKeyPair(t, dir, "signing", certstest.SelfSigned(t, certs.Signing))
 	for _, tc := range []struct {
 		name string
 		args []string
 		want int
 	}{
-		{"empty store verifies", []string{"audit", "verify", "--store", store}, exitOK},
-		{"no source", []string{"audit", "verify"}, exitUsage},
+		{"empty store verifies", []string{"audit", "verify", "--store", store, "--checkpoint-cert", cert}, exitOK},
+		{"empty store, --insecure", []string{"audit", "verify", "--store", store, "--insecure"}, exitOK},
+		{"no certificate", []string{"audit", "verify", "--store", store}, exitUsage},
+		{"certificate and --insecure", []string{"audit", "verify", "--store", store, "--insecure", "--checkpoint-cert", cert}, exitUsage},
+		{"no store at the default path", []string{"audit", "verify", "--insecure"}, exitUsage},
+		{"--server without a client", []string{"audit", "verify", "--server", "https://127.0.0.1:8443", "--insecure"}, exitUsage},
+		{"--store and --server", []string{"audit", "verify", "--store", store, "--server", "https://127.0.0.1:8443", "--insecure"}, exitUsage},
 		{"two sources", []string{"audit", "verify", "--store", store, "--export", store}, exitUsage},
-		{"bad format", []string{"audit", "verify", "--store", store, "--format", "xml"}, exitUsage},
-		{"missing store", []string{"audit", "verify", "--store", filepath.Join(dir, "nope.db")}, exitUsage},
-		{"missing cert", []string{"audit", "verify", "--store", store, "--cert", filepath.Join(dir, "nope.pem")}, exitUsage},
-		{"not a cert", []string{"audit", "verify", "--store", store, "--cert", notPEM}, exitUsage},
-		{"not an export", []string{"audit", "verify", "--export", notPEM}, exitError},
+		{"bad format", []string{"audit", "verify", "--store", store, "--insecure", "--format", "xml"}, exitUsage},
+		{"missing store", []string{"audit", "verify", "--store", filepath.Join(dir, "nope.db"), "--insecure"}, exitUsage},
+		{"missing cert", []string{"audit", "verify", "--store", store, "--checkpoint-cert", filepath.Join(dir, "nope.pem")}, exitUsage},
+		{"not a cert", []string{"audit", "verify", "--store", store, "--checkpoint-cert", notPEM}, exitUsage},
+		{"not an export", []string{"audit", "verify", "--export", notPEM, "--insecure"}, exitError},
+		{"not a store", []string{"audit", "verify", "--store", notPEM, "--insecure"}, exitError},
 		{"unknown flag", []string{"audit", "verify", "--stor", store}, exitUsage},
 		{"argument", []string{"audit", "verify", "--store", store, "extra"}, exitUsage},
 		{"export without store", []string{"audit", "export"}, exitUsage},
-		{"export bad format", []string{"audit", "export", "--store", store, "--format", "csv"}, exitUsage},
+		{"export has no --format", []string{"audit", "export", "--store", store, "--format", "json"}, exitUsage},
 		{"export missing store", []string{"audit", "export", "--store", filepath.Join(dir, "nope.db")}, exitUsage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -542,7 +558,7 @@ func TestAuditVerifyPageBoundary(t *testing.T) {
 		t.Skip("builds a store of 1001 entries")
 	}
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	st, err := boltstore.Open(path, boltstore.Config{})
+	st, err := boltstore.Open(context.Background(), path, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -590,7 +606,7 @@ func TestAuditVerifyPageBoundary(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		code, out, errOut := runAudit(t, "audit", "verify", "--store", path, "--format", "json")
+		code, out, errOut := runAudit(t, "audit", "verify", "--store", path, "--insecure", "--format", "json")
 		done <- result{code, out, errOut}
 	}()
 	select {
@@ -599,7 +615,7 @@ func TestAuditVerifyPageBoundary(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.out), &got); err != nil {
 			t.Fatalf("exit %d: %v\n%s%s", r.code, err, r.out, r.err)
 		}
-		if r.code != exitError || got.Problem == nil || got.Problem.Kind != audit.Edited || got.Problem.Seq != 1000 {
+		if r.code != exitFailed || got.Problem == nil || got.Problem.Kind != audit.Edited || got.Problem.Seq != 1000 {
 			t.Fatalf("exit %d\n%s", r.code, r.out)
 		}
 	case <-time.After(2 * time.Minute):

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ import (
 	"github.com/xgate/xgate/certs"
 )
 
-func newCertsCmd() *cobra.Command {
+func newCertsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "certs",
 		Short: "Development PKI, certificate inspection, expiry and revocation report",
@@ -33,28 +34,28 @@ Every gateway has three RSA-3072 key pairs with separate usages: signing
 (XML-DSig), encryption (XML-Enc key transport) and TLS (mutual TLS, both
 sides). Private key files must have mode 0600; xgate refuses others.`,
 	}
-	cmd.AddCommand(newCertsInitCmd(), newCertsShowCmd(), newCertsCheckCmd())
+	cmd.AddCommand(newCertsInitCmd(a), newCertsShowCmd(), newCertsCheckCmd())
 	return cmd
 }
 
 // --- certs init -----------------------------------------------------------
 
 type certsInitOptions struct {
-	dir     string
-	force   bool
-	workers int
+	dir         string
+	force       bool
+	workers     int
+	generateKey func(bits int) (*rsa.PrivateKey, error)
 }
 
 func (o *certsInitOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.dir, "dir", "", "folder to write the PKI into (required)")
 	fs.BoolVar(&o.force, "force", false, "write into a non-empty folder, replacing files of the same names")
 	fs.IntVar(&o.workers, "workers", 0, "keys generated in parallel (default: number of CPUs)")
 }
 
-func newCertsInitCmd() *cobra.Command {
-	o := &certsInitOptions{}
+func newCertsInitCmd(a *app) *cobra.Command {
+	o := &certsInitOptions{generateKey: a.generateKey}
 	cmd := &cobra.Command{
-		Use:   "init --dir DIR",
+		Use:   "init DIR",
 		Short: "Write a development PKI for all roles",
 		Long: `Init writes a development PKI into DIR: a root CA (RSA-3072, 10 years) with
 an empty CRL, a directory authority, and for each participant (ABH, MB,
@@ -64,38 +65,35 @@ localhost, 127.0.0.1 and ::1). DIR/pki.json lists who is who and where
 the files are. Keys are written with mode 0600, certificates 0644.
 
 Key generation runs on all CPUs and takes a few seconds; progress goes to
-standard error. The PKI is for development and tests only: its root key
-lies next to everything else.
-
-Exit codes: 0 written, 1 failed (DIR not empty without --force, I/O),
-2 usage error.`,
+standard error, and Ctrl-C stops it (nothing is written then). The PKI is
+for development and tests only: its root key lies next to everything
+else.`,
 		Example: `  # a PKI for the demo or for local tests
-  xgate certs init --dir ./pki
+  xgate certs init ./pki
 
   # start over in the same folder
-  xgate certs init --dir ./pki --force`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  xgate certs init --force ./pki`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.dir = args[0]
 			return runCertsInit(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	return cmd
+	return exits(cmd,
+		code(exitOK, "written"),
+		code(exitError, "not written: DIR is not empty (use --force), I/O error, interrupted"),
+		codeUsage())
 }
 
 func runCertsInit(ctx context.Context, stdout, stderr io.Writer, o *certsInitOptions) error {
-	if o.dir == "" {
-		return usageError("--dir is required")
-	}
 	if o.workers < 0 {
 		return usageError("--workers must not be negative")
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	res, err := certs.Init(ctx, o.dir, certs.Options{
-		Force:   o.force,
-		Workers: o.workers,
+		Force:       o.force,
+		Workers:     o.workers,
+		GenerateKey: o.generateKey,
 		Progress: func(done, total int) {
 			if done == 1 || done%5 == 0 || done == total {
 				fmt.Fprintf(stderr, "generated %d of %d RSA-3072 keys\n", done, total)
@@ -174,11 +172,11 @@ func printTree(w io.Writer, root string, files []string, notes map[string]string
 // --- certs show -----------------------------------------------------------
 
 type certsShowOptions struct {
-	format string
+	format formatFlag
 }
 
 func (o *certsShowOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	addFormatFlag(fs, &o.format)
 }
 
 func newCertsShowCmd() *cobra.Command {
@@ -191,10 +189,8 @@ validity (and whether it holds now), key type and size, signature
 algorithm, KeyUsage and ExtKeyUsage, SANs, the SHA-256 fingerprint, the
 purposes its usage allows, and the participant (kennung, role, name) when
 the subject follows the development PKI's scheme. For a CRL: issuer,
-number, this and next update, and the revoked serial numbers.
-
-Exit codes: 0 shown, 1 a file holds no certificate or CRL,
-2 usage error (bad flag, unreadable file).`,
+number, this and next update, and the revoked serial numbers. Show only
+describes: "xgate certs check" judges.`,
 		Example: `  xgate certs show pki/abh/signing.pem
 
   # machine-readable, e.g. the fingerprint
@@ -207,25 +203,25 @@ Exit codes: 0 shown, 1 a file holds no certificate or CRL,
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	return cmd
+	return exits(cmd,
+		code(exitOK, "shown"),
+		code(exitError, "a file holds no certificate or CRL, or the output could not be written"),
+		codeUsage())
 }
 
 func runCertsShow(stdout io.Writer, o *certsShowOptions, files []string, now time.Time) error {
-	if o.format != "text" && o.format != "json" {
-		return usageError("--format must be text or json, not %q", o.format)
-	}
 	var out []*certs.FileDescription
 	for _, f := range files {
 		fd, err := certs.DescribeFile(f, now)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-			return withExit(exitUsage, err)
+			return errInput(err)
 		}
 		if err != nil {
 			return withExit(exitError, err)
 		}
 		out = append(out, fd)
 	}
-	if o.format == "json" {
+	if o.format.json() {
 		return writeJSON(stdout, out)
 	}
 	for i, fd := range out {
@@ -329,12 +325,12 @@ func stampUTC(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z"
 
 type certsCheckOptions struct {
 	within string
-	format string
+	format formatFlag
 }
 
 func (o *certsCheckOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.within, "within", "30d", "warning window: certificates expiring within it are reported (e.g. 30d, 2w, 12h, 1d12h)")
-	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	addFormatFlag(fs, &o.format)
 }
 
 func newCertsCheckCmd() *cobra.Command {
@@ -353,10 +349,7 @@ or PEM "X509 CRL") below DIR and reports:
 
 It also reports CRLs past their next update (stale) or without a
 verifying issuer in DIR (unverified), and private key files that group or
-others can read (too-open, fix with chmod 600).
-
-Exit codes: 0 nothing to report, 1 something expiring, expired, revoked,
-stale, unverified or too open, 2 usage error (bad --within, DIR missing).`,
+others can read (too-open, fix with chmod 600).`,
 		Example: `  # the monthly look at a gateway's certificates
   xgate certs check /etc/xgate/pki
 
@@ -368,19 +361,20 @@ stale, unverified or too open, 2 usage error (bad --within, DIR missing).`,
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	return cmd
+	return exits(cmd,
+		code(exitOK, "nothing to report"),
+		code(exitError, "the folder could not be read, or the output could not be written"),
+		codeUsage(),
+		code(exitFailed, "the check failed: something expiring, expired, revoked, stale, unverified or too open"))
 }
 
 func runCertsCheck(stdout io.Writer, o *certsCheckOptions, dir string, now time.Time) error {
-	if o.format != "text" && o.format != "json" {
-		return usageError("--format must be text or json, not %q", o.format)
-	}
 	within, err := parseLongDuration(o.within)
 	if err != nil {
 		return usageError("--within: %v", err)
 	}
 	if st, err := os.Stat(dir); err != nil {
-		return withExit(exitUsage, err)
+		return errInput(err)
 	} else if !st.IsDir() {
 		return usageError("%s is not a directory", dir)
 	}
@@ -388,20 +382,20 @@ func runCertsCheck(stdout io.Writer, o *certsCheckOptions, dir string, now time.
 	if err != nil {
 		return withExit(exitError, err)
 	}
-	if o.format == "json" {
+	if o.format.json() {
 		if err := writeJSON(stdout, rep); err != nil {
 			return err
 		}
-	} else {
-		printReport(stdout, rep)
+	} else if err := printReport(stdout, rep); err != nil {
+		return err
 	}
 	if !rep.OK() {
-		return silentExit(exitError)
+		return failedError("certs check: %d problem(s) under %s", rep.Problems, dir)
 	}
 	return nil
 }
 
-func printReport(w io.Writer, rep *certs.Report) {
+func printReport(w io.Writer, rep *certs.Report) error {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tNOT AFTER\tFILE\tNAME\tDETAIL")
@@ -433,8 +427,9 @@ func printReport(w io.Writer, rep *certs.Report) {
 			io.WriteString(w, "\n")
 		}
 	}
-	fmt.Fprintf(w, "\n%d certificate(s), %d CRL(s), %d private key file(s) (%d too open) checked at %s with a window of %s: %d problem(s)\n",
+	_, err := fmt.Fprintf(w, "\n%d certificate(s), %d CRL(s), %d private key file(s) (%d too open) checked at %s with a window of %s: %d problem(s)\n",
 		len(rep.Certificates), len(rep.CRLs), len(rep.Keys), openKeys, stampUTC(rep.At), humanWindow(rep.Within), rep.Problems)
+	return err
 }
 
 func writeJSON(w io.Writer, v any) error {

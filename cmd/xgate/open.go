@@ -20,72 +20,68 @@ import (
 )
 
 type openOptions struct {
-	keys     []string
-	certs    []string
-	trust    string
-	crls     []string
-	maxBytes int
+	encryption keyPairFlags
+	trust      trustFlags
+	maxBytes   int
 }
 
 func (o *openOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&o.keys, "key", nil, "this gateway's encryption key, PEM, mode 0600; repeat during a rollover: each is tried (required)")
-	fs.StringArrayVar(&o.certs, "cert", nil, "this gateway's encryption certificate(s) of --key; keys whose certificate is not valid now are not used")
-	fs.StringVar(&o.trust, "trust", "", "trust roots for the sender's signing certificate, PEM file or folder (required)")
-	fs.StringArrayVar(&o.crls, "crl", nil, "CRL file(s) of the trusted CAs (repeatable)")
-	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest decrypted message accepted, in bytes")
+	o.encryption.addEncryptionFlags(fs)
+	o.trust.AddFlags(fs, "the sender's signing certificate (required)")
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest decrypted message accepted, in `BYTES`")
 }
 
 func newOpenCmd() *cobra.Command {
 	o := &openOptions{}
 	cmd := &cobra.Command{
-		Use:   "open --key KEY [--key KEY2] [--cert CERT] --trust CA.pem [--crl CRL] FILE|-",
+		Use:   "open --encryption-key KEY [--encryption-cert CERT] --trust CA [--crl CRL] FILE|-",
 		Short: "Decrypt a sealed message and verify its signature",
 		Long: `Open decrypts a sealed message with this gateway's encryption key and checks
 its signature: only AES-GCM with RSA-OAEP is accepted (CBC, 3DES and
 RSA-1.5 are refused before anything is decrypted), the message must carry
 exactly one enveloped rsa-sha256/exc-c14n signature over the whole
-message, and the signer's certificate must chain to --trust, be valid now,
-be a signing certificate, not be revoked (--crl) and have an RSA key of at
-least 3072 bits.
+message, and the signer's certificate must chain to --trust (with
+--intermediate certificates if needed), be valid now, be a signing
+certificate, not be revoked (--crl) and have an RSA key of at least 3072
+bits. There is no way to skip the signature check.
 
 On success the verified message — exactly the canonical bytes the
 signature covers — goes to standard output, and the sender's certificate
 subject, its directory key (kennung) and the message type go to standard
 error. On refusal the XÖV code (T000–T020, X000, …) and a plain-language
-reason go to standard error.
-
-Exit codes: 0 opened, 1 refused, 2 usage error (bad flag, unreadable file).`,
+reason go to standard error.`,
 		Example: `  # open a message addressed to this gateway
-  xgate open --key pki/azr/encryption-key.pem --cert pki/azr/encryption.pem \
+  xgate open --encryption-key pki/azr/encryption-key.pem --encryption-cert pki/azr/encryption.pem \
     --trust pki/ca/root.pem --crl pki/ca/root.crl in.sealed.xml > in.xml
 
   # during a key rollover: try the old and the new key
-  xgate open --key enc-2026-key.pem --key enc-2027-key.pem --trust ca.pem in.xml`,
+  xgate open --encryption-key enc-2026-key.pem --encryption-key enc-2027-key.pem --trust ca.pem in.xml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runOpen(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), o, args[0])
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	return cmd
+	return exits(cmd,
+		code(exitOK, "opened; the verified message is on standard output"),
+		code(exitError, "a key file that group or others can read (chmod 600), an I/O error, interrupted"),
+		codeUsage(),
+		code(exitFailed, "refused: not decryptable with these keys, bad or untrusted signature, no --encryption-key with a certificate valid now, a hostile message (the XÖV code and the reason are on standard error)"))
 }
 
 func runOpen(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *openOptions, in string) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	switch {
-	case len(o.keys) == 0:
-		return usageError("--key is required")
-	case o.trust == "":
-		return usageError("--trust is required")
+	case len(o.encryption.keys) == 0:
+		return errRequired("encryption-key")
+	case o.trust.trust == "":
+		return errRequired("trust")
 	}
 	now := time.Now()
-	keys, err := loadDecryptionKeys(o.keys, o.certs, now, stderr)
+	keys, err := loadDecryptionKeys(o.encryption.keys, o.encryption.certs, now, stderr)
 	if err != nil {
 		return err
 	}
-	v, err := loadVerifier(o.trust, o.crls)
+	v, err := o.trust.verifier()
 	if err != nil {
 		return err
 	}
@@ -101,10 +97,10 @@ func runOpen(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *
 		Limits:         secure.Limits{Message: message.Limits{MaxBytes: o.maxBytes}},
 	})
 	if err != nil {
-		return refused("open", err)
+		return refused(ctx, "open", err)
 	}
 	if _, err := stdout.Write(op.Canonical); err != nil {
-		return withExit(exitError, err)
+		return err
 	}
 	kennung := op.Sender.Kennung
 	if kennung == "" {
@@ -123,7 +119,7 @@ func loadDecryptionKeys(keyFiles, certFiles []string, now time.Time, stderr io.W
 	for _, f := range certFiles {
 		c, err := certs.LoadCertificates(f)
 		if err != nil {
-			return nil, withExit(exitUsage, err)
+			return nil, errInput(err)
 		}
 		cs = append(cs, c...)
 	}
@@ -140,7 +136,7 @@ func loadDecryptionKeys(keyFiles, certFiles []string, now time.Time, stderr io.W
 		c := certOf(k, cs)
 		switch {
 		case c == nil:
-			return nil, usageError("%s matches none of the --cert certificates", f)
+			return nil, usageError("%s matches none of the --encryption-cert certificates", f)
 		case now.Before(c.NotBefore) || now.After(c.NotAfter):
 			fmt.Fprintf(stderr, "xgate: not using %s: its certificate %q is valid only from %s to %s\n",
 				f, c.Subject.String(), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
@@ -149,7 +145,7 @@ func loadDecryptionKeys(keyFiles, certFiles []string, now time.Time, stderr io.W
 		}
 	}
 	if len(keys) == 0 {
-		return nil, withExit(exitError, fmt.Errorf("open refused: %s %s: no --key has a certificate valid now", errcode.CertExpired, errcode.CertExpired.Text()))
+		return nil, failedError("open refused: %s %s: no --encryption-key has a certificate valid now", errcode.CertExpired, errcode.CertExpired.Text())
 	}
 	return keys, nil
 }

@@ -1,70 +1,33 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/outbox/audit"
-	"github.com/xgate/xgate/outbox/boltstore"
 )
 
-// outboxOptions are the flags every outbox subcommand shares.
-type outboxOptions struct {
-	store   string
-	timeout time.Duration
-}
-
-func (o *outboxOptions) AddFlags(fs *pflag.FlagSet) {
-	def := os.Getenv("XGATE_STORE")
-	if def == "" {
-		def = "./xgate.db"
-	}
-	fs.StringVar(&o.store, "store", def, "the outbox store file; $XGATE_STORE sets the default")
-	fs.DurationVar(&o.timeout, "lock-timeout", 2*time.Second, "how long to wait for the store's file lock")
-}
-
-// open opens the store; read-only commands share the file with other
-// readers, but neither kind can open it while the daemon holds it.
-func (o *outboxOptions) open(readOnly bool) (*boltstore.Store, error) {
-	if _, err := os.Stat(o.store); errors.Is(err, fs.ErrNotExist) {
-		return nil, withExit(exitError, fmt.Errorf("no outbox store at %s (use --store or XGATE_STORE)", o.store))
-	}
-	s, err := boltstore.Open(o.store, boltstore.Config{ReadOnly: readOnly, Timeout: o.timeout})
-	if err != nil {
-		return nil, withExit(exitError, err)
-	}
-	return s, nil
-}
-
-func newOutboxCmd() *cobra.Command {
-	o := &outboxOptions{}
+func newOutboxCmd(g *storeFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "outbox",
-		Short: "Inspect the durable outbox; replay or cancel records",
-		Long: `The outbox subcommands work on a store file (--store, default $XGATE_STORE,
-else ./xgate.db). list, show and stats open it read-only; replay and cancel
-open it for writing and record every change in the audit chain with the
-actor "operator:$USER" and the --reason given.
+		Short: "Inspect, check and compact the durable outbox; replay or cancel records",
+		Long: `The outbox verbs work on one gateway's outbox: the store file (--store,
+$XGATE_STORE, default ./xgate.db) or, once the daemon has its admin API
+(issue 11), the running daemon (--server, $XGATE_SERVER). list, show,
+stats and check only read (the file is opened read-only); replay and
+cancel record every change in the audit chain with the actor
+"operator:$USER" and the --reason given; compact rewrites the file.
 
 bbolt allows one writer and no readers beside it: while the daemon runs,
-these commands cannot open its store and say so after --lock-timeout; use
-the daemon's admin API then, or copy the file for reading.
-
-Exit codes: 0 ok, 1 error (store unreadable or locked, record not found,
-an action refused), 2 usage error.`,
+these verbs cannot open its store file; after --lock-timeout they give up
+with exit 4 and say so. Use --server then.`,
 	}
-	o.AddFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newOutboxListCmd(o), newOutboxShowCmd(o), newOutboxStatsCmd(o),
-		newOutboxReplayCmd(o), newOutboxCancelCmd(o))
+	g.AddFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newOutboxListCmd(g), newOutboxShowCmd(g), newOutboxStatsCmd(g),
+		newOutboxReplayCmd(g), newOutboxCancelCmd(g), newOutboxCheckCmd(g), newOutboxCompactCmd(g))
 	return cmd
 }
 
@@ -126,13 +89,6 @@ func outboxStateNames() []string {
 	return out
 }
 
-func checkOutboxFormat(f string) error {
-	if f != "text" && f != "json" {
-		return usageError("--format must be text or json, not %q", f)
-	}
-	return nil
-}
-
 func outboxTS(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func outboxTSOrEmpty(t time.Time) string {
@@ -147,11 +103,4 @@ func outboxDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func outboxCtx(ctx context.Context) context.Context {
-	if ctx == nil {
-		return context.Background()
-	}
-	return ctx
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/user"
 	"strings"
@@ -19,7 +18,7 @@ type outboxActionOptions struct {
 	reason, state, partner string
 }
 
-func newOutboxReplayCmd(g *outboxOptions) *cobra.Command {
+func newOutboxReplayCmd(g *storeFlags) *cobra.Command {
 	o := &outboxActionOptions{}
 	cmd := &cobra.Command{
 		Use:   "replay (ID... | --state failed|rejected [--partner K]) --reason TEXT",
@@ -31,23 +30,26 @@ rejected) with an optional --partner to replay all of them.
 
 Records keep their place in their ordering key: a replayed record is
 delivered before later records of the same recipient and key that are still
-waiting.
-
-Exit codes: 0 all replayed, 1 some could not be (not found, or in a state
-that cannot be replayed; each is named on standard error), 2 usage error.`,
+waiting. Ctrl-C stops between two records; those done stay done and the
+summary says how many.`,
 		Example: `  xgate outbox replay --reason "certificate renewed (INC-4711)" 4f9a1c2e-6d1b-4c1e-9a57-0f3b8e2d7c11
-  xgate outbox replay --state failed --partner dbs:azr-bva --reason "AZR outage over (INC-4712)"`,
+  xgate outbox replay --state failed --partner dbs:499990020000 --reason "AZR outage over (INC-4712)"`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runOutboxAction(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o, outbox.StateQueued, args)
+			return runOutboxAction(cmd.Context(), cmd, g, o, outbox.StateQueued, args)
 		},
 	}
 	cmd.Flags().StringVar(&o.reason, "reason", "", "why, for the audit chain (required)")
 	cmd.Flags().StringVar(&o.state, "state", "", "replay every record in this state: failed or rejected")
 	cmd.Flags().StringVar(&o.partner, "partner", "", "with --state: only records of this partner")
-	return cmd
+	return exits(cmd,
+		code(exitOK, "all replayed"),
+		code(exitError, "some could not be (not found, or in a state that cannot be replayed; each is named on standard error), the store failed, interrupted"),
+		codeUsage(),
+		codeStoreBusy())
 }
 
-func newOutboxCancelCmd(g *outboxOptions) *cobra.Command {
+func newOutboxCancelCmd(g *storeFlags) *cobra.Command {
 	o := &outboxActionOptions{}
 	cmd := &cobra.Command{
 		Use:   "cancel ID... --reason TEXT",
@@ -55,21 +57,23 @@ func newOutboxCancelCmd(g *outboxOptions) *cobra.Command {
 		Long: `Cancel ends records for good: queued ones are not delivered, failed and
 rejected ones are not replayed. Each cancel is one audited transition with
 the actor "operator:$USER" and --reason. A record being sent cannot be
-cancelled; wait for its attempt to end.
-
-Exit codes: 0 all cancelled, 1 some could not be (each is named on standard
-error), 2 usage error.`,
+cancelled; wait for its attempt to end.`,
 		Example: `  xgate outbox cancel --reason "sent to the wrong authority (INC-4713)" 4f9a1c2e-6d1b-4c1e-9a57-0f3b8e2d7c11`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runOutboxAction(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o, outbox.StateCancelled, args)
+			return runOutboxAction(cmd.Context(), cmd, g, o, outbox.StateCancelled, args)
 		},
 	}
 	cmd.Flags().StringVar(&o.reason, "reason", "", "why, for the audit chain (required)")
-	return cmd
+	return exits(cmd,
+		code(exitOK, "all cancelled"),
+		code(exitError, "some could not be (each is named on standard error), the store failed, interrupted"),
+		codeUsage(),
+		codeStoreBusy())
 }
 
-func runOutboxAction(ctx context.Context, stdout, stderr io.Writer, g *outboxOptions, o *outboxActionOptions, to outbox.State, ids []string) error {
+func runOutboxAction(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *outboxActionOptions, to outbox.State, ids []string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	verb := map[outbox.State]string{outbox.StateQueued: "replay", outbox.StateCancelled: "cancel"}[to]
 	done := map[outbox.State]string{outbox.StateQueued: "replayed", outbox.StateCancelled: "cancelled"}[to]
 	switch {
@@ -80,20 +84,19 @@ func runOutboxAction(ctx context.Context, stdout, stderr io.Writer, g *outboxOpt
 	case o.state != "" && len(ids) > 0:
 		return usageError("give record IDs or --state, not both")
 	case o.state != "" && o.state != string(outbox.StateFailed) && o.state != string(outbox.StateRejected):
-		return usageError("--state must be failed or rejected, not %q", o.state)
+		return errBadValue("state", o.state, "failed", "rejected")
 	case o.partner != "" && o.state == "":
-		return usageError("--partner needs --state")
+		return errNeeds("partner", "state")
 	}
 	actor, err := operatorActor()
 	if err != nil {
 		return err
 	}
-	s, err := g.open(false)
+	s, err := g.open(ctx, cmd, readWrite)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	ctx = outboxCtx(ctx)
 	if o.state != "" {
 		// Collect first: replaying changes the index being walked.
 		f := outbox.Filter{Direction: outbox.DirOut, State: outbox.State(o.state), Partner: o.partner, Limit: 1000}
@@ -112,7 +115,11 @@ func runOutboxAction(ctx context.Context, stdout, stderr io.Writer, g *outboxOpt
 		}
 	}
 	failed := 0
-	for _, id := range ids {
+	for i, id := range ids {
+		if err := ctx.Err(); err != nil {
+			fmt.Fprintf(stderr, "%d %s, %d refused, %d not done\n", i-failed, done, failed, len(ids)-i)
+			return fmt.Errorf("%s: %w", verb, err)
+		}
 		err := s.Apply(ctx, id, outbox.Action{To: to, At: time.Now(), Actor: actor, Reason: o.reason})
 		var te *outbox.TransitionError
 		switch {

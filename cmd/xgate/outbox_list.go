@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,9 +14,10 @@ import (
 )
 
 type outboxListOptions struct {
-	state, partner, typ, direction, olderThan, format string
-	limit                                             int
-	after                                             uint64
+	state, partner, typ, direction, olderThan string
+	format                                    formatFlag
+	limit                                     int
+	after                                     uint64
 }
 
 func (o *outboxListOptions) AddFlags(fs *pflag.FlagSet) {
@@ -28,44 +28,43 @@ func (o *outboxListOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.olderThan, "older-than", "", "only records created longer ago than this (90m, 12h, 3d, 2w)")
 	fs.IntVar(&o.limit, "limit", 100, "most records shown")
 	fs.Uint64Var(&o.after, "after", 0, "only records after this SEQ (paging)")
-	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	addFormatFlag(fs, &o.format)
 }
 
-func newOutboxListCmd(g *outboxOptions) *cobra.Command {
+func newOutboxListCmd(g *storeFlags) *cobra.Command {
 	o := &outboxListOptions{}
 	cmd := &cobra.Command{
-		Use:   "list [--state S] [--partner K] [--type T] [--older-than D] [--limit N] [--format text|json]",
+		Use:   "list [--state S] [--partner K] [--type T] [--older-than D] [--limit N] [--format table|json]",
 		Short: "List records, oldest first",
 		Long: `List prints records in acceptance order (SEQ), without message content.
 Filters combine; --state and --partner use the store's indexes, so listing
 the failed records of a store with millions of delivered ones is quick.
 When --limit records were printed, standard error says how to get the next
-page (--after SEQ).
-
-Exit codes: 0 ok (also when nothing matches), 1 store error, 2 usage error.`,
+page (--after SEQ).`,
 		Example: `  # what needs an operator
   xgate outbox list --state failed
-  xgate outbox list --state rejected --partner dbs:azr-bva --format json
+  xgate outbox list --state rejected --partner dbs:499990020000 --format json
 
   # queued for more than a day
   xgate outbox list --state queued --older-than 1d
 
   # page through everything
   xgate outbox list --limit 1000 --after 52000`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runOutboxList(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o)
+			return runOutboxList(cmd.Context(), cmd, g, o)
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	return cmd
+	return exits(cmd,
+		code(exitOK, "listed (also when nothing matches)"),
+		code(exitError, "the store could not be read, interrupted"),
+		codeUsage(),
+		codeStoreBusy())
 }
 
-func runOutboxList(ctx context.Context, stdout, stderr io.Writer, g *outboxOptions, o *outboxListOptions) error {
+func runOutboxList(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *outboxListOptions) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	f := outbox.Filter{Partner: o.partner, Type: o.typ, Limit: o.limit, AfterSeq: o.after}
-	if err := checkOutboxFormat(o.format); err != nil {
-		return err
-	}
 	if o.state != "" {
 		f.State = outbox.State(o.state)
 		if !f.State.Valid() {
@@ -76,7 +75,7 @@ func runOutboxList(ctx context.Context, stdout, stderr io.Writer, g *outboxOptio
 	case "", "out", "in":
 		f.Direction = outbox.Direction(o.direction)
 	default:
-		return usageError("--direction must be out or in, not %q", o.direction)
+		return errBadValue("direction", o.direction, "out", "in")
 	}
 	if o.limit <= 0 {
 		return usageError("--limit must be positive")
@@ -88,16 +87,16 @@ func runOutboxList(ctx context.Context, stdout, stderr io.Writer, g *outboxOptio
 		}
 		f.CreatedBefore = time.Now().Add(-d)
 	}
-	s, err := g.open(true)
+	s, err := g.open(ctx, cmd, readOnly)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	rs, err := s.List(outboxCtx(ctx), f)
+	rs, err := s.List(ctx, f)
 	if err != nil {
 		return err
 	}
-	if o.format == "json" {
+	if o.format.json() {
 		out := make([]recordJSON, len(rs))
 		for i, r := range rs {
 			out[i] = toRecordJSON(r)

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -16,9 +15,9 @@ import (
 	"github.com/xgate/xgate/xml/errcode"
 )
 
-type outboxShowOptions struct{ format string }
+type outboxShowOptions struct{ format formatFlag }
 
-func newOutboxShowCmd(g *outboxOptions) *cobra.Command {
+func newOutboxShowCmd(g *storeFlags) *cobra.Command {
 	o := &outboxShowOptions{}
 	cmd := &cobra.Command{
 		Use:   "show ID",
@@ -27,18 +26,20 @@ func newOutboxShowCmd(g *outboxOptions) *cobra.Command {
 its fields, its last error with the code and a plain-language reason, the
 size and SHA-256 of the sealed message and of the evidence (the partner's
 receipt or rejection, with its root element), and its full history from
-the audit chain. Message content is never printed.
-
-Exit codes: 0 ok, 1 no such record or store error, 2 usage error.`,
+the audit chain. Message content is never printed.`,
 		Example: `  xgate outbox show 4f9a1c2e-6d1b-4c1e-9a57-0f3b8e2d7c11
   xgate outbox show --format json 4f9a1c2e-6d1b-4c1e-9a57-0f3b8e2d7c11`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runOutboxShow(cmd.Context(), cmd.OutOrStdout(), g, o, args[0])
+			return runOutboxShow(cmd.Context(), cmd, g, o, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
-	return cmd
+	addFormatFlag(cmd.Flags(), &o.format)
+	return exits(cmd,
+		code(exitOK, "shown"),
+		code(exitError, "no such record, the store could not be read, interrupted"),
+		codeUsage(),
+		codeStoreBusy())
 }
 
 // showJSON is the JSON shape of show.
@@ -68,16 +69,13 @@ type entryJSON struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-func runOutboxShow(ctx context.Context, stdout io.Writer, g *outboxOptions, o *outboxShowOptions, id string) error {
-	if err := checkOutboxFormat(o.format); err != nil {
-		return err
-	}
-	s, err := g.open(true)
+func runOutboxShow(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *outboxShowOptions, id string) error {
+	stdout := cmd.OutOrStdout()
+	s, err := g.open(ctx, cmd, readOnly)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	ctx = outboxCtx(ctx)
 	r, err := s.Get(ctx, id)
 	if err != nil {
 		return fmt.Errorf("outbox show %s: %w", id, err)
@@ -94,7 +92,7 @@ func runOutboxShow(ctx context.Context, stdout io.Writer, g *outboxOptions, o *o
 		}
 		out.History = append(out.History, toEntryJSON(e))
 	}
-	if o.format == "json" {
+	if o.format.json() {
 		return writeJSON(stdout, out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 1, ' ', 0)

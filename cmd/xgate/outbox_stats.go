@@ -9,37 +9,35 @@ import (
 	"github.com/xgate/xgate/outbox"
 )
 
-func newOutboxStatsCmd(g *outboxOptions) *cobra.Command {
-	var format string
+func newOutboxStatsCmd(g *storeFlags) *cobra.Command {
+	var format formatFlag
 	cmd := &cobra.Command{
-		Use:   "stats [--format text|json]",
+		Use:   "stats [--format table|json]",
 		Short: "Count records by state",
 		Long: `Stats prints how many records are in each state (kept as counters, so it is
 instant on any store size), the creation time of the oldest queued record
-and the size of the file.
-
-Exit codes: 0 ok, 1 store error, 2 usage error.`,
+and the size of the file.`,
 		Example: `  xgate outbox stats
   xgate outbox stats --format json --store /var/lib/xgate/outbox.db`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutboxFormat(format); err != nil {
-				return err
-			}
-			s, err := g.open(true)
+			s, err := g.open(cmd.Context(), cmd, readOnly)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			st, err := s.Stats(outboxCtx(cmd.Context()))
+			st, err := s.Stats(cmd.Context())
 			if err != nil {
 				return err
 			}
 			return printStats(cmd.OutOrStdout(), st, format)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
-	return cmd
+	addFormatFlag(cmd.Flags(), &format)
+	return exits(cmd,
+		code(exitOK, "shown"),
+		code(exitError, "the store could not be read, interrupted"),
+		codeUsage(),
+		codeStoreBusy())
 }
 
 type statsJSON struct {
@@ -49,8 +47,8 @@ type statsJSON struct {
 	SizeBytes    int64                `json:"size_bytes"`
 }
 
-func printStats(w io.Writer, st outbox.Stats, format string) error {
-	if format == "json" {
+func printStats(w io.Writer, st outbox.Stats, format formatFlag) error {
+	if format.json() {
 		return writeJSON(w, statsJSON{Outbound: st.Outbound, Inbound: st.Inbound, OldestQueued: outboxTSOrEmpty(st.OldestQueued), SizeBytes: st.SizeBytes})
 	}
 	for _, part := range []struct {

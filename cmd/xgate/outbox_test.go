@@ -27,7 +27,7 @@ func fat(min int) time.Time { return fixtureBase.Add(time.Duration(min) * time.M
 func outboxFixture(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "xgate.db")
-	s, err := boltstore.Open(path, boltstore.Config{Clock: fixedClock{fat(600)}})
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{Clock: fixedClock{fat(600)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestOutboxAudited(t *testing.T) {
 	if code, _, errOut := runXgate(t, "", "outbox", "replay", "--store", store, "--reason", "INC-1", "5b0c8e2a-4d7f-4e1a-9c3b-000000000006"); code != 0 {
 		t.Fatalf("replay: %d %s", code, errOut)
 	}
-	s, err := boltstore.Open(store, boltstore.Config{ReadOnly: true})
+	s, err := boltstore.Open(context.Background(), store, boltstore.Config{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,22 +261,26 @@ func TestOutboxStoreAccess(t *testing.T) {
 	// A missing store is an error, not a new empty file.
 	missing := filepath.Join(t.TempDir(), "none.db")
 	code, _, errOut := runXgate(t, "", "outbox", "list", "--store", missing)
-	if code != 1 || !strings.Contains(errOut, "no outbox store at") {
+	if code != exitUsage || !strings.Contains(errOut, "no outbox store at") {
 		t.Fatalf("missing store: %d %s", code, errOut)
 	}
 	// While a daemon holds the store, read-only commands give up after
 	// --lock-timeout and say why.
-	s, err := boltstore.Open(store, boltstore.Config{})
+	s, err := boltstore.Open(context.Background(), store, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, args := range [][]string{{"list"}, {"replay", "--reason", "x", "id"}} {
-		full := append([]string{"outbox"}, args...)
-		full = append(full, "--lock-timeout", "100ms")
-		code, _, errOut := runXgate(t, "", full...)
-		if code != 1 || !strings.Contains(errOut, "another process holds the store's lock") {
+	for _, args := range [][]string{{"outbox", "list"}, {"outbox", "show", "id"}, {"outbox", "stats"}, {"outbox", "check"},
+		{"outbox", "replay", "--reason", "x", "id"}, {"outbox", "cancel", "--reason", "x", "id"}, {"outbox", "compact"},
+		{"audit", "verify", "--insecure"}, {"audit", "export"}} {
+		full := append(args, "--lock-timeout", "100ms")
+		code, out, errOut := runXgate(t, "", full...)
+		if code != exitUnavailable || out != "" || !strings.Contains(errOut, "is locked by another process") && !strings.Contains(errOut, "is held by another process") {
 			t.Fatalf("%v on a locked store: %d %s", args, code, errOut)
+		}
+		if args[1] != "compact" && !strings.Contains(errOut, "use --server (XGATE_SERVER)") {
+			t.Errorf("%v on a locked store does not point to --server: %s", args, errOut)
 		}
 	}
 }

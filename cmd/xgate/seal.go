@@ -2,51 +2,51 @@ package main
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/xgate/xgate/certs"
-	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/secure"
 )
 
 type sealOptions struct {
-	key      string
-	cert     string
-	to       []string
-	profile  string
-	trust    string
-	crls     []string
-	maxBytes int
+	signing        keyPairFlags
+	recipients     []string
+	profile        string
+	trust          trustFlags
+	insecureVerify bool
+	maxBytes       int
 }
 
 func (o *sealOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.key, "key", "", "signing key, PEM (PKCS#1 or PKCS#8, mode 0600) (required)")
-	fs.StringVar(&o.cert, "cert", "", "signing certificate of --key, PEM (required)")
-	fs.StringArrayVar(&o.to, "to", nil, "recipient encryption certificate(s), PEM; repeat or put several in one file during a rollover: the newest valid one is used (required)")
-	fs.StringVar(&o.profile, "profile", "default", "key transport: default (RSA-OAEP SHA-256/MGF1-SHA256) or compat (rsa-oaep-mgf1p SHA-1, for xmlsec1 1.2)")
-	fs.StringVar(&o.trust, "trust", "", "trust roots, PEM file or folder: if given, the recipient certificate must chain to them")
-	fs.StringArrayVar(&o.crls, "crl", nil, "CRL file(s) for --trust (repeatable)")
-	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in bytes")
+	o.signing.addSigningFlags(fs)
+	fs.StringArrayVar(&o.recipients, "recipient-cert", nil, "the recipient's encryption certificate(s): a PEM `FILE`; repeat or put several in one file during a rollover: the newest valid one is used (required)")
+	fs.StringVar(&o.profile, "profile", "default", "key transport `PROFILE`: default (RSA-OAEP SHA-256/MGF1-SHA256) or compat (rsa-oaep-mgf1p SHA-1, for xmlsec1 1.2)")
+	o.trust.AddFlags(fs, "the recipient certificate")
+	fs.BoolVar(&o.insecureVerify, "insecure-skip-verify", false, "seal to a recipient certificate that is not verified against --trust (a warning says so)")
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in `BYTES`")
 }
 
 func newSealCmd() *cobra.Command {
 	o := &sealOptions{}
 	cmd := &cobra.Command{
-		Use:   "seal --key KEY --cert CERT --to RECIPIENT_CERT [--profile default|compat] FILE|-",
-		Short: "Sign a message and encrypt it for a recipient",
+		Use:   "seal --signing-key KEY --signing-cert CERT --recipient-cert CERT --trust CA [flags] FILE|-",
+		Short: "Sign a message and encrypt it for a verified recipient",
 		Long: `Seal signs a message with XML-DSig (enveloped, exclusive c14n, rsa-sha256,
 the certificate in KeyInfo) and encrypts the signed message with XML-Enc
 (AES-256-GCM; the session key wrapped with RSA-OAEP for the recipient's
 encryption certificate). The sealed document goes to standard output.
+
+The recipient certificate is verified before anything is encrypted for
+it: it must chain to --trust (with --intermediate certificates if
+needed), be valid now, allow encryption (key encipherment, no signing
+usage), have an RSA key of at least 3072 bits and not be revoked by a
+--crl. Seal refuses otherwise. Sealing to a certificate nobody verified
+needs --insecure-skip-verify, and a warning on standard error says so.
 
 Profiles: "default" wraps the key with xmlenc11#rsa-oaep, SHA-256 and
 MGF1-SHA256; "compat" with rsa-oaep-mgf1p and SHA-1, which xmlsec1 1.2
@@ -54,68 +54,76 @@ and older partner software understand.
 
 The signing key must be RSA with at least 3072 bits, and its file must not
 be readable by group or others. Seal does not validate the message against
-its schema: run "xgate validate" first.
-
-Exit codes: 0 sealed, 1 refused (the XÖV code and the reason go to
-standard error), 2 usage error (bad flag, unreadable file).`,
+its schema: run "xgate validate" first.`,
 		Example: `  # sign for the AZR and encrypt for its current encryption certificate
-  xgate seal --key pki/abh/signing-key.pem --cert pki/abh/signing.pem \
-    --to pki/azr/encryption.pem erstmeldung.xml > erstmeldung.sealed.xml
+  xgate seal --signing-key pki/abh/signing-key.pem --signing-cert pki/abh/signing.pem \
+    --recipient-cert pki/azr/encryption.pem --trust pki/ca/root.pem --crl pki/ca/root.crl \
+    erstmeldung.xml > erstmeldung.sealed.xml
 
-  # for a partner whose software is built on xmlsec1 1.2
-  xgate seal --key k.pem --cert c.pem --to partner-enc.pem --profile compat msg.xml > out.xml`,
+  # the gateway's own keys and trust from the environment
+  export XGATE_SIGNING_KEY=/etc/xgate/signing-key.pem XGATE_SIGNING_CERT=/etc/xgate/signing.pem
+  export XGATE_TRUST=/etc/xgate/ca XGATE_CRL=/etc/xgate/ca/root.crl
+  xgate seal --recipient-cert azr-enc.pem --profile compat msg.xml > out.xml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSeal(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), o, args[0])
+			return runSeal(cmd.Context(), cmd, o, args[0])
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	return cmd
+	return exits(cmd,
+		code(exitOK, "sealed; the envelope is on standard output"),
+		code(exitError, "a key file that group or others can read (chmod 600), an I/O error, interrupted"),
+		codeUsage(),
+		code(exitFailed, "refused: the recipient certificate failed verification, the signing key or certificate is unfit, or the message is hostile or too large (the XÖV code and the reason are on standard error)"))
 }
 
-func runSeal(ctx context.Context, stdout io.Writer, stdin io.Reader, o *sealOptions, in string) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+func runSeal(ctx context.Context, cmd *cobra.Command, o *sealOptions, in string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	switch {
-	case o.key == "":
-		return usageError("--key is required")
-	case o.cert == "":
-		return usageError("--cert is required")
-	case len(o.to) == 0:
-		return usageError("--to is required")
-	case len(o.crls) > 0 && o.trust == "":
-		return usageError("--crl needs --trust")
+	case o.signing.keys[0] == "":
+		return errRequired("signing-key")
+	case o.signing.certs[0] == "":
+		return errRequired("signing-cert")
+	case len(o.recipients) == 0:
+		return errRequired("recipient-cert")
+	case o.insecureVerify && source(cmd, "trust") == "flag":
+		return errExclusive("trust", "insecure-skip-verify")
+	case !o.insecureVerify && o.trust.trust == "":
+		return usageError("--trust is required: seal verifies the recipient certificate against it " +
+			"(--insecure-skip-verify seals to an unverified certificate)")
 	}
 	prof, err := secure.ParseProfile(o.profile)
 	if err != nil {
-		return usageError("--profile must be default or compat, not %q", o.profile)
+		return errBadValue("profile", o.profile, "default", "compat")
 	}
-	key, err := loadKey(o.key)
+	key, err := loadKey(o.signing.keys[0])
 	if err != nil {
 		return err
 	}
-	cert, err := certs.LoadCertificate(o.cert)
+	cert, err := certs.LoadCertificate(o.signing.certs[0])
 	if err != nil {
-		return withExit(exitUsage, err)
+		return errInput(err)
 	}
 	var recipients []*x509.Certificate
-	for _, f := range o.to {
+	for _, f := range o.recipients {
 		cs, err := certs.LoadCertificates(f)
 		if err != nil {
-			return withExit(exitUsage, err)
+			return errInput(err)
 		}
 		recipients = append(recipients, cs...)
 	}
 	var verifier secure.CertVerifier
-	if o.trust != "" {
-		v, err := loadVerifier(o.trust, o.crls)
+	if o.insecureVerify {
+		fmt.Fprintln(stderr, "xgate: WARNING: --insecure-skip-verify: the recipient certificate is NOT verified "+
+			"(chain, usage, validity, revocation); whoever holds its key can read the message")
+	} else {
+		v, err := o.trust.verifier()
 		if err != nil {
 			return err
 		}
 		verifier = certVerifier(v)
 	}
-	data, err := readLimited(in, stdin, o.maxBytes)
+	data, err := readLimited(in, cmd.InOrStdin(), o.maxBytes)
 	if err != nil {
 		return readError(err)
 	}
@@ -128,83 +136,8 @@ func runSeal(ctx context.Context, stdout io.Writer, stdin io.Reader, o *sealOpti
 		Limits:         message.Limits{MaxBytes: o.maxBytes},
 	})
 	if err != nil {
-		return refused("seal", err)
+		return refused(ctx, "seal", err)
 	}
-	if _, err := stdout.Write(sealed); err != nil {
-		return withExit(exitError, err)
-	}
-	return nil
-}
-
-// loadKey reads a private key; a file that group or others may read is
-// refused (exit 1), with the fix in the message.
-func loadKey(path string) (*rsa.PrivateKey, error) {
-	k, err := certs.LoadPrivateKey(path)
-	if err != nil {
-		var pe *certs.KeyPermissionError
-		if errors.As(err, &pe) {
-			return nil, withExit(exitError, err)
-		}
-		return nil, withExit(exitUsage, err)
-	}
-	return k, nil
-}
-
-// loadVerifier builds a certs.Verifier from a trust-root file or folder
-// and CRL files.
-func loadVerifier(trust string, crlFiles []string) (*certs.Verifier, error) {
-	roots, err := certs.LoadRoots(trust)
-	if err != nil {
-		return nil, withExit(exitUsage, err)
-	}
-	var crls []*x509.RevocationList
-	for _, f := range crlFiles {
-		cs, err := certs.LoadCRLs(f)
-		if err != nil {
-			return nil, withExit(exitUsage, err)
-		}
-		crls = append(crls, cs...)
-	}
-	v, err := certs.NewVerifier(certs.Config{Roots: roots, CRLs: crls})
-	if err != nil {
-		return nil, withExit(exitUsage, err)
-	}
-	return v, nil
-}
-
-// certVerifier adapts a certs.Verifier to the interface xml/secure
-// consumes.
-func certVerifier(v *certs.Verifier) secure.CertVerifier {
-	return secure.CertVerifierFunc(func(_ context.Context, c *x509.Certificate, p secure.Purpose, now time.Time) error {
-		cp := certs.Signing
-		if p == secure.PurposeEncryption {
-			cp = certs.Encryption
-		}
-		_, err := v.Verify(c, cp, now)
-		return err
-	})
-}
-
-// refused reports a refusal: the XÖV code, its short text, the specific
-// reason and the general explanation, exit 1.
-func refused(op string, err error) error {
-	var e *errcode.Error
-	if !errors.As(err, &e) {
-		return withExit(exitError, fmt.Errorf("%s failed: %w", op, err))
-	}
-	reason := e.Detail
-	if reason == "" && e.Err != nil {
-		reason = e.Err.Error()
-	}
-	return withExit(exitError, fmt.Errorf("%s refused: %s %s: %s\n  (%s)", op, e.Code, e.Code.Text(), reason, e.Code.Reason()))
-}
-
-// readError maps a read failure: over the size limit is a refusal (X000),
-// anything else a usage error.
-func readError(err error) error {
-	var e *errcode.Error
-	if errors.As(err, &e) {
-		return refused("read", e)
-	}
-	return withExit(exitUsage, err)
+	_, err = stdout.Write(sealed)
+	return err
 }

@@ -15,16 +15,15 @@ import (
 
 // sealFiles is a PKI on disk for the seal and open commands.
 type sealFiles struct {
-	dir                  string
-	msg                  string
-	ca, crl              string
-	signCert, signKey    string
-	encCert, encKey      string // the receiver's current pair
-	nextCert, nextKey    string // the receiver's next pair (rollover)
-	weakCert, weakKey    string
-	revCert, revKey      string
-	otherCA              string
-	sealedDefault, clean string
+	dir               string
+	msg               string
+	ca, crl           string
+	signCert, signKey string
+	encCert, encKey   string // the receiver's current pair
+	nextCert, nextKey string // the receiver's next pair (rollover)
+	weakCert, weakKey string
+	revCert, revKey   string
+	otherCA           string
 }
 
 func newSealFiles(t *testing.T) *sealFiles {
@@ -59,10 +58,11 @@ func (f *sealFiles) write(t *testing.T, name, data string) string {
 func TestSealOpenCommands(t *testing.T) {
 	f := newSealFiles(t)
 	sealArgs := func(extra ...string) []string {
-		return append([]string{"seal", "--key", f.signKey, "--cert", f.signCert, "--to", f.encCert}, extra...)
+		return append([]string{"seal", "--signing-key", f.signKey, "--signing-cert", f.signCert, "--recipient-cert", f.encCert,
+			"--trust", f.ca, "--crl", f.crl}, extra...)
 	}
 	openArgs := func(in string, extra ...string) []string {
-		return append(append([]string{"open", "--key", f.encKey, "--cert", f.encCert, "--trust", f.ca, "--crl", f.crl}, extra...), in)
+		return append(append([]string{"open", "--encryption-key", f.encKey, "--encryption-cert", f.encCert, "--trust", f.ca, "--crl", f.crl}, extra...), in)
 	}
 	msg, err := os.ReadFile(f.msg)
 	if err != nil {
@@ -119,28 +119,33 @@ func TestSealOpenCommands(t *testing.T) {
 		stderr []string
 	}{
 		{"open from stdin", openArgs("-"), sealed, 0, []string{"type: 090004"}},
-		{"rollover receiver", []string{"open", "--key", f.nextKey, "--key", f.encKey, "--trust", f.ca, sealedFile}, "", 0, []string{"type: 090004"}},
-		{"wrong key", []string{"open", "--key", f.nextKey, "--trust", f.ca, sealedFile}, "", 1, []string{"T020", "cannot be decrypted"}},
-		{"tampered", openArgs(tampered), "", 1, []string{"open refused: T020"}},
-		{"untrusted signer", []string{"open", "--key", f.encKey, "--trust", f.otherCA, sealedFile}, "", 1, []string{"T002", "does not chain to a trusted root"}},
-		{"not sealed", openArgs(f.msg), "", 1, []string{"T020", "not an XML-Enc EncryptedData"}},
-		{"revoked signer", nil, "", 1, []string{"T001"}},
-		{"seal with weak key", []string{"seal", "--key", f.weakKey, "--cert", f.weakCert, "--to", f.encCert, f.msg}, "", 1, []string{"seal refused: T010", "2048 bits"}},
-		{"seal key readable by others", []string{"seal", "--key", loose, "--cert", f.signCert, "--to", f.encCert, f.msg}, "", 1, []string{"chmod 600"}},
-		{"open key readable by others", []string{"open", "--key", loose, "--trust", f.ca, sealedFile}, "", 1, []string{"chmod 600"}},
-		{"seal to a signing cert", []string{"seal", "--key", f.signKey, "--cert", f.signCert, "--to", f.signCert, "--trust", f.ca, f.msg}, "", 1, []string{"T002"}},
-		{"seal hostile message", sealArgs(vectors + "900001/invalid/X000-doctype-entity.xml"), "", 1, []string{"X000"}},
-		{"seal without --to", []string{"seal", "--key", f.signKey, "--cert", f.signCert, f.msg}, "", 2, []string{"--to is required"}},
-		{"bad profile", sealArgs("--profile", "cbc", f.msg), "", 2, []string{"--profile"}},
+		{"rollover receiver", []string{"open", "--encryption-key", f.nextKey, "--encryption-key", f.encKey, "--trust", f.ca, sealedFile}, "", 0, []string{"type: 090004"}},
+		{"wrong key", []string{"open", "--encryption-key", f.nextKey, "--trust", f.ca, sealedFile}, "", 3, []string{"T020", "cannot be decrypted"}},
+		{"tampered", openArgs(tampered), "", 3, []string{"open refused: T020"}},
+		{"untrusted signer", []string{"open", "--encryption-key", f.encKey, "--trust", f.otherCA, sealedFile}, "", 3, []string{"T002", "does not chain to a trusted root"}},
+		{"not sealed", openArgs(f.msg), "", 3, []string{"T020", "not an XML-Enc EncryptedData"}},
+		{"revoked signer", nil, "", 3, []string{"T001"}},
+		{"seal with weak key", []string{"seal", "--signing-key", f.weakKey, "--signing-cert", f.weakCert, "--recipient-cert", f.encCert, "--trust", f.ca, f.msg}, "", 3, []string{"seal refused: T010", "2048 bits"}},
+		{"seal key readable by others", []string{"seal", "--signing-key", loose, "--signing-cert", f.signCert, "--recipient-cert", f.encCert, "--trust", f.ca, f.msg}, "", 1, []string{"chmod 600"}},
+		{"open key readable by others", []string{"open", "--encryption-key", loose, "--trust", f.ca, sealedFile}, "", 1, []string{"chmod 600"}},
+		{"seal to a signing cert", []string{"seal", "--signing-key", f.signKey, "--signing-cert", f.signCert, "--recipient-cert", f.signCert, "--trust", f.ca, f.msg}, "", 3, []string{"T002"}},
+		{"seal hostile message", sealArgs(vectors + "900001/invalid/X000-doctype-entity.xml"), "", 3, []string{"X000"}},
+		{"seal too large", sealArgs("--max-bytes", "100", f.msg), "", 3, []string{"X000", "limit"}},
+		{"seal without --recipient-cert", []string{"seal", "--signing-key", f.signKey, "--signing-cert", f.signCert, "--trust", f.ca, f.msg}, "", 2, []string{"--recipient-cert is required"}},
+		{"seal without --signing-key", []string{"seal", "--signing-cert", f.signCert, "--recipient-cert", f.encCert, "--trust", f.ca, f.msg}, "", 2, []string{"--signing-key is required"}},
+		{"bad profile", sealArgs("--profile", "cbc", f.msg), "", 2, []string{"--profile must be default or compat"}},
 		{"seal missing file", sealArgs("no-such.xml"), "", 2, []string{"no such file"}},
-		{"open without --trust", []string{"open", "--key", f.encKey, sealedFile}, "", 2, []string{"--trust is required"}},
-		{"open without file", []string{"open", "--key", f.encKey, "--trust", f.ca}, "", 2, nil},
-		{"open key of no --cert", []string{"open", "--key", f.nextKey, "--cert", f.encCert, "--trust", f.ca, sealedFile}, "", 2, []string{"matches none"}},
+		{"seal missing trust file", []string{"seal", "--signing-key", f.signKey, "--signing-cert", f.signCert, "--recipient-cert", f.encCert, "--trust", f.dir + "/nope.pem", f.msg}, "", 2, []string{"--trust"}},
+		{"open without --trust", []string{"open", "--encryption-key", f.encKey, sealedFile}, "", 2, []string{"--trust is required"}},
+		{"open without --encryption-key", []string{"open", "--trust", f.ca, sealedFile}, "", 2, []string{"--encryption-key is required"}},
+		{"open without file", []string{"open", "--encryption-key", f.encKey, "--trust", f.ca}, "", 2, []string{"accepts 1 arg"}},
+		{"open key of no --encryption-cert", []string{"open", "--encryption-key", f.nextKey, "--encryption-cert", f.encCert, "--trust", f.ca, sealedFile}, "", 2, []string{"matches none"}},
+		{"old flag names are gone", []string{"seal", "--key", f.signKey, "--cert", f.signCert, "--to", f.encCert, f.msg}, "", 2, []string{"unknown flag: --key"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "revoked signer" {
-				_, s, errs := runXgate(t, "", "seal", "--key", f.revKey, "--cert", f.revCert, "--to", f.encCert, f.msg)
+				_, s, errs := runXgate(t, "", "seal", "--signing-key", f.revKey, "--signing-cert", f.revCert, "--recipient-cert", f.encCert, "--trust", f.ca, f.msg)
 				if s == "" {
 					t.Fatalf("sealing with the revoked key failed: %s", errs)
 				}
@@ -166,11 +171,77 @@ func TestSealOpenCommands(t *testing.T) {
 // (nothing of the message in clear, nothing else).
 func TestSealCommandOutputIsSealed(t *testing.T) {
 	f := newSealFiles(t)
-	code, out, errs := runXgate(t, "", "seal", "--key", f.signKey, "--cert", f.signCert, "--to", f.encCert, f.msg)
+	code, out, errs := runXgate(t, "", "seal", "--signing-key", f.signKey, "--signing-cert", f.signCert, "--recipient-cert", f.encCert, "--trust", f.ca, f.msg)
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	if !bytes.HasPrefix([]byte(out), []byte(`<?xml version="1.0" encoding="UTF-8"?><xenc:EncryptedData`)) {
 		t.Errorf("output starts %.80q", out)
+	}
+}
+
+// TestSealNoSilentTrust: seal verifies the recipient certificate before
+// it encrypts anything for it. A certificate of an unrelated PKI, one
+// whose CA is not trusted, one revoked by the CRL and an expired one are
+// refused (exit 3, nothing on stdout); sealing without --trust is a usage
+// error; --insecure-skip-verify seals to any of them but warns.
+func TestSealNoSilentTrust(t *testing.T) {
+	f := newSealFiles(t)
+	ca := certstest.NewCA(t, "xgate cli test root") // a second, unrelated PKI of the same name
+	strangerCert, _ := certstest.WriteKeyPair(t, f.dir, "stranger", ca.Good(t, certs.Encryption))
+	own := certstest.NewCA(t, "own root")
+	ownCA := filepath.Join(f.dir, "own-ca.pem")
+	certstest.WriteFile(t, ownCA, certs.EncodeCertificates(own.Cert), 0o644)
+	revokedCert, _ := certstest.WriteKeyPair(t, f.dir, "rev-enc", own.Revoked(t, certs.Encryption))
+	ownCRL := filepath.Join(f.dir, "own.crl")
+	certstest.WriteFile(t, ownCRL, certs.EncodeCRL(own.CRL(t).Raw), 0o644)
+	expiredCert, _ := certstest.WriteKeyPair(t, f.dir, "old-enc", own.Issue(t, certstest.Spec{Purpose: certs.Encryption,
+		NotBefore: own.Now.AddDate(-2, 0, 0), NotAfter: own.Now.AddDate(0, 0, -1)}))
+	seal := func(extra ...string) []string {
+		return append([]string{"seal", "--signing-key", f.signKey, "--signing-cert", f.signCert}, append(extra, f.msg)...)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"unrelated PKI", seal("--recipient-cert", strangerCert, "--trust", f.ca), 3, "seal refused: T002"},
+		{"CA not trusted", seal("--recipient-cert", f.encCert, "--trust", ownCA), 3, "seal refused: T002"},
+		{"revoked", seal("--recipient-cert", revokedCert, "--trust", ownCA, "--crl", ownCRL), 3, "T001 Zertifikat gesperrt"},
+		{"expired", seal("--recipient-cert", expiredCert, "--trust", ownCA), 3, "T000"},
+		{"no --trust", seal("--recipient-cert", strangerCert), 2, "--trust is required"},
+		{"--trust and --insecure-skip-verify", seal("--recipient-cert", strangerCert, "--trust", f.ca, "--insecure-skip-verify"), 2, "not both"},
+		{"verified", seal("--recipient-cert", f.encCert, "--trust", f.ca, "--crl", f.crl), 0, ""},
+		{"insecure", seal("--recipient-cert", strangerCert, "--insecure-skip-verify"), 0, "WARNING: --insecure-skip-verify: the recipient certificate is NOT verified"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runXgate(t, "", tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tc.code, errs)
+			}
+			if (code == 0) != strings.Contains(out, "xenc:EncryptedData") {
+				t.Errorf("exit %d with output %.80q", code, out)
+			}
+			if !strings.Contains(errs, tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errs)
+			}
+		})
+	}
+	// The trust settings come from the environment too, and a flag wins.
+	t.Setenv("XGATE_TRUST", f.ca)
+	if code, _, errs := runXgate(t, "", seal("--recipient-cert", strangerCert)...); code != 3 || !strings.Contains(errs, "T002") {
+		t.Errorf("XGATE_TRUST: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runXgate(t, "", seal("--recipient-cert", f.encCert)...); code != 0 {
+		t.Errorf("XGATE_TRUST, trusted recipient: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runXgate(t, "", seal("--recipient-cert", f.encCert, "--trust", ownCA)...); code != 3 {
+		t.Errorf("--trust over XGATE_TRUST: exit %d\n%s", code, errs)
+	}
+	// --insecure-skip-verify is explicit, so it overrides a trust setting from the environment; it is never read from it.
+	if code, _, errs := runXgate(t, "", seal("--recipient-cert", strangerCert, "--insecure-skip-verify")...); code != 0 || !strings.Contains(errs, "WARNING") {
+		t.Errorf("XGATE_TRUST and --insecure-skip-verify: exit %d\n%s", code, errs)
 	}
 }

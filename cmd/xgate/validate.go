@@ -19,16 +19,16 @@ import (
 )
 
 type validateOptions struct {
-	format             string
+	format             formatFlag
 	maxBytes           int
 	maxAttachmentBytes int
 	quiet              bool
 }
 
 func (o *validateOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "output format: text or json")
-	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in bytes")
-	fs.IntVar(&o.maxAttachmentBytes, "max-attachment-bytes", validate.DefaultMaxAttachmentBytes, "largest decoded attachment, in bytes")
+	addFormatFlag(fs, &o.format)
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in `BYTES`")
+	fs.IntVar(&o.maxAttachmentBytes, "max-attachment-bytes", validate.DefaultMaxAttachmentBytes, "largest decoded attachment, in `BYTES`")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing; only the exit code tells")
 }
 
@@ -37,8 +37,9 @@ func newValidateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate FILE|DIR|- ...",
 		Short: "Check messages: well-formedness, XSD and business rules",
-		Long: `Validate checks each message in three stages and reports every finding with
-its XÖV error code, the line and the element path:
+		Long: `Validate checks each message in four stages, stops at the first stage that
+finds something, and reports every finding of that stage with its XÖV
+error code, the line and the element path:
 
   1. hardened parse: size, UTF-8, no DOCTYPE/entities/processing
      instructions/XInclude, depth and count limits      (X000, S001)
@@ -48,10 +49,10 @@ its XÖV error code, the line and the element path:
      DIN 91379 characters, attachments, group rules     (S010, S011, S020, S030)
 
 A directory argument validates every *.xml file below it; "-" reads
-standard input. Text output is one line per finding,
-"file:line: CODE path: text"; a summary goes to standard error.
-
-Exit codes: 0 all valid, 3 some invalid, 2 usage error (bad flag, unreadable file).`,
+standard input. Table output is one line per finding,
+"file:line: CODE path: text" (the form editors jump to); a summary goes
+to standard error. Ctrl-C stops between two files and says how far it
+got.`,
 		Example: `  # one message
   xgate validate anmeldung.xml
 
@@ -66,37 +67,43 @@ Exit codes: 0 all valid, 3 some invalid, 2 usage error (bad flag, unreadable fil
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	return cmd
+	return exits(cmd,
+		code(exitOK, "every message is valid"),
+		code(exitError, "the validator could not start, an I/O error, interrupted"),
+		code(exitUsage, "usage error, or a named file or folder that cannot be read (the others are still validated)"),
+		code(exitFailed, "validation failed: at least one message is invalid"))
 }
+
+// severity grades a finding. Every finding is an error now; a "warning"
+// severity (reported, exit 0) is the planned extension: toJSON grades,
+// runValidate counts errors only towards invalid.
+type severity string
+
+const sevError severity = "error"
 
 // fileResult is the JSON shape of one validated file.
 type fileResult struct {
 	File     string        `json:"file"`
-	Valid    bool          `json:"valid"`
+	Valid    bool          `json:"valid"` // no finding of severity error
 	Type     string        `json:"type,omitempty"`
 	UUID     string        `json:"nachrichtenUUID,omitempty"`
 	Findings []findingJSON `json:"findings"`
 }
 
 type findingJSON struct {
-	Code   errcode.Code `json:"code"`
-	Line   int          `json:"line,omitempty"`
-	Path   string       `json:"path,omitempty"`
-	Rule   string       `json:"rule,omitempty"`
-	Text   string       `json:"text"`
-	Reason string       `json:"reason"`
+	Severity severity     `json:"severity"`
+	Code     errcode.Code `json:"code"`
+	Line     int          `json:"line,omitempty"`
+	Path     string       `json:"path,omitempty"`
+	Rule     string       `json:"rule,omitempty"`
+	Text     string       `json:"text"`
+	Reason   string       `json:"reason"`
 }
 
 func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *validateOptions, args []string) error {
-	if o.format != "text" && o.format != "json" {
-		return usageError("--format must be text or json, not %q", o.format)
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	files, err := expandArgs(args)
 	if err != nil {
-		return withExit(exitUsage, err)
+		return errInput(err)
 	}
 	v, err := validate.New(validate.Config{
 		Limits:             message.Limits{MaxBytes: o.maxBytes},
@@ -114,6 +121,9 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		findings   int
 	)
 	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("validated %d of %d files (%d invalid): %w", i, len(files), invalid, err)
+		}
 		if len(files) >= 1000 && i > 0 && i%1000 == 0 && !o.quiet {
 			fmt.Fprintf(stderr, "validated %d of %d files\n", i, len(files))
 		}
@@ -136,19 +146,24 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 				res.Findings = append(res.Findings, toJSON(fd))
 			}
 		}
-		res.Valid = len(res.Findings) == 0
+		res.Valid = true
+		for _, fd := range res.Findings {
+			if fd.Severity == sevError {
+				res.Valid = false
+			}
+		}
 		if !res.Valid {
 			invalid++
 			findings += len(res.Findings)
 		}
-		if o.format == "text" && !o.quiet {
+		if !o.format.json() && !o.quiet {
 			for _, fd := range res.Findings {
 				fmt.Fprintf(stdout, "%s:%d: %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
 			}
 		}
 		results = append(results, res)
 	}
-	if o.format == "json" && !o.quiet {
+	if o.format.json() && !o.quiet {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(results); err != nil {
@@ -166,7 +181,7 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 	case unreadable > 0:
 		return silentExit(exitUsage)
 	case invalid > 0:
-		return silentExit(exitInvalid)
+		return silentExit(exitFailed)
 	}
 	return nil
 }
@@ -186,7 +201,7 @@ func toJSON(e *errcode.Error) findingJSON {
 	if e.Rule != "" {
 		text = "[" + e.Rule + "] " + text
 	}
-	return findingJSON{Code: e.Code, Line: e.Line, Path: e.Path, Rule: e.Rule, Text: text, Reason: e.Code.Reason()}
+	return findingJSON{Severity: sevError, Code: e.Code, Line: e.Line, Path: e.Path, Rule: e.Rule, Text: text, Reason: e.Code.Reason()}
 }
 
 // expandArgs turns directories into the *.xml files below them, sorted.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -17,10 +18,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 func runXgate(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	root := newRootCmd(&out, &errb)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetArgs(args)
-	code := exitCode(root.Execute(), &errb)
+	code := run(context.Background(), newApp(), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -58,7 +56,7 @@ func TestValidateCommand(t *testing.T) {
 		{name: "hostile doctype", args: []string{"validate", vectors + "900001/invalid/X000-doctype-entity.xml"}, code: 3, golden: "validate_doctype.golden"},
 		{name: "stdin", args: []string{"validate", "-"}, stdin: "<r>\xff</r>", code: 3, golden: "validate_stdin.golden"},
 		{name: "missing file", args: []string{"validate", "no-such-file.xml"}, code: 2, stderr: "no such file"},
-		{name: "bad format", args: []string{"validate", "--format", "yaml", "x.xml"}, code: 2, stderr: "--format must be text or json"},
+		{name: "bad format", args: []string{"validate", "--format", "yaml", "x.xml"}, code: 2, stderr: "must be table or json"},
 		{name: "no args", args: []string{"validate"}, code: 2, stderr: "requires at least 1 arg"},
 		{name: "unknown flag", args: []string{"validate", "--bogus", "x.xml"}, code: 2, stderr: "unknown flag"},
 		{name: "too large", args: []string{"validate", "--max-bytes", "100", vectors + "900020/valid/quittung.xml"}, code: 3, stderr: "1 invalid"},

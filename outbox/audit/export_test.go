@@ -136,14 +136,8 @@ func TestExportErrors(t *testing.T) {
 // reimplementation in testdata (only doc.go's algorithm, no xgate code)
 // and the checkpoint signatures with openssl.
 func TestReverifyOutsideXgate(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
+	python := tool(t, "python3", "python3")
+	openssl := tool(t, "openssl", "openssl")
 	gw, _ := keys(t)
 	es := chain(40)
 	es[7].Time = es[7].Time.In(time.FixedZone("CEST", 7200))

@@ -7,6 +7,8 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"math/big"
+	"os"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -150,4 +152,21 @@ func relink(es []audit.Entry, i int) []audit.Entry {
 		es[j] = audit.Link(prev, es[j])
 	}
 	return es
+}
+
+// tool returns the path of an external program an interop test needs
+// (python3, openssl). A missing one fails the test when CI or
+// XGATE_REQUIRE_TOOLS=1 is set (make test sets it; .ci/deps.sh installs
+// the programs), and skips it loudly otherwise.
+func tool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		msg := name + " is not installed (apt-get install -y " + pkg + "): the interoperability test did NOT run"
+		if os.Getenv("CI") != "" || os.Getenv("XGATE_REQUIRE_TOOLS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip("SKIPPED: " + msg)
+	}
+	return path
 }

@@ -114,10 +114,7 @@ func TestCertVerifier(t *testing.T) {
 // implementation: the key id is openssl's SHA-256 fingerprint, and openssl
 // verifies a checkpoint signature over the text doc.go describes.
 func TestOpenSSLInterop(t *testing.T) {
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
+	openssl := tool(t, "openssl", "openssl")
 	gw, _ := keys(t)
 	dir := t.TempDir()
 	certPEM := filepath.Join(dir, "cert.pem")

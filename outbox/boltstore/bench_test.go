@@ -23,7 +23,7 @@ func BenchmarkEnqueue(b *testing.B) {
 	}
 	for _, producers := range []int{1, 64} {
 		b.Run(fmt.Sprintf("producers=%d", producers), func(b *testing.B) {
-			s, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), boltstore.Config{})
+			s, err := boltstore.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), boltstore.Config{})
 			if err != nil {
 				b.Fatal(err)
 			}

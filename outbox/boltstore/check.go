@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -26,8 +25,8 @@ const maxProblems = 50
 // entry names its state; the audit chain links (each Hash recomputed,
 // each Prev equal to the previous Hash, Seqs consecutive from 1); and
 // every checkpoint's Head is the hash of the entry it names. It does not
-// verify checkpoint signatures. It returns nil or an error listing the
-// first problems found.
+// verify checkpoint signatures. It returns nil, a *CheckError listing the
+// first problems found, or the error that stopped it (I/O, ctx).
 func (s *Store) Check(ctx context.Context) error {
 	var problems []string
 	bad := func(format string, args ...any) {
@@ -227,11 +226,7 @@ func (s *Store) Check(ctx context.Context) error {
 		return err
 	}
 	if len(problems) > 0 {
-		errs := make([]error, len(problems))
-		for i, p := range problems {
-			errs[i] = errors.New(p)
-		}
-		return fmt.Errorf("boltstore: check %s: %d problem(s):\n%w", s.path, len(problems), errors.Join(errs...))
+		return &CheckError{Path: s.path, Problems: problems}
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func TestCrash(t *testing.T) {
 		totalOut += len(out)
 		totalIn += len(in)
 
-		s, err := boltstore.Open(path, boltstore.Config{})
+		s, err := boltstore.Open(context.Background(), path, boltstore.Config{})
 		if err != nil {
 			t.Fatalf("run %d: reopen after kill: %v", run, err)
 		}
@@ -140,7 +140,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("helper process of TestCrash")
 	}
 	run := os.Getenv(envCrashRun)
-	s, err := boltstore.Open(path, boltstore.Config{})
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(3)

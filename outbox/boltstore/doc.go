@@ -3,7 +3,7 @@
 //
 // # Overview
 //
-//	s, err := boltstore.Open("/var/lib/xgate/outbox.db", boltstore.Config{Logger: log, MaxSize: 8 << 30})
+//	s, err := boltstore.Open(ctx, "/var/lib/xgate/outbox.db", boltstore.Config{Logger: log, MaxSize: 8 << 30})
 //	defer s.Close()
 //	err = s.Enqueue(ctx, outbox.Message{ID: uuid, Partner: "dbs:azr-bva", Sealed: b, At: now})
 //
@@ -22,8 +22,13 @@
 // A read-write Open moves every sending record back to queued (audited,
 // actor "recovery"); nothing else needs repair after a crash. Check
 // verifies the whole file (records, indexes, due entries, counts, audit
-// chain links, checkpoint heads); the crash test runs it after every
-// kill -9.
+// chain links, checkpoint heads) and returns a *CheckError listing what it
+// found; the crash test runs it after every kill -9.
+//
+// Compact rewrites the file (bbolt's Compact into a new file beside it,
+// compared bucket by bucket, fsync'd, renamed over the original) to give
+// back the space that Expire freed inside it. It holds the file's
+// exclusive lock throughout, so it refuses to run beside a daemon.
 //
 // # Bucket layout
 //
@@ -65,9 +70,11 @@
 //
 // bbolt locks the file: a read-write Open fails while any other process
 // has it open, and a read-only Open (several may share the file) waits
-// while a writer holds it. Both give up after Config.Timeout (default 2s)
-// with an error saying another process holds the lock — operator commands
-// on a running daemon's store must go through the daemon.
+// while a writer holds it. Both give up after Config.Timeout (default 2s),
+// or when their context is done, with an error wrapping ErrLocked —
+// operator commands on a running daemon's store must go through the
+// daemon. An Open that waited while Compact replaced the file opens the
+// new file, never the unlinked old one.
 //
 // Values returned by bbolt are only valid inside their transaction: the
 // store copies every byte slice and string before returning it.
@@ -75,7 +82,8 @@
 // Config.MaxSize bounds the file: a write that needs more space fails with
 // outbox.ErrStoreFull and writes nothing; earlier data stays readable, and
 // writing resumes once space is freed inside the file (Expire) or the
-// store is reopened with a larger limit. The file never shrinks by itself.
+// store is reopened with a larger limit. The file never shrinks by itself;
+// Compact shrinks it.
 //
 // Claim scans, per partner, only due heads of ordering chains, so records
 // waiting behind an earlier one and partners in SkipPartners cost nothing.

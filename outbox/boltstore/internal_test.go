@@ -23,7 +23,7 @@ var base = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // run for a long time).
 func bulkLoad(tb testing.TB, path string, n, failedEvery int) {
 	tb.Helper()
-	s, err := Open(path, Config{unsafeNoSync: true, NoFreelistSync: true})
+	s, err := Open(context.Background(), path, Config{unsafeNoSync: true, NoFreelistSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestListByStateUsesIndex(t *testing.T) {
 	every := n / 200
 	bulkLoad(t, path, n, every) // 200 failed
 	t.Logf("bulk-loaded %d records in %v", n, time.Since(start))
-	s, err := Open(path, Config{ReadOnly: true})
+	s, err := Open(context.Background(), path, Config{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestListByStateUsesIndex(t *testing.T) {
 // keeps what it must keep across chunk boundaries.
 func TestExpireChunks(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "o.db"), Config{DedupRetention: time.Hour})
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "o.db"), Config{DedupRetention: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

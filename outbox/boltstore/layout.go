@@ -33,8 +33,7 @@ var (
 	allBuckets = [][]byte{bktMeta, bktRecords, bktIDs, bktBodies, bktByState, bktByPartner, bktByOrder,
 		bktDue, bktCounts, bktDedup, bktDedupByTime, bktAudit, bktAuditByRec, bktCheckpoints}
 
-	keyFormat     = []byte("format")
-	keyLeaseToken = []byte("lease_token")
+	keyFormat = []byte("format")
 )
 
 // Body kinds, the last byte of a bodies key.

@@ -26,7 +26,7 @@ func TestStoreFull(t *testing.T) {
 	day := 24 * time.Hour
 	clock := &fakeClock{t: at(0)}
 	cfg := boltstore.Config{MaxSize: limit, Clock: clock, DedupRetention: day}
-	s, err := boltstore.Open(path, cfg)
+	s, err := boltstore.Open(context.Background(), path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestStoreFull(t *testing.T) {
 	s.Close()
 
 	// Reopening a full store with the same limit works.
-	s, err = boltstore.Open(path, cfg)
+	s, err = boltstore.Open(context.Background(), path, cfg)
 	if err != nil {
 		t.Fatalf("reopen a full store: %v", err)
 	}
@@ -152,7 +152,7 @@ func TestStoreFull(t *testing.T) {
 func TestStoreFullConcurrent(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "small.db")
-	s, err := boltstore.Open(path, boltstore.Config{MaxSize: 1 << 20})
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{MaxSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

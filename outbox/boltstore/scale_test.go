@@ -123,7 +123,7 @@ func TestScaleMillion(t *testing.T) {
 		}
 	}
 	// In-process, for comparison.
-	s, err := Open(path, Config{ReadOnly: true})
+	s, err := Open(context.Background(), path, Config{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

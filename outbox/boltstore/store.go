@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -48,36 +50,27 @@ var (
 )
 
 // Open opens (creating if needed, unless cfg.ReadOnly) the store at path.
-// A read-write open moves every sending record back to queued (audited
-// with actor "recovery"): no delivery can be in flight when this process
-// holds the file lock.
-func Open(path string, cfg Config) (*Store, error) {
+// It waits up to cfg.Timeout for the file lock (ErrLocked after that) and
+// stops waiting when ctx is done. A read-write open moves every sending
+// record back to queued (audited with actor "recovery"): no delivery can
+// be in flight when this process holds the file lock. Recovery runs under
+// ctx in transactions of up to 1000 records; a cancelled recovery leaves
+// the rest sending (their leases expire) and Open returns ctx's error.
+func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("boltstore: invalid config: %w", err)
 	}
 	opts := &bolt.Options{
-		Timeout:        cfg.Timeout,
 		ReadOnly:       cfg.ReadOnly,
 		MaxSize:        cfg.MaxSize,
 		FreelistType:   bolt.FreelistMapType,
 		NoFreelistSync: cfg.NoFreelistSync,
 		NoSync:         cfg.unsafeNoSync,
 	}
-	db, err := bolt.Open(path, 0o600, opts)
+	db, err := openLocked(ctx, path, opts, cfg.Timeout)
 	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			mode := "read-write"
-			if cfg.ReadOnly {
-				mode = "read-only"
-			}
-			return nil, fmt.Errorf("boltstore: open %s %s: another process holds the store's lock (a running daemon?); waited %v: %w",
-				path, mode, cfg.Timeout, err)
-		}
-		if errors.Is(err, berrors.ErrMaxSizeReached) {
-			return nil, fmt.Errorf("boltstore: open %s: %w: %w", path, outbox.ErrStoreFull, err)
-		}
-		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+		return nil, err
 	}
 	cp, err := audit.NewCheckpointer(audit.CheckpointerConfig{Every: uint64(cfg.CheckpointEvery), Interval: cfg.CheckpointInterval})
 	if err != nil {
@@ -93,12 +86,79 @@ func Open(path string, cfg Config) (*Store, error) {
 		s.ops = make(chan *op, cfg.MaxBatch)
 		s.loopDone = make(chan struct{})
 		go s.commitLoop()
-		if err := s.recover(context.Background()); err != nil {
+		if err := s.recover(ctx); err != nil {
 			s.Close()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// lockPoll is how long one attempt of openLocked waits for the lock.
+const lockPoll = 100 * time.Millisecond
+
+// openLocked opens the bbolt file, waiting up to timeout for its lock in
+// short attempts so that ctx can end the wait. Once it holds the lock it
+// checks that path still names the file it locked: Compact replaces the
+// file by rename while a waiting opener may already hold the old one, and
+// writing into that unlinked file would lose everything written. It then
+// opens the new file (within the same timeout).
+func openLocked(ctx context.Context, path string, opts *bolt.Options, timeout time.Duration) (*bolt.DB, error) {
+	mode := "read-write"
+	if opts.ReadOnly {
+		mode = "read-only"
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+		}
+		o := *opts
+		o.Timeout = min(lockPoll, max(time.Until(deadline), time.Millisecond))
+		var held *os.File
+		o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			held = f
+			return f, err
+		}
+		db, err := bolt.Open(path, 0o600, &o)
+		switch {
+		case errors.Is(err, berrors.ErrTimeout):
+			if time.Now().Before(deadline) {
+				continue
+			}
+			return nil, fmt.Errorf("boltstore: open %s %s: waited %v: %w (a running daemon?)", path, mode, timeout, ErrLocked)
+		case errors.Is(err, berrors.ErrMaxSizeReached):
+			return nil, fmt.Errorf("boltstore: open %s: %w: %w", path, outbox.ErrStoreFull, err)
+		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+			return nil, fmt.Errorf("boltstore: open %s: %w: %w", path, ErrNotStore, err)
+		case err != nil:
+			return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+		}
+		if same, err := sameFile(held, path); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+		} else if same {
+			return db, nil
+		}
+		db.Close() // replaced while we waited: open the new file
+	}
+}
+
+// sameFile reports whether path still names the open file f.
+func sameFile(f *os.File, path string) (bool, error) {
+	held, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	now, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("the file was removed while waiting for its lock")
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(held, now), nil
 }
 
 // init creates the buckets of a new file and checks the format of an
@@ -110,14 +170,14 @@ func (s *Store) init() error {
 			return nil
 		}
 		if f := m.Get(keyFormat); !bytes.Equal(f, []byte(formatVersion)) {
-			return fmt.Errorf("boltstore: %s is not an xgate outbox store of format %s (found %q)", s.path, formatVersion, f)
+			return fmt.Errorf("boltstore: %s: %w of format %s (found %q)", s.path, ErrNotStore, formatVersion, f)
 		}
 		return nil
 	}
 	if s.cfg.ReadOnly {
 		return s.db.View(func(tx *bolt.Tx) error {
 			if tx.Bucket(bktMeta) == nil {
-				return fmt.Errorf("boltstore: %s is not an xgate outbox store (no meta bucket)", s.path)
+				return fmt.Errorf("boltstore: %s: %w (no meta bucket)", s.path, ErrNotStore)
 			}
 			return check(tx)
 		})

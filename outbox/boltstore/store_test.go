@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +28,7 @@ func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
 
 func openAt(t *testing.T, path string, cfg boltstore.Config) *boltstore.Store {
 	t.Helper()
-	s, err := boltstore.Open(path, cfg)
+	s, err := boltstore.Open(context.Background(), path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestConfigValidate(t *testing.T) {
 		{"signer without key id", boltstore.Config{CheckpointSigner: hmacSigner{}}, "KeyID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := boltstore.Open(filepath.Join(t.TempDir(), "x.db"), tc.cfg)
+			_, err := boltstore.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want one naming %s", err, tc.want)
 			}
@@ -106,7 +107,7 @@ func TestConfigValidate(t *testing.T) {
 // producers shared commits.
 func TestEnqueueDurableAcrossReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := boltstore.Open(path, boltstore.Config{})
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func TestEnqueueDurableAcrossReopen(t *testing.T) {
 func TestRecoveryOnOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
 	clock := &fakeClock{t: at(500)}
-	s, err := boltstore.Open(path, boltstore.Config{Clock: clock})
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +216,8 @@ func TestReadOnly(t *testing.T) {
 	// While the writer holds the file, a read-only open gives up after
 	// Timeout and says why.
 	start := time.Now()
-	_, err := boltstore.Open(path, boltstore.Config{ReadOnly: true, Timeout: 100 * time.Millisecond})
-	if err == nil || !strings.Contains(err.Error(), "another process holds the store's lock") {
+	_, err := boltstore.Open(context.Background(), path, boltstore.Config{ReadOnly: true, Timeout: 100 * time.Millisecond})
+	if !errors.Is(err, boltstore.ErrLocked) || !strings.Contains(err.Error(), "another process holds the store's lock") {
 		t.Fatalf("read-only open while a writer holds the file: %v", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
@@ -238,11 +239,11 @@ func TestReadOnly(t *testing.T) {
 		t.Fatalf("Expire on a read-only store: %v", err)
 	}
 	// And a writer cannot open while readers hold it.
-	if _, err := boltstore.Open(path, boltstore.Config{Timeout: 50 * time.Millisecond}); err == nil || !strings.Contains(err.Error(), "read-write") {
+	if _, err := boltstore.Open(context.Background(), path, boltstore.Config{Timeout: 50 * time.Millisecond}); !errors.Is(err, boltstore.ErrLocked) || !strings.Contains(err.Error(), "read-write") {
 		t.Fatalf("read-write open while readers hold the file: %v", err)
 	}
 	// A read-only open of a missing file fails instead of creating one.
-	if _, err := boltstore.Open(filepath.Join(t.TempDir(), "missing.db"), boltstore.Config{ReadOnly: true}); err == nil {
+	if _, err := boltstore.Open(context.Background(), filepath.Join(t.TempDir(), "missing.db"), boltstore.Config{ReadOnly: true}); err == nil {
 		t.Fatal("read-only open of a missing file succeeded")
 	}
 }
@@ -250,7 +251,7 @@ func TestReadOnly(t *testing.T) {
 func TestReceiveDuplicateSurvivesReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
 	ctx := context.Background()
-	s, err := boltstore.Open(path, boltstore.Config{})
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +395,7 @@ func TestCheckFindsDamage(t *testing.T) {
 	ctx := context.Background()
 	build := func(t *testing.T) string {
 		path := filepath.Join(t.TempDir(), "outbox.db")
-		s, err := boltstore.Open(path, boltstore.Config{})
+		s, err := boltstore.Open(context.Background(), path, boltstore.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -464,8 +465,9 @@ func TestCheckFindsDamage(t *testing.T) {
 			edit(t, path, tc.fn)
 			s := openAt(t, path, boltstore.Config{ReadOnly: true})
 			err := s.Check(ctx)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Check = %v, want a problem containing %q", err, tc.want)
+			var ce *boltstore.CheckError
+			if !errors.As(err, &ce) || ce.Path != path || !slices.ContainsFunc(ce.Problems, func(p string) bool { return strings.Contains(p, tc.want) }) {
+				t.Fatalf("Check = %v, want a *CheckError with a problem containing %q", err, tc.want)
 			}
 		})
 	}
@@ -504,7 +506,7 @@ func TestNextDueSkipping(t *testing.T) {
 func TestAuditEntriesWalksByKey(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := boltstore.Open(path, boltstore.Config{})
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

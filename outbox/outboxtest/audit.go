@@ -27,7 +27,7 @@ func (s *suite) testAudit(t *testing.T, st outbox.Store) {
 	note("queued", "sending", "w1", "", "")
 	settle(t, st, cl[0], outbox.Retry{At: at(20), Now: at(2), Err: outbox.ErrorInfo{Code: "http-503", Text: "busy"}})
 	note("sending", "queued", "w1", "", "http-503")
-	cl = claim(t, st, outbox.ClaimParams{Owner: "w2", Now: at(20), LeaseFor: 10e9})
+	claim(t, st, outbox.ClaimParams{Owner: "w2", Now: at(20), LeaseFor: 10e9})
 	note("queued", "sending", "w2", "", "")
 	cl = claim(t, st, outbox.ClaimParams{Owner: "w3", Now: at(31), LeaseFor: 10e9}) // w2's lease expired
 	note("sending", "queued", "lease-expiry", "*", "")

@@ -7,7 +7,7 @@
 //
 //	func TestStore(t *testing.T) {
 //		outboxtest.Run(t, func(t *testing.T) outbox.Store {
-//			s, err := boltstore.Open(filepath.Join(t.TempDir(), "o.db"), boltstore.Config{})
+//			s, err := boltstore.Open(ctx, filepath.Join(t.TempDir(), "o.db"), boltstore.Config{})
 //			if err != nil {
 //				t.Fatal(err)
 //			}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/xgate/xgate/xml/message"
+)
+
+// term is one word of the CLI's vocabulary: a flag that means the same
+// on every verb that has it. doc.go shows the same table; a test keeps
+// the two equal.
+type term struct {
+	flag    string // with its value, "--store PATH"
+	env     string // the environment variable, or "" for none
+	def     string // the default, or "" for none
+	meaning string
+}
+
+// vocabulary is the CLI's vocabulary. Flags with an environment variable
+// take their value from the flag, else the variable, else the default.
+func vocabulary() []term {
+	return []term{
+		{"--store PATH", envStore, defaultStore, "the outbox store file (bbolt) of outbox and audit verbs"},
+		{"--server URL", envServer, "", "the running daemon's admin API (issue 11); outbox and audit verbs go through it instead of --store"},
+		{"--lock-timeout D", envLockTimeout, defaultLockTimeout.String(), "how long to wait for the store's file lock before exit 4"},
+		{"--format table|json", envFormat, "table", "output: table for people, json for programs"},
+		{"--signing-key FILE", envSigningKey, "", "this gateway's signing private key (PEM, mode 0600)"},
+		{"--signing-cert FILE", envSigningCert, "", "the certificate of --signing-key"},
+		{"--encryption-key FILE...", envEncryptionKey, "", "this gateway's encryption private key(s): the current and next one during a rollover"},
+		{"--encryption-cert FILE...", envEncryptionCert, "", "the certificate(s) of --encryption-key"},
+		{"--recipient-cert FILE...", "", "", "the recipient's encryption certificate(s)"},
+		{"--trust PATH", envTrust, "", "trust roots: a PEM file or a folder of them"},
+		{"--intermediate FILE...", envIntermediate, "", "intermediate CA certificates that may complete a chain (not trusted by themselves)"},
+		{"--crl FILE...", envCRL, "", "certificate revocation lists of the trusted CAs"},
+		{"--checkpoint-cert FILE...", envCheckpointCert, "", "the gateway signing certificate(s) whose audit checkpoints are trusted"},
+		{"--insecure-skip-verify", "", "", "skip a certificate verification (a warning says so); never from the environment"},
+		{"--insecure", "", "", "run a check without its trust anchor (a warning says so); never from the environment"},
+		{"--max-bytes N", "", strconv.Itoa(message.DefaultMaxBytes), "the largest message accepted, in bytes"},
+		{"--reason TEXT", "", "", "why, for the audit chain (operator actions)"},
+		{"--verbose", "", "", "more detail (one line per item); there is no -v"},
+		{"-q, --quiet", "", "", "print nothing; only the exit code tells"},
+		{"-o, --out FILE", "", "", "write to FILE (atomically) instead of standard output"},
+	}
+}
+
+// Environment variables, one per setting.
+const (
+	envStore          = "XGATE_STORE"
+	envServer         = "XGATE_SERVER"
+	envLockTimeout    = "XGATE_LOCK_TIMEOUT"
+	envFormat         = "XGATE_FORMAT"
+	envSigningKey     = "XGATE_SIGNING_KEY"
+	envSigningCert    = "XGATE_SIGNING_CERT"
+	envEncryptionKey  = "XGATE_ENCRYPTION_KEY"
+	envEncryptionCert = "XGATE_ENCRYPTION_CERT"
+	envTrust          = "XGATE_TRUST"
+	envIntermediate   = "XGATE_INTERMEDIATE"
+	envCRL            = "XGATE_CRL"
+	envCheckpointCert = "XGATE_CHECKPOINT_CERT"
+)
+
+// Defaults of the vocabulary.
+const (
+	defaultStore       = "./xgate.db"
+	defaultLockTimeout = 2 * time.Second
+)
+
+// Annotations on flags (pflag.Flag.Annotations).
+const (
+	annEnv     = "xgate_env"      // the flag's environment variable
+	annFromEnv = "xgate_from_env" // set when the value came from it
+)
+
+// bindEnv gives flag name of fs the environment variable env: its help
+// names the variable, and applyEnv sets the flag from it when the command
+// line does not.
+func bindEnv(fs *pflag.FlagSet, name, env string) {
+	f := fs.Lookup(name)
+	if f == nil {
+		panic("bindEnv: no flag --" + name) // programmer error
+	}
+	f.Usage += " [$" + env + "]"
+	if err := fs.SetAnnotation(name, annEnv, []string{env}); err != nil {
+		panic(err)
+	}
+}
+
+// applyEnv sets every flag of cmd that has an environment variable, was
+// not given on the command line and whose variable is set. A list flag
+// takes a list separated by the path list separator (":"), as PATH does.
+func applyEnv(cmd *cobra.Command, getenv func(string) (string, bool)) error {
+	var err error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		envs := f.Annotations[annEnv]
+		if err != nil || len(envs) == 0 || f.Changed {
+			return
+		}
+		v, ok := getenv(envs[0])
+		if !ok || v == "" {
+			return
+		}
+		values := []string{v}
+		if strings.HasSuffix(f.Value.Type(), "Array") || strings.HasSuffix(f.Value.Type(), "Slice") {
+			values = strings.Split(v, string(os.PathListSeparator))
+		}
+		for _, x := range values {
+			if e := f.Value.Set(x); e != nil {
+				err = usageError("$%s: %v", envs[0], e)
+				return
+			}
+		}
+		if f.Annotations == nil {
+			f.Annotations = map[string][]string{}
+		}
+		f.Annotations[annFromEnv] = []string{"1"}
+	})
+	return err
+}
+
+// source tells where flag name's value came from: "flag", "env" or
+// "default".
+func source(cmd *cobra.Command, name string) string {
+	f := cmd.Flags().Lookup(name)
+	switch {
+	case f == nil:
+		return "default"
+	case f.Changed:
+		return "flag"
+	case len(f.Annotations[annFromEnv]) > 0:
+		return "env"
+	}
+	return "default"
+}
+
+// formatFlag is --format: table or json, checked when set.
+type formatFlag string
+
+func (f *formatFlag) String() string { return string(*f) }
+func (f *formatFlag) Type() string   { return "table|json" }
+func (f *formatFlag) Set(v string) error {
+	if v != "table" && v != "json" {
+		return fmt.Errorf("must be table or json, not %q", v)
+	}
+	*f = formatFlag(v)
+	return nil
+}
+
+func (f formatFlag) json() bool { return f == "json" }
+
+// addFormatFlag adds --format (XGATE_FORMAT) to a verb whose output is data.
+func addFormatFlag(fs *pflag.FlagSet, f *formatFlag) {
+	*f = "table"
+	fs.Var(f, "format", "output format: table or json")
+	bindEnv(fs, "format", envFormat)
+}
+
+// keyPairFlags are a key and its certificate named by purpose:
+// --signing-key/--signing-cert, --encryption-key/--encryption-cert.
+type keyPairFlags struct {
+	keys, certs []string
+}
+
+// addSigningFlags adds --signing-key and --signing-cert (one each).
+func (k *keyPairFlags) addSigningFlags(fs *pflag.FlagSet) {
+	k.keys, k.certs = make([]string, 1), make([]string, 1)
+	fs.StringVar(&k.keys[0], "signing-key", "", "this gateway's signing key: a PEM `FILE` (PKCS#1 or PKCS#8, mode 0600)")
+	fs.StringVar(&k.certs[0], "signing-cert", "", "the certificate of --signing-key: a PEM `FILE`")
+	bindEnv(fs, "signing-key", envSigningKey)
+	bindEnv(fs, "signing-cert", envSigningCert)
+}
+
+// addEncryptionFlags adds --encryption-key and --encryption-cert
+// (repeatable: the current and the next pair during a rollover).
+func (k *keyPairFlags) addEncryptionFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&k.keys, "encryption-key", nil, "this gateway's encryption key: a PEM `FILE`, mode 0600; repeat during a rollover: each is tried")
+	fs.StringArrayVar(&k.certs, "encryption-cert", nil, "the certificate(s) of --encryption-key: a PEM `FILE`; a key whose certificate is not valid now is not used")
+	bindEnv(fs, "encryption-key", envEncryptionKey)
+	bindEnv(fs, "encryption-cert", envEncryptionCert)
+}
+
+// trustFlags say whom to trust: --trust, --intermediate and --crl.
+type trustFlags struct {
+	trust         string
+	intermediates []string
+	crls          []string
+}
+
+// AddFlags adds the trust flags; whose names the certificate they verify.
+func (t *trustFlags) AddFlags(fs *pflag.FlagSet, whose string) {
+	fs.StringVar(&t.trust, "trust", "", "trust roots for "+whose+": a PEM file or a folder of them (`PATH`)")
+	fs.StringArrayVar(&t.intermediates, "intermediate", nil, "intermediate CA certificates (PEM `FILE`) that may complete the chain; repeatable")
+	fs.StringArrayVar(&t.crls, "crl", nil, "a CRL `FILE` of the trusted CAs; repeatable")
+	bindEnv(fs, "trust", envTrust)
+	bindEnv(fs, "intermediate", envIntermediate)
+	bindEnv(fs, "crl", envCRL)
+}
