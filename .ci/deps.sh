@@ -8,6 +8,11 @@ dpkg -s libxml2-dev >/dev/null 2>&1 || need+=(libxml2-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+# PostgreSQL server binaries for the tests of outbox/pgstore (internal/pgtest
+# runs initdb and postgres from /usr/lib/postgresql/15/bin).
+if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+  if apt-cache show postgresql-15 >/dev/null 2>&1; then need+=(postgresql-15); else need+=(postgresql); fi
+fi
 
 if ((${#need[@]} == 0)); then
   exit 0
