@@ -87,7 +87,7 @@ func TestConfigValidate(t *testing.T) {
 type noKeyID struct{}
 
 func (noKeyID) Sign([]byte) ([]byte, error) { return nil, nil }
-func (noKeyID) KeyID() string                { return "" }
+func (noKeyID) KeyID() string               { return "" }
 
 // TestMigrationsConcurrentOpen: instances starting at once on an empty
 // database migrate it once; the later ones wait for the advisory lock and
