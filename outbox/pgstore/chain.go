@@ -135,9 +135,7 @@ func (s *Store) linkBatch(ctx context.Context) (int, error) {
 				last = cp
 			}
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"xgate_audit"},
-			[]string{"seq", "at", "at_ns", "record_id", "direction", "partner", "type", "from_state", "to_state", "actor",
-				"reason", "code", "attempt", "prev", "hash"},
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"xgate_audit"}, auditColumns,
 			pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) { return entryRow(entries[i]), nil })); err != nil {
 			return fmt.Errorf("append entries: %w", err)
 		}

@@ -16,7 +16,7 @@ const (
 	DefaultDedupRetention     = 400 * 24 * time.Hour
 	DefaultCheckpointEvery    = 1000
 	DefaultCheckpointInterval = 15 * time.Minute
-	DefaultChainDelay         = 20 * time.Millisecond
+	DefaultChainDelay         = 100 * time.Millisecond
 	DefaultChainBatch         = 5000
 	DefaultMigrateTimeout     = time.Minute
 )
@@ -70,7 +70,7 @@ type Config struct {
 	// ChainDelay is how long the linker waits after a write before it
 	// links the new audit entries into the chain, so that one linking
 	// transaction serves many writes. Reads of the audit log link at
-	// once. Defaults to 20ms.
+	// once. Defaults to 100ms.
 	ChainDelay time.Duration
 	// ChainBatch is the most entries linked in one transaction. Defaults
 	// to 5000.

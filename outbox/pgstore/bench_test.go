@@ -1,0 +1,237 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xgate/xgate/outbox"
+	"github.com/xgate/xgate/outbox/boltstore"
+	"github.com/xgate/xgate/outbox/pgstore"
+)
+
+// BenchmarkStores measures bbolt and PostgreSQL side by side, in one run:
+// durable enqueues per second and claim+settle pairs per second, from one
+// goroutine and from 64; for PostgreSQL also what the database does per
+// message (statements, commits, WAL fsyncs and WAL bytes, from
+// pg_stat_statements, pg_stat_database and pg_stat_wal), linking of the
+// audit chain included. Both run with fsync on. Each op is one message.
+//
+//	go test -run '^$' -bench BenchmarkStores -benchtime 4000x ./outbox/pgstore/
+func BenchmarkStores(b *testing.B) {
+	sealed := make([]byte, 4096)
+	for i := range sealed {
+		sealed[i] = byte('a' + i%26)
+	}
+	for _, op := range []string{"enqueue", "claim+settle"} {
+		for _, store := range []string{"bolt", "postgres"} {
+			for _, workers := range []int{1, 64} {
+				b.Run(fmt.Sprintf("op=%s/store=%s/workers=%d", op, store, workers), func(b *testing.B) {
+					benchStore(b, op, store, workers, sealed)
+				})
+			}
+		}
+	}
+}
+
+// benchTarget is a store under benchmark and its cost counters.
+type benchTarget struct {
+	st      outbox.Store
+	bolt    *boltstore.Store
+	pg      *pgstore.Store
+	dsn     string
+	commits uint64
+	pgStats pgCounters
+}
+
+func benchStore(b *testing.B, op, store string, workers int, sealed []byte) {
+	ctx := context.Background()
+	now := time.Now()
+	message := func(i int64) outbox.Message {
+		return outbox.Message{ID: fmt.Sprintf("bench-%09d", i), Partner: fmt.Sprintf("dbs:49999002%04d", i%8),
+			Type: "060001", Sealed: sealed, At: now, Actor: "bench"}
+	}
+	// prefill enqueues the records to claim, before the clock starts.
+	prefill := func(st outbox.Store) {
+		if op == "claim+settle" {
+			parallel(b, 64, int64(b.N), func(i int64) error { return st.Enqueue(ctx, message(i)) })
+		}
+	}
+	var tg benchTarget
+	switch store {
+	case "bolt":
+		s, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), boltstore.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		tg.st, tg.bolt = s, s
+		prefill(s)
+		tg.start(b)
+	default:
+		tg.dsn = pg.Database(b)
+		cfg := pgstore.Config{MaxConns: 32}
+		s, err := pgstore.Open(ctx, tg.dsn, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		prefill(s)
+		s.Close() // links the prefill's audit entries
+		// Counters from here on; the measured store's sessions start now.
+		tg.start(b)
+		if s, err = pgstore.Open(ctx, tg.dsn, cfg); err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		tg.st, tg.pg = s, s
+	}
+	b.ResetTimer()
+	start := time.Now()
+	switch op {
+	case "enqueue":
+		parallel(b, workers, int64(b.N), func(i int64) error { return tg.st.Enqueue(ctx, message(i)) })
+	default:
+		var done atomic.Int64
+		parallel(b, workers, int64(b.N), func(int64) error {
+			for {
+				rs, err := tg.st.Claim(ctx, outbox.ClaimParams{Owner: "bench", Max: 1, LeaseFor: time.Hour, Now: now.Add(time.Second)})
+				if err != nil {
+					return err
+				}
+				if len(rs) == 0 {
+					if done.Load() >= int64(b.N) {
+						return nil
+					}
+					time.Sleep(time.Millisecond) // the rest is claimed by others
+					continue
+				}
+				done.Add(1)
+				return tg.st.Settle(ctx, rs[0].ID, *rs[0].Lease, outbox.Delivered{At: now.Add(2 * time.Second), Evidence: []byte("receipt")})
+			}
+		})
+	}
+	if tg.pg != nil {
+		// Linking the audit chain is part of the cost.
+		if _, err := tg.pg.Link(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	tg.report(b)
+}
+
+// parallel runs fn(1..n) on workers goroutines.
+func parallel(b *testing.B, workers int, n int64, fn func(i int64) error) {
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > n {
+					return
+				}
+				if err := fn(i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// pgCounters are the server's cumulative counters that the benchmark
+// reads before and after.
+type pgCounters struct {
+	statements, commits, walSyncs, walBytes int64
+}
+
+func (tg *benchTarget) start(b *testing.B) {
+	if tg.bolt != nil {
+		tg.commits = tg.bolt.Commits()
+		return
+	}
+	ctx := context.Background()
+	c := adminConn(b, tg.dsn)
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+		b.Fatal(err)
+	}
+	// Earlier sessions' counters (the prefill) must be flushed first.
+	tg.pgStats = readCounters(b, c)
+}
+
+func (tg *benchTarget) report(b *testing.B) {
+	n := float64(b.N)
+	if tg.bolt != nil {
+		commits := float64(tg.bolt.Commits() - tg.commits)
+		b.ReportMetric(n/commits, "msgs/commit")
+		return
+	}
+	ctx := context.Background()
+	// The pool's sessions flush their statistics when they end.
+	tg.pg.Close()
+	c := adminConn(b, tg.dsn)
+	defer c.Close(ctx)
+	after := readCounters(b, c)
+	before := tg.pgStats
+	b.ReportMetric(float64(after.statements-before.statements)/n, "stmts/msg")
+	b.ReportMetric(float64(after.commits-before.commits)/n, "commits/msg")
+	b.ReportMetric(float64(after.walSyncs-before.walSyncs)/n, "fsyncs/msg")
+	b.ReportMetric(float64(after.walBytes-before.walBytes)/n/1024, "walKB/msg")
+}
+
+func adminConn(b *testing.B, dsn string) *pgx.Conn {
+	c, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// readCounters waits until no session but c is connected to the benchmark's database, so that ended sessions have
+// flushed their statistics, and reads the counters. Its own queries are
+// left out of the statement count.
+func readCounters(b *testing.B, c *pgx.Conn) pgCounters {
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var others int
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&others); err != nil {
+			b.Fatal(err)
+		}
+		if others == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // the WAL writer reports its syncs on its own schedule
+	var p pgCounters
+	if _, err := c.Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
+		b.Fatal(err)
+	}
+	err := c.QueryRow(ctx, `SELECT
+		(SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements s
+			WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND s.query NOT LIKE '%pg_stat_%' AND s.query NOT LIKE '%pg_extension%' AND s.query NOT LIKE 'CREATE EXTENSION%'),
+		(SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),
+		(SELECT wal_sync FROM pg_stat_wal),
+		(SELECT wal_bytes::bigint FROM pg_stat_wal)`).Scan(&p.statements, &p.commits, &p.walSyncs, &p.walBytes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
