@@ -235,3 +235,62 @@ func readCounters(b *testing.B, c *pgx.Conn) pgCounters {
 	}
 	return p
 }
+
+// BenchmarkClaimBacklog: Claim and NextDue beside a large backlog that
+// they must not read — 20,000 due records of a partner whose circuit
+// breaker is open (SkipPartners) and 20,000 records waiting behind the
+// retrying head of one ordering chain — against the same without the
+// backlog. Each op enqueues one record of another partner, asks
+// NextDueSkipping, claims it and settles it.
+//
+//	go test -run '^$' -bench BenchmarkClaimBacklog ./outbox/pgstore/
+func BenchmarkClaimBacklog(b *testing.B) {
+	for _, n := range []int{0, 20000} {
+		b.Run(fmt.Sprintf("backlog=%d", 2*n), func(b *testing.B) { benchClaimBacklog(b, n) })
+	}
+}
+
+func benchClaimBacklog(b *testing.B, n int) {
+	ctx := context.Background()
+	s, _ := openFresh(b, pgstore.Config{})
+	recs := func(yield func(outbox.Record, error) bool) {
+		for i := 1; i <= 2*n; i++ {
+			r := outbox.Record{Direction: outbox.DirOut, Seq: uint64(i), State: outbox.StateQueued, NextAttempt: at(0),
+				Created: at(0), Queued: at(0), Updated: at(0), Sealed: []byte("x")}
+			if i <= n {
+				r.ID, r.Partner, r.OrderingKey = fmt.Sprintf("down-%d", i), "dbs:499990040000", fmt.Sprintf("down-%d", i)
+			} else {
+				r.ID, r.Partner, r.OrderingKey = fmt.Sprintf("behind-%d", i), "dbs:499990020000", "AZR-1"
+				if i == n+1 {
+					r.NextAttempt = at(86400) // the head, retrying tomorrow
+				}
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+	if _, err := s.Import(ctx, pgstore.ImportSource{Records: recs}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Pool().Exec(ctx, `ANALYZE xgate_records`); err != nil {
+		b.Fatal(err)
+	}
+	skip := []string{"dbs:499990040000"}
+	b.ResetTimer()
+	for i := range b.N {
+		if err := s.Enqueue(ctx, msg(fmt.Sprintf("fresh-%d", i), "azr:999901", at(1))); err != nil {
+			b.Fatal(err)
+		}
+		if due, ok, err := s.NextDueSkipping(ctx, skip); err != nil || !ok || !due.Equal(at(1)) {
+			b.Fatalf("NextDueSkipping = %v, %v, %v", due, ok, err)
+		}
+		rs, err := s.Claim(ctx, outbox.ClaimParams{Owner: "w", Max: 4, LeaseFor: time.Minute, Now: at(2), SkipPartners: skip})
+		if err != nil || len(rs) != 1 {
+			b.Fatalf("Claim = %d records, %v", len(rs), err)
+		}
+		if err := s.Settle(ctx, rs[0].ID, *rs[0].Lease, outbox.Delivered{At: at(3)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -15,7 +15,8 @@ const maxProblems = 50
 
 // Check links the pending audit entries (unless read-only), then reads the
 // whole store in one repeatable-read snapshot and verifies what the
-// schema's constraints do not: the schema is current; every inbound
+// schema's constraints do not: the schema is current; exactly the
+// earliest active record of each ordering chain is marked its head; every inbound
 // record has its de-duplication entry; every record's last audit entry
 // (linked or pending) names its state; the record sequence is ahead of
 // every Seq; the audit chain links (each Hash recomputed, each Prev equal
@@ -59,6 +60,27 @@ func (s *Store) Check(ctx context.Context) error {
 			return nil
 		}, `SELECT r.id FROM xgate_records r WHERE r.dir = 'in'
 			AND NOT EXISTS (SELECT 1 FROM xgate_dedup d WHERE d.id = r.id) ORDER BY r.seq LIMIT $1`, maxProblems+1); err != nil {
+			return err
+		}
+		if err := eachRow(ctx, tx, func(r pgx.Rows) error {
+			var (
+				id   string
+				head bool
+			)
+			if err := r.Scan(&id, &head); err != nil {
+				return err
+			}
+			if head {
+				bad("record %s: marked head of its ordering chain, but it is not the earliest active record", id)
+			} else {
+				bad("record %s: the earliest active record of its ordering chain, but not marked head", id)
+			}
+			return nil
+		}, `SELECT r.id, r.head FROM xgate_records r
+			WHERE r.head IS DISTINCT FROM (r.state IN ('queued', 'sending') AND NOT EXISTS (
+				SELECT 1 FROM xgate_records e WHERE e.partner = r.partner AND e.okey = r.okey
+				AND e.state IN ('queued', 'sending') AND e.seq < r.seq))
+			ORDER BY r.seq LIMIT $1`, maxProblems+1); err != nil {
 			return err
 		}
 		// The last entry of each record: a pending one if any (pending

@@ -151,6 +151,9 @@ func (s *Store) Import(ctx context.Context, src ImportSource) (ImportStats, erro
 		st.Checkpoints = len(src.Checkpoints)
 		if lastSeq > 0 {
 			b.Queue(`SELECT setval('xgate_record_seq', $1)`, int64(lastSeq))
+			b.Queue(`UPDATE xgate_records r SET head = true WHERE r.state IN ('queued', 'sending') AND NOT EXISTS (
+				SELECT 1 FROM xgate_records e WHERE e.partner = r.partner AND e.okey = r.okey
+				AND e.state IN ('queued', 'sending') AND e.seq < r.seq)`)
 		}
 		if len(requeue) > 0 {
 			b.Queue(`INSERT INTO xgate_audit_pending (entries) VALUES ($1::jsonb)`, pendingJSON(requeue...))

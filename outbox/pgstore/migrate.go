@@ -72,7 +72,6 @@ func SchemaVersion() int {
 const (
 	lockClass   = 0x78676174 // "xgat"
 	lockMigrate = 1
-	lockChains  = 0x78676b00 // ordering chains use a class of their own
 )
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS xgate_schema_migrations (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -15,27 +14,25 @@ import (
 	"github.com/xgate/xgate/outbox"
 )
 
-// chainLock is the advisory lock key of the ordering chain (partner,
-// key): enqueues into one chain take their Seq one after the other, so
-// that Seq order is commit order within a chain (see Caveats).
-func chainLock(partner, key string) int32 {
-	h := fnv.New32a()
-	h.Write([]byte(partner))
-	h.Write([]byte{0})
-	h.Write([]byte(key))
-	return int32(h.Sum32())
-}
+// lockChainSQL takes the advisory lock of an ordering chain: writers that
+// change which records of a chain are active hold it, so that they see
+// each other's commits and keep exactly the earliest active record the
+// head. It also makes Seq order commit order within a chain.
+const lockChainSQL = `SELECT pg_advisory_xact_lock(xgate_chain_key($1, $2))`
 
-// enqueueSQL inserts the record and its pending audit entry in one
-// statement (one round trip, one commit) under the chain's lock.
-const enqueueSQL = `WITH l AS (SELECT pg_advisory_xact_lock($1::int, $2::int)),
-r AS (
-	INSERT INTO xgate_records (dir, id, partner, type, okey, state, next_attempt, created, queued, updated, ausloeser, deadline, sealed)
-	SELECT 'out', $3, $4, $5, $6, 'queued', $7, $7, $7, $7, $8, $9, $10 FROM l
+// enqueueSQL inserts the record (the head of its chain if no other
+// record of the chain is active) and its pending audit entry. It runs
+// after lockChainSQL in the same transaction, so it sees every commit to
+// the chain.
+const enqueueSQL = `WITH r AS (
+	INSERT INTO xgate_records (dir, id, partner, type, okey, state, head, next_attempt, created, queued, updated, ausloeser, deadline, sealed)
+	VALUES ('out', $1, $2, $3, $4, 'queued',
+		NOT EXISTS (SELECT 1 FROM xgate_records e WHERE e.partner = $2 AND e.okey = $4 AND e.state IN ('queued', 'sending')),
+		$5, $5, $5, $5, $6, $7, $8)
 	ON CONFLICT (dir, id) DO NOTHING
 	RETURNING seq
 ), a AS (
-	INSERT INTO xgate_audit_pending (entries) SELECT $11::jsonb FROM r
+	INSERT INTO xgate_audit_pending (entries) SELECT $9::jsonb FROM r
 )
 SELECT seq FROM r`
 
@@ -71,9 +68,19 @@ func (s *Store) Enqueue(ctx context.Context, m outbox.Message) error {
 	}
 	entry := pendingJSON(pendingEntry{T: entryTime(at), ID: m.ID, Dir: string(outbox.DirOut), Partner: m.Partner, Type: m.Type,
 		To: string(outbox.StateQueued), Actor: actor})
+	// One round trip: the two statements run as one implicit transaction.
+	b := &pgx.Batch{}
+	b.Queue(lockChainSQL, m.Partner, key)
+	b.Queue(enqueueSQL, m.ID, m.Partner, m.Type, key, at, m.AusloeserUUID, deadline, nonNil(m.Sealed), entry)
 	var seq int64
-	err = s.pool.QueryRow(ctx, enqueueSQL, lockChains, chainLock(m.Partner, key), m.ID, m.Partner, m.Type, key, at,
-		m.AusloeserUUID, deadline, nonNil(m.Sealed), entry).Scan(&seq)
+	br := s.pool.SendBatch(ctx, b)
+	_, err = br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(&seq)
+	}
+	if cerr := br.Close(); err == nil || errors.Is(err, pgx.ErrNoRows) && cerr != nil {
+		err = cerr
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("enqueue %s: %w", m.ID, outbox.ErrDuplicate)
 	}
@@ -84,17 +91,24 @@ func (s *Store) Enqueue(ctx context.Context, m outbox.Message) error {
 	return nil
 }
 
-// claimSQL takes due heads of ordering chains, skipping rows another
-// transaction has locked, moves them to sending under a fresh lease and
-// writes their audit entries (lease expiry first where a lease expired)
-// as one pending row, in one statement.
-const claimSQL = `WITH c AS (
+// claimSQL takes due heads of ordering chains, a few per partner (an
+// index range each, so that a partner's backlog or an open circuit
+// breaker costs nothing), locks the earliest due of them, skipping rows
+// another transaction has locked, moves them to sending under a fresh
+// lease and writes their audit entries (lease expiry first where a lease
+// expired) as one pending row: one statement. %s is the partner list:
+// allPartners or givenPartners.
+const claimSQL = `WITH RECURSIVE parts(partner) AS (%s),
+cand AS (
+	SELECT x.seq FROM parts p CROSS JOIN LATERAL (
+		SELECT r.seq FROM xgate_records r
+		WHERE r.partner = p.partner AND r.due IS NOT NULL AND r.due <= $1
+		ORDER BY r.due, r.seq LIMIT $4) x
+	WHERE p.partner IS NOT NULL AND NOT (p.partner = ANY($3::text[]))
+), c AS (
 	SELECT r.seq, r.state AS old_state, r.lease_owner AS old_owner, r.due AS old_due
 	FROM xgate_records r
-	WHERE r.due IS NOT NULL AND r.due <= $1
-		AND (cardinality($2::text[]) = 0 OR r.partner = ANY($2::text[]))
-		AND NOT (r.partner = ANY($3::text[]))
-		AND ` + headCond + `
+	WHERE r.seq IN (SELECT seq FROM cand) AND r.due IS NOT NULL AND r.due <= $1
 	ORDER BY r.due, r.seq
 	LIMIT $4
 	FOR UPDATE OF r SKIP LOCKED
@@ -118,6 +132,22 @@ const claimSQL = `WITH c AS (
 	HAVING count(*) > 0
 )
 SELECT * FROM u ORDER BY old_due, seq`
+
+// allPartners lists the partners that have due heads by skipping through
+// the due index (a loose index scan: one probe per partner). $2 is the
+// empty partner list.
+const allPartners = `(SELECT partner FROM xgate_records WHERE due IS NOT NULL AND cardinality($2::text[]) = 0 ORDER BY partner LIMIT 1)
+	UNION ALL
+	SELECT (SELECT r.partner FROM xgate_records r WHERE r.due IS NOT NULL AND r.partner > p.partner ORDER BY r.partner LIMIT 1)
+	FROM parts p WHERE p.partner IS NOT NULL`
+
+// givenPartners is the partner list $2.
+const givenPartners = `SELECT DISTINCT unnest($2::text[])`
+
+var (
+	claimAllSQL   = fmt.Sprintf(claimSQL, allPartners)
+	claimGivenSQL = fmt.Sprintf(claimSQL, givenPartners)
+)
 
 // prefixedMeta is metaCols qualified by the table alias r (a test
 // compares the two).
@@ -146,7 +176,11 @@ func (s *Store) Claim(ctx context.Context, p outbox.ClaimParams) ([]outbox.Recor
 		max = 1
 	}
 	now := s.now(p.Now)
-	rows, err := s.pool.Query(ctx, claimSQL, now, nonNilStrings(p.Partners), nonNilStrings(p.SkipPartners), max,
+	q := claimAllSQL
+	if len(p.Partners) > 0 {
+		q = claimGivenSQL
+	}
+	rows, err := s.pool.Query(ctx, q, now, nonNilStrings(p.Partners), nonNilStrings(p.SkipPartners), max,
 		p.Owner, now.Add(p.LeaseFor), entryTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: claim: %w", s.translate(err))
@@ -175,10 +209,13 @@ func (s *Store) Claim(ctx context.Context, p outbox.ClaimParams) ([]outbox.Recor
 }
 
 // settleSQL ends a lease: the record changes only if it is still sending
-// under exactly that lease.
+// under exactly that lease. A final outcome ends its headship; promoteSQL
+// then makes the next active record of the chain its head. Both run after
+// lockChainSQL (here lockRecordChainSQL) in one transaction.
 const settleSQL = `WITH u AS (
 	UPDATE xgate_records SET
 		state = $4::text, lease_owner = NULL, lease_token = NULL, lease_until = NULL, updated = $5,
+		head = head AND $4::text = 'queued',
 		next_attempt = coalesce($6::timestamptz, next_attempt),
 		err_code = CASE WHEN $7::boolean THEN $8::text ELSE err_code END,
 		err_text = CASE WHEN $7::boolean THEN $9::text ELSE err_text END,
@@ -192,6 +229,33 @@ const settleSQL = `WITH u AS (
 	FROM u
 )
 SELECT count(*) FROM u`
+
+// lockRecordChainSQL takes the chain lock of the outbound record $1.
+const lockRecordChainSQL = `SELECT pg_advisory_xact_lock(xgate_chain_key(partner, okey)) FROM xgate_records WHERE dir = 'out' AND id = $1`
+
+// promoteSQL makes the earliest active record of the chain of the
+// outbound record $1 its head, if it is not already. After a change that
+// may end a head's activity it restores the invariant; otherwise it
+// changes nothing.
+const promoteSQL = `UPDATE xgate_records SET head = true
+WHERE seq = (SELECT f.seq FROM xgate_records x CROSS JOIN LATERAL (` + earliestActive + `) f
+	WHERE x.dir = 'out' AND x.id = $1)
+AND NOT head`
+
+// earliestActive is the earliest active record of x's chain, written so
+// that the planner walks the chain's index (not the whole table in Seq
+// order).
+const earliestActive = `SELECT e.seq FROM xgate_records e
+	WHERE e.partner = x.partner AND e.okey = x.okey AND e.state IN ('queued', 'sending')
+	ORDER BY e.partner, e.okey, e.seq LIMIT 1`
+
+// demoteSQL takes the headship from any record of the chain of the
+// outbound record $1 that is not its earliest active one (a replayed
+// earlier record takes the head back). It runs before promoteSQL.
+const demoteSQL = `UPDATE xgate_records r SET head = false
+FROM xgate_records x
+WHERE x.dir = 'out' AND x.id = $1 AND r.partner = x.partner AND r.okey = x.okey AND r.head
+	AND r.seq IS DISTINCT FROM (` + earliestActive + `)`
 
 // Settle records the outcome of the attempt made under lease.
 func (s *Store) Settle(ctx context.Context, id string, lease outbox.Lease, o outbox.Outcome) error {
@@ -230,9 +294,23 @@ func (s *Store) Settle(ctx context.Context, id string, lease outbox.Lease, o out
 	if lease.Token > math.MaxInt64 {
 		return s.settleFailed(ctx, id)
 	}
+	b := &pgx.Batch{}
+	b.Queue(lockRecordChainSQL, id)
+	b.Queue(settleSQL, id, lease.Owner, int64(lease.Token), string(state), at, next,
+		setErr, errInfo.Code, errInfo.Text, setEv, evidence, entryTime(at))
+	b.Queue(promoteSQL, id)
 	var n int
-	err = s.pool.QueryRow(ctx, settleSQL, id, lease.Owner, int64(lease.Token), string(state), at, next,
-		setErr, errInfo.Code, errInfo.Text, setEv, evidence, entryTime(at)).Scan(&n)
+	br := s.pool.SendBatch(ctx, b)
+	_, err = br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(&n)
+	}
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return fmt.Errorf("pgstore: settle %s: %w", id, s.translate(err))
 	}
@@ -307,16 +385,11 @@ func (s *Store) Apply(ctx context.Context, id string, a outbox.Action) error {
 	}
 	at := s.now(a.At)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var (
-			seq                int64
-			from, partner, typ string
-			attempts           int
-			otherState         string
-		)
-		err := tx.QueryRow(ctx, `SELECT seq, state, partner, type, attempts FROM xgate_records WHERE dir = $1 AND id = $2 FOR UPDATE`,
-			string(dir), id).Scan(&seq, &from, &partner, &typ, &attempts)
+		var seq int64
+		err := tx.QueryRow(ctx, `SELECT seq FROM xgate_records WHERE dir = $1 AND id = $2`, string(dir), id).Scan(&seq)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// A record of the other direction cannot reach a.To either.
+			var otherState string
 			err = tx.QueryRow(ctx, `SELECT state FROM xgate_records WHERE dir = $1 AND id = $2`, string(other), id).Scan(&otherState)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("apply %s to %s: %w", a.To, id, outbox.ErrNotFound)
@@ -329,6 +402,21 @@ func (s *Store) Apply(ctx context.Context, id string, a outbox.Action) error {
 		if err != nil {
 			return err
 		}
+		chain := dir == outbox.DirOut && (a.To == outbox.StateQueued || a.To == outbox.StateCancelled)
+		if chain {
+			// The chain lock before the row lock, as Settle takes them.
+			if _, err := tx.Exec(ctx, lockRecordChainSQL, id); err != nil {
+				return err
+			}
+		}
+		var (
+			from, partner, typ string
+			attempts           int
+		)
+		if err := tx.QueryRow(ctx, `SELECT state, partner, type, attempts FROM xgate_records WHERE seq = $1 FOR UPDATE`, seq).
+			Scan(&from, &partner, &typ, &attempts); err != nil {
+			return err
+		}
 		old := outbox.State(from)
 		if !slices.Contains(actionTargets, a.To) || !outbox.CanTransition(old, a.To) ||
 			(a.To == outbox.StateQueued && old == outbox.StateSending) {
@@ -338,13 +426,23 @@ func (s *Store) Apply(ctx context.Context, id string, a outbox.Action) error {
 			// A replay starts a fresh round: attempts and the retry age
 			// count from now.
 			attempts = 0
-			_, err = tx.Exec(ctx, `UPDATE xgate_records SET state = 'queued', updated = $2, attempts = 0, next_attempt = $2, queued = $2
-				WHERE seq = $1`, seq, at)
+			_, err = tx.Exec(ctx, `UPDATE xgate_records SET state = 'queued', head = false, updated = $2, attempts = 0,
+				next_attempt = $2, queued = $2 WHERE seq = $1`, seq, at)
 		} else {
-			_, err = tx.Exec(ctx, `UPDATE xgate_records SET state = $2, updated = $3 WHERE seq = $1`, seq, string(a.To), at)
+			_, err = tx.Exec(ctx, `UPDATE xgate_records SET state = $2, head = false, updated = $3 WHERE seq = $1`, seq, string(a.To), at)
 		}
 		if err != nil {
 			return err
+		}
+		if chain {
+			// A replayed record may be the earliest active one again; a
+			// cancelled head hands the headship on.
+			if _, err := tx.Exec(ctx, demoteSQL, id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, promoteSQL, id); err != nil {
+				return err
+			}
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO xgate_audit_pending (entries) VALUES ($1::jsonb)`, pendingJSON(pendingEntry{
 			T: entryTime(at), ID: id, Dir: string(dir), Partner: partner, Type: typ, From: from, To: string(a.To),

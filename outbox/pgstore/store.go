@@ -245,11 +245,6 @@ func (s *Store) List(ctx context.Context, f outbox.Filter) ([]outbox.Record, err
 	return out, s.translate(rows.Err())
 }
 
-// headCond is true for an active outbound record r that heads its
-// ordering chain: no earlier active record of its (partner, key).
-const headCond = `NOT EXISTS (SELECT 1 FROM xgate_records e
-	WHERE e.due IS NOT NULL AND e.partner = r.partner AND e.okey = r.okey AND e.seq < r.seq)`
-
 // NextDue returns the earliest due time among the heads of the ordering
 // chains: queued records by NextAttempt, sending ones by lease expiry.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
@@ -265,15 +260,17 @@ func (s *Store) NextDueSkipping(ctx context.Context, skip []string) (time.Time, 
 		return time.Time{}, false, err
 	}
 	defer leave()
-	var due time.Time
-	err = s.pool.QueryRow(ctx, `SELECT r.due FROM xgate_records r
-		WHERE r.due IS NOT NULL AND NOT (r.partner = ANY($1::text[])) AND `+headCond+`
-		ORDER BY r.due, r.seq LIMIT 1`, nonNilStrings(skip)).Scan(&due)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return time.Time{}, false, nil
-	}
+	// The earliest due head of each partner (one index probe each).
+	var due *time.Time
+	err = s.pool.QueryRow(ctx, `WITH RECURSIVE parts(partner) AS (`+allPartners+`)
+		SELECT min(x.due) FROM parts p CROSS JOIN LATERAL (
+			SELECT r.due FROM xgate_records r WHERE r.partner = p.partner AND r.due IS NOT NULL ORDER BY r.due LIMIT 1) x
+		WHERE p.partner IS NOT NULL AND NOT (p.partner = ANY($1::text[]))`, nonNilStrings(skip), []string{}).Scan(&due)
 	if err != nil {
 		return time.Time{}, false, s.translate(err)
+	}
+	if due == nil {
+		return time.Time{}, false, nil
 	}
 	return due.UTC(), true, nil
 }

@@ -32,12 +32,16 @@ CREATE TABLE xgate_records (
     evidence     bytea,
     opened       bytea,
     receipt      bytea,
-    -- When Claim may take the record if it heads its ordering chain:
-    -- queued by next attempt, sending by lease expiry; NULL otherwise.
-    -- Outbound records with a due time are exactly the active ones.
+    -- The record is the earliest active (queued or sending) record of its
+    -- ordering chain (partner, okey): only heads can be claimed. Writers
+    -- that change a chain's active set hold the chain's advisory lock
+    -- (xgate_chain_key) and keep this flag right.
+    head         boolean NOT NULL DEFAULT false,
+    -- When Claim may take a head: queued by next attempt, sending by
+    -- lease expiry; NULL for every record that is not a head.
     due          timestamptz GENERATED ALWAYS AS (
-                     CASE WHEN dir = 'out' AND state = 'queued' THEN next_attempt
-                          WHEN dir = 'out' AND state = 'sending' THEN lease_until END) STORED,
+                     CASE WHEN head AND state = 'queued' THEN next_attempt
+                          WHEN head AND state = 'sending' THEN lease_until END) STORED,
     CONSTRAINT xgate_records_dir_id UNIQUE (dir, id),
     CONSTRAINT xgate_records_state CHECK (
         dir = 'out' AND state IN ('queued', 'sending', 'delivered', 'answered', 'rejected', 'failed', 'cancelled')
@@ -49,12 +53,23 @@ CREATE TABLE xgate_records (
     CONSTRAINT xgate_records_bodies CHECK (
         dir = 'out' AND sealed IS NOT NULL AND okey <> '' AND opened IS NULL AND receipt IS NULL
         OR dir = 'in' AND receipt IS NOT NULL AND opened IS NOT NULL AND sealed IS NULL AND evidence IS NULL),
-    CONSTRAINT xgate_records_error CHECK ((err_code IS NULL) = (err_text IS NULL))
+    CONSTRAINT xgate_records_error CHECK ((err_code IS NULL) = (err_text IS NULL)),
+    CONSTRAINT xgate_records_head CHECK (NOT head OR state IN ('queued', 'sending'))
 );
 CREATE INDEX xgate_records_by_state ON xgate_records (state, seq);
 CREATE INDEX xgate_records_by_partner ON xgate_records (partner, seq);
-CREATE INDEX xgate_records_by_due ON xgate_records (due, seq) WHERE due IS NOT NULL;
-CREATE INDEX xgate_records_by_chain ON xgate_records (partner, okey, seq) WHERE due IS NOT NULL;
+-- Due heads per partner: Claim and NextDue read a few entries per
+-- partner, so partners with an open circuit breaker cost nothing.
+CREATE INDEX xgate_records_due ON xgate_records (partner, due, seq) WHERE due IS NOT NULL;
+-- Active records per ordering chain, to find the next head.
+CREATE INDEX xgate_records_active ON xgate_records (partner, okey, seq) WHERE state IN ('queued', 'sending');
+-- At most one head per chain.
+CREATE UNIQUE INDEX xgate_records_one_head ON xgate_records (partner, okey) WHERE head;
+
+-- The advisory lock key of an ordering chain.
+CREATE FUNCTION xgate_chain_key(partner text, okey text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN hashtextextended(length(partner)::text || ':' || partner || okey, 7919);
 
 -- De-duplication of received nachrichtenUUIDs: the primary key is the
 -- rule that one message is handed over once, across all instances.
