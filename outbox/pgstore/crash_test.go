@@ -106,7 +106,7 @@ func TestInstanceKilled(t *testing.T) {
 	}
 	acked := map[string]string{} // id → E, R, C or D
 	sc := bufio.NewScanner(out)
-	for sc.Scan() && len(acked) < 400 {
+	for sc.Scan() && len(acked) < 200 {
 		kind, id, _ := strings.Cut(sc.Text(), " ")
 		switch kind {
 		case "E", "R", "C", "D":
@@ -120,7 +120,7 @@ func TestInstanceKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	if len(acked) < 400 {
+	if len(acked) < 200 {
 		t.Fatalf("child stopped after %d acknowledgements: %v", len(acked), sc.Err())
 	}
 
@@ -237,7 +237,7 @@ func TestServerKilled(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	waitFor("200 enqueues", func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 200 })
+	waitFor("100 enqueues", func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 100 })
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestServerKilled(t *testing.T) {
 	if err := srv.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("enqueues after the restart", func() bool { return afterKill.Load() >= 100 })
+	waitFor("enqueues after the restart", func() bool { return afterKill.Load() >= 50 })
 	stop.Store(true)
 	wg.Wait()
 	if failures.Load() == 0 {

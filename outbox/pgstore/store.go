@@ -61,6 +61,14 @@ func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
 	if !strings.Contains(dsn, "pool_max_conns") {
 		pc.MaxConns = cfg.MaxConns
 	}
+	// An acknowledged write must be on disk: every commit waits for its
+	// WAL flush, whatever the server's default.
+	switch sc := pc.ConnConfig.RuntimeParams["synchronous_commit"]; sc {
+	case "":
+		pc.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	case "off":
+		return nil, errors.New("pgstore: the DSN sets synchronous_commit=off: acknowledged messages could be lost in a crash; remove it")
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
@@ -100,6 +108,14 @@ func open(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Store, error) {
 	}
 	if len(applied) > 0 {
 		cfg.Logger.Info("outbox schema migrated", "versions", applied)
+	}
+	var fsync, syncCommit string
+	if err := pool.QueryRow(ctx, `SELECT current_setting('fsync'), current_setting('synchronous_commit')`).Scan(&fsync, &syncCommit); err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	if fsync != "on" || syncCommit == "off" {
+		cfg.Logger.Warn("the database does not flush commits to disk: acknowledged messages can be lost in a crash",
+			"fsync", fsync, "synchronous_commit", syncCommit)
 	}
 	s := &Store{cfg: cfg, log: cfg.Logger, pool: pool, cp: cp}
 	if !cfg.ReadOnly {

@@ -253,3 +253,27 @@ func TestAuditTamper(t *testing.T) {
 		t.Fatalf("Verify problem %+v, want entry 6 (tm-5) edited", rep.Problem)
 	}
 }
+
+// TestSynchronousCommit: the store's sessions wait for the WAL flush even
+// where the database's default says otherwise, and a DSN that turns it
+// off is refused.
+func TestSynchronousCommit(t *testing.T) {
+	ctx := context.Background()
+	dsn := pg.Database(t) // ALTER DATABASE below: a database of its own
+	if _, err := pgstore.Open(ctx, dsn+" synchronous_commit=off", pgstore.Config{}); err == nil || !strings.Contains(err.Error(), "synchronous_commit") {
+		t.Fatalf("Open with synchronous_commit=off: %v", err)
+	}
+	admin := openDSN(t, dsn, pgstore.Config{})
+	var db string
+	if err := admin.Pool().QueryRow(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Pool().Exec(ctx, `ALTER DATABASE `+db+` SET synchronous_commit = off`); err != nil {
+		t.Fatal(err)
+	}
+	s := openDSN(t, dsn, pgstore.Config{})
+	var got string
+	if err := s.Pool().QueryRow(ctx, `SHOW synchronous_commit`).Scan(&got); err != nil || got != "on" {
+		t.Fatalf("synchronous_commit in the store's session = %q, %v; want on", got, err)
+	}
+}
