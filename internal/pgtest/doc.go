@@ -42,9 +42,10 @@
 // # Required or skipped
 //
 // When no server can be started, Shared.Database fails the test if
-// PostgreSQL is required — $CI is set or XGATE_REQUIRE_POSTGRES=1, the
-// same convention as XGATE_REQUIRE_XMLSEC1 — and skips it with the reason
-// otherwise.
+// PostgreSQL is required — $CI is set, or XGATE_REQUIRE_POSTGRES=1, or
+// XGATE_REQUIRE_TOOLS=1 (the variable `make test` sets for every tool the
+// tests need, as XGATE_REQUIRE_XMLSEC1 for xmlsec1) — and skips it with
+// the reason otherwise.
 //
 // # Caveats
 //

@@ -187,12 +187,7 @@ func reachable(dir string) bool {
 
 // command returns a command running as the server's user in its folder.
 func (s *Server) command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	var cmd *exec.Cmd
-	if ctx != nil {
-		cmd = exec.CommandContext(ctx, filepath.Join(s.bin, name), args...)
-	} else {
-		cmd = exec.Command(filepath.Join(s.bin, name), args...)
-	}
+	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, name), args...)
 	cmd.Dir = s.dir
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C", "LC_ALL=C", "TZ=UTC", "HOME=" + s.dir}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
@@ -279,7 +274,8 @@ func (s *Server) startOnce(ctx context.Context, deadline time.Time) error {
 	defer logf.Close()
 	start, _ := logf.Seek(0, 2)
 	args := append([]string{"-D", s.DataDir()}, s.settings()...)
-	cmd := s.command(nil, "postgres", args...)
+	// Not bound to ctx: the server outlives the start.
+	cmd := s.command(context.Background(), "postgres", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// SIGKILL the server if this process dies without stopping it.
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
@@ -408,8 +404,8 @@ func (s *Server) killLocked() error {
 	return nil
 }
 
-// Restart starts postgres again on the same cluster, after Kill or
-// Stop(false)… of a server that is not running.
+// Restart starts postgres again on the same cluster after Kill, and waits
+// until it accepts connections (after its crash recovery).
 func (s *Server) Restart(ctx context.Context) error {
 	s.mu.Lock()
 	running := s.cmd != nil

@@ -18,13 +18,17 @@ import (
 const EnvDSN = "XGATE_TEST_POSTGRES_DSN"
 
 // EnvRequire, set to 1, makes a server that cannot start fail the tests
-// instead of skipping them (as CI does).
-const EnvRequire = "XGATE_REQUIRE_POSTGRES"
+// instead of skipping them (as CI does). EnvRequireTools, the variable
+// `make test` sets for every tool the tests need, does the same.
+const (
+	EnvRequire      = "XGATE_REQUIRE_POSTGRES"
+	EnvRequireTools = "XGATE_REQUIRE_TOOLS"
+)
 
 // Required reports whether tests must fail, not skip, without a server:
-// when $CI is set or XGATE_REQUIRE_POSTGRES=1.
+// when $CI is set, or XGATE_REQUIRE_POSTGRES=1 or XGATE_REQUIRE_TOOLS=1.
 func Required() bool {
-	return os.Getenv("CI") != "" || os.Getenv(EnvRequire) == "1"
+	return os.Getenv("CI") != "" || os.Getenv(EnvRequire) == "1" || os.Getenv(EnvRequireTools) == "1"
 }
 
 // Shared is the server of one test binary: started on first use by

@@ -133,26 +133,25 @@ func BoltToPostgres(ctx context.Context, path string, dst *pgstore.Store, cfg Co
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("storemigrate: source: %w", err)
 	}
-	src, err := boltstore.Open(path, boltstore.Config{ReadOnly: true, Timeout: cfg.LockTimeout, Logger: cfg.Logger})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: %w", ErrSourceLocked, err)
-		}
-		return nil, fmt.Errorf("storemigrate: source: %w", err)
-	}
-	defer src.Close()
-	// The de-duplication entries are not part of the Store API: read them
-	// from the file (boltstore's layout: bucket "dedup", nachrichtenUUID →
+	// The file lock tells whether a daemon runs: a read-only open needs
+	// the shared lock that a writer's exclusive lock excludes. This first
+	// open also reads the de-duplication entries, which are not part of
+	// the Store API (boltstore's layout: bucket "dedup", nachrichtenUUID →
 	// time received as UnixNano with the sign bit flipped, 8 bytes
 	// big-endian).
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: cfg.LockTimeout})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: %w", ErrSourceLocked, err)
+			return nil, fmt.Errorf("%w: %s: no shared lock within %v", ErrSourceLocked, path, cfg.LockTimeout)
 		}
 		return nil, fmt.Errorf("storemigrate: source: %w", err)
 	}
 	defer db.Close()
+	src, err := boltstore.Open(path, boltstore.Config{ReadOnly: true, Timeout: cfg.LockTimeout, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("storemigrate: source: %w", err)
+	}
+	defer src.Close()
 
 	rep := &Report{Source: path}
 	log := cfg.Logger.With("source", path)
