@@ -121,7 +121,7 @@ func TestKillRestartStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := c.Ping(ctx); err == nil {
-		t.Fatal("connection still works after SIGKILL of the server")
+		t.Fatal("connection still works after SIGKILL of the server's processes")
 	}
 	c.Close(ctx)
 	if err := srv.Restart(ctx); err != nil {

@@ -277,8 +277,11 @@ func (s *Server) startOnce(ctx context.Context, deadline time.Time) error {
 	// Not bound to ctx: the server outlives the start.
 	cmd := s.command(context.Background(), "postgres", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// SIGKILL the server if this process dies without stopping it.
+	// SIGKILL the server if this process dies without stopping it. Its
+	// own process group: Kill ends the postmaster and its children at
+	// once, as a crash of the machine would.
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	cmd.SysProcAttr.Setpgid = true
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("pgtest: start postgres: %w", err)
 	}
@@ -377,9 +380,10 @@ func adminExec(ctx context.Context, dsn, sql string) error {
 	return err
 }
 
-// Kill sends SIGKILL to the postmaster (a crash, for crash tests) and
-// waits for it to exit. Restart brings the cluster back up; PostgreSQL
-// then runs crash recovery from its WAL.
+// Kill sends SIGKILL to the postmaster and all its children at once (a
+// crash, for crash tests) and waits for the postmaster to exit. Restart
+// brings the cluster back up; PostgreSQL then runs crash recovery from
+// its WAL.
 func (s *Server) Kill() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -397,7 +401,7 @@ func (s *Server) killLocked() error {
 		return nil
 	default:
 	}
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("pgtest: kill postgres: %w", err)
 	}
 	<-s.exited
