@@ -72,8 +72,8 @@ type Config struct {
 	// transaction serves many writes. Reads of the audit log link at
 	// once. Defaults to 100ms.
 	ChainDelay time.Duration
-	// ChainBatch is the most entries linked in one transaction. Defaults
-	// to 5000.
+	// ChainBatch is the most pending rows (each the entries of one write)
+	// linked in one transaction. Defaults to 5000.
 	ChainBatch int
 	// MigrateTimeout bounds Open's wait for the migration lock (another
 	// instance migrating) and the migration itself. Defaults to 1 minute.

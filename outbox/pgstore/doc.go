@@ -149,6 +149,11 @@
 // with Filter.AfterSeq may therefore miss a record committed late with a
 // smaller Seq; within one ordering chain Seq order is commit order.
 //
+// A call whose context ends while its statement runs returns the
+// context's error, and the write may or may not have committed (pgx
+// cancels the statement; a commit already under way completes). A
+// retried Enqueue or Receive then answers outbox.ErrDuplicate.
+//
 // Open does not move sending records back to queued, as the bbolt store
 // does: other instances may be delivering them. They become due when their
 // leases expire; an instance that restarts under the same relay owner
