@@ -60,15 +60,17 @@ func (s *Store) link(ctx context.Context) (int, error) {
 	defer s.chainMu.Unlock()
 	total := 0
 	for {
-		n, err := s.linkBatch(ctx)
+		n, rows, err := s.linkBatch(ctx)
 		total += n
-		if err != nil || n == 0 {
+		if err != nil || rows < s.cfg.ChainBatch {
 			return total, err
 		}
 	}
 }
 
-// linkBatch links up to ChainBatch pending entries in one transaction.
+// linkBatch links the entries of up to ChainBatch pending rows in one
+// transaction and returns how many entries and rows it linked. With
+// nothing pending it takes no lock and writes nothing.
 //
 // The row lock on xgate_audit_head makes linkers (of all instances) take
 // turns. Pending rows are read after the lock is held, in the order of
@@ -77,10 +79,13 @@ func (s *Store) link(ctx context.Context) (int, error) {
 // batch. Two transactions that changed the same record committed one
 // after the other, and the later one took its id after the earlier one
 // committed: per record, the chain keeps the order of the changes.
-func (s *Store) linkBatch(ctx context.Context) (int, error) {
-	var n int
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		n = 0
+func (s *Store) linkBatch(ctx context.Context) (n, rows int, err error) {
+	var pending bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM xgate_audit_pending)`).Scan(&pending); err != nil || !pending {
+		return 0, 0, s.translate(err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		n, rows = 0, 0
 		var (
 			headSeq  int64
 			headHash []byte
@@ -88,20 +93,21 @@ func (s *Store) linkBatch(ctx context.Context) (int, error) {
 		if err := tx.QueryRow(ctx, `SELECT seq, hash FROM xgate_audit_head FOR UPDATE`).Scan(&headSeq, &headHash); err != nil {
 			return fmt.Errorf("read chain head: %w", err)
 		}
-		rows, err := tx.Query(ctx, `SELECT id, entries FROM xgate_audit_pending ORDER BY id LIMIT $1`, s.cfg.ChainBatch)
+		pr, err := tx.Query(ctx, `SELECT id, entries FROM xgate_audit_pending ORDER BY id LIMIT $1`, s.cfg.ChainBatch)
 		if err != nil {
 			return err
 		}
+		defer pr.Close()
 		var (
 			ids     []int64
 			entries []audit.Entry
 		)
-		for rows.Next() {
+		for pr.Next() {
 			var (
 				id  int64
 				raw []byte
 			)
-			if err := rows.Scan(&id, &raw); err != nil {
+			if err := pr.Scan(&id, &raw); err != nil {
 				return err
 			}
 			es, err := decodePending(id, raw)
@@ -111,7 +117,7 @@ func (s *Store) linkBatch(ctx context.Context) (int, error) {
 			ids = append(ids, id)
 			entries = append(entries, es...)
 		}
-		if err := rows.Err(); err != nil {
+		if err := pr.Err(); err != nil {
 			return err
 		}
 		if len(ids) == 0 {
@@ -150,13 +156,13 @@ func (s *Store) linkBatch(ctx context.Context) (int, error) {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
-		n = len(entries)
+		n, rows = len(entries), len(ids)
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("pgstore: link audit entries: %w", s.translate(err))
+		return 0, 0, fmt.Errorf("pgstore: link audit entries: %w", s.translate(err))
 	}
-	return n, nil
+	return n, rows, nil
 }
 
 // entryRow is e as a row of xgate_audit.

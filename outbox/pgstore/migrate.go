@@ -122,6 +122,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, readOnly bool) (applied []
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		done := map[int]string{}
 		found := 0
 		for rows.Next() {

@@ -91,27 +91,27 @@ func (s *Store) Enqueue(ctx context.Context, m outbox.Message) error {
 	return nil
 }
 
-// claimSQL takes due heads of ordering chains, a few per partner (an
-// index range each, so that a partner's backlog or an open circuit
-// breaker costs nothing), locks the earliest due of them, skipping rows
-// another transaction has locked, moves them to sending under a fresh
-// lease and writes their audit entries (lease expiry first where a lease
-// expired) as one pending row: one statement. %s is the partner list:
+// claimSQL takes due heads of ordering chains: per partner, the earliest
+// due heads that no other transaction has locked (FOR UPDATE SKIP
+// LOCKED: rows another instance is claiming or settling are passed over,
+// not waited for), read from one short range of the due index, so that a
+// partner's backlog or an open circuit breaker costs nothing. Of those it
+// takes the earliest due, moves them to sending under a fresh lease and
+// writes their audit entries (lease expiry first where a lease expired)
+// as one pending row: one statement. %s is the partner list:
 // allPartners or givenPartners.
 const claimSQL = `WITH RECURSIVE parts(partner) AS (%s),
-cand AS (
-	SELECT x.seq FROM parts p CROSS JOIN LATERAL (
-		SELECT r.seq FROM xgate_records r
+c AS (
+	SELECT x.seq, x.state AS old_state, x.lease_owner AS old_owner, x.due AS old_due
+	FROM (SELECT partner FROM parts WHERE partner IS NOT NULL AND NOT (partner = ANY($3::text[]))) p
+	CROSS JOIN LATERAL (
+		SELECT r.seq, r.state, r.lease_owner, r.due FROM xgate_records r
 		WHERE r.partner = p.partner AND r.due IS NOT NULL AND r.due <= $1
-		ORDER BY r.due, r.seq LIMIT $4) x
-	WHERE p.partner IS NOT NULL AND NOT (p.partner = ANY($3::text[]))
-), c AS (
-	SELECT r.seq, r.state AS old_state, r.lease_owner AS old_owner, r.due AS old_due
-	FROM xgate_records r
-	WHERE r.seq IN (SELECT seq FROM cand) AND r.due IS NOT NULL AND r.due <= $1
-	ORDER BY r.due, r.seq
+		ORDER BY r.due, r.seq
+		LIMIT $4
+		FOR UPDATE SKIP LOCKED) x
+	ORDER BY x.due, x.seq
 	LIMIT $4
-	FOR UPDATE OF r SKIP LOCKED
 ), u AS (
 	UPDATE xgate_records r
 	SET state = 'sending', attempts = r.attempts + 1, lease_owner = $5::text,

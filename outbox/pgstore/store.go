@@ -311,6 +311,7 @@ func (s *Store) Stats(ctx context.Context) (outbox.Stats, error) {
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var (
 				dir, state string
