@@ -159,6 +159,12 @@
 // leases expire; an instance that restarts under the same relay owner
 // name calls ReleaseLeases to resend its own at once.
 //
+// IDs, partner names, ordering keys, types and owners are PostgreSQL text:
+// they must be valid UTF-8 without NUL bytes, or the call fails. Error
+// texts, reasons and actors are stored with invalid UTF-8 replaced (U+FFFD)
+// and NUL bytes dropped, so that a partner's odd error page cannot make a
+// Settle fail.
+//
 // Stats counts rows (GROUP BY state), so it takes time in proportion to
 // the table; SizeBytes is the size of the xgate_ tables with their
 // indexes and TOAST.

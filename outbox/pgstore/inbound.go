@@ -52,7 +52,7 @@ func (s *Store) Receive(ctx context.Context, in outbox.InboundMessage) (outbox.R
 	}
 	opened, receipt := nonNil(in.Opened), nonNil(in.Receipt)
 	entry := pendingJSON(pendingEntry{T: entryTime(at), ID: in.ID, Dir: string(outbox.DirIn), Partner: in.Sender, Type: in.Type,
-		To: string(outbox.StateReceived), Actor: actor})
+		To: string(outbox.StateReceived), Actor: text(actor)})
 	var seq int64
 	err = s.pool.QueryRow(ctx, receiveSQL, in.ID, at, in.Sender, in.Type, opened, receipt, entry).Scan(&seq)
 	switch {

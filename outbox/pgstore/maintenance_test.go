@@ -145,3 +145,28 @@ func TestNextDueSkipping(t *testing.T) {
 		}
 	}
 }
+
+// TestSettleOddErrorText: a partner's error text with invalid UTF-8 and
+// NUL bytes does not make Settle fail (the record would stay sending
+// until its lease expired, again and again); it is stored cleaned.
+func TestSettleOddErrorText(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openFresh(t, pgstore.Config{})
+	if err := s.Enqueue(ctx, msg("odd-1", "P", at(0))); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := s.Claim(ctx, outbox.ClaimParams{Owner: "w", Max: 1, LeaseFor: time.Minute, Now: at(1)})
+	if err != nil || len(cl) != 1 {
+		t.Fatalf("claim: %v %v", cl, err)
+	}
+	odd := outbox.ErrorInfo{Code: "http-502\x00", Text: "bad gateway: \xff\xfe<html>\x00"}
+	if err := s.Settle(ctx, "odd-1", *cl[0].Lease, outbox.Retry{At: at(60), Now: at(2), Err: odd}); err != nil {
+		t.Fatalf("Settle: %v", err)
+	}
+	r, err := s.Get(ctx, "odd-1")
+	if err != nil || r.LastError == nil || r.LastError.Code != "http-502" || r.LastError.Text != "bad gateway: \uFFFD<html>" {
+		t.Fatalf("LastError %+v, %v", r.LastError, err)
+	}
+	mustCheck(t, s)
+	verify(t, s)
+}

@@ -67,7 +67,7 @@ func (s *Store) Enqueue(ctx context.Context, m outbox.Message) error {
 		deadline = &m.AnswerDeadline
 	}
 	entry := pendingJSON(pendingEntry{T: entryTime(at), ID: m.ID, Dir: string(outbox.DirOut), Partner: m.Partner, Type: m.Type,
-		To: string(outbox.StateQueued), Actor: actor})
+		To: string(outbox.StateQueued), Actor: text(actor)})
 	// One round trip: the two statements run as one implicit transaction.
 	b := &pgx.Batch{}
 	b.Queue(lockChainSQL, m.Partner, key)
@@ -291,6 +291,7 @@ func (s *Store) Settle(ctx context.Context, id string, lease outbox.Lease, o out
 		return err
 	}
 	defer leave()
+	errInfo = outbox.ErrorInfo{Code: text(errInfo.Code), Text: text(errInfo.Text)}
 	if lease.Token > math.MaxInt64 {
 		return s.settleFailed(ctx, id)
 	}
@@ -446,7 +447,7 @@ func (s *Store) Apply(ctx context.Context, id string, a outbox.Action) error {
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO xgate_audit_pending (entries) VALUES ($1::jsonb)`, pendingJSON(pendingEntry{
 			T: entryTime(at), ID: id, Dir: string(dir), Partner: partner, Type: typ, From: from, To: string(a.To),
-			Actor: a.Actor, Reason: a.Reason, Attempt: attempts}))
+			Actor: text(a.Actor), Reason: text(a.Reason), Attempt: attempts}))
 		return err
 	})
 	if err != nil {

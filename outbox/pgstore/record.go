@@ -180,6 +180,13 @@ func invalid(format string, args ...any) error {
 	return &invalidError{msg: fmt.Sprintf(format, args...)}
 }
 
+// text makes s storable as PostgreSQL text: invalid UTF-8 becomes U+FFFD
+// and NUL bytes are dropped. Error texts come from partners' responses
+// and may hold anything; a Settle must not fail on them.
+func text(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
 func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}

@@ -28,6 +28,13 @@
 // and gives up after Config.LockTimeout (ErrSourceLocked). While the copy
 // runs, its shared lock keeps a daemon from opening the file. It refuses a
 // target that holds any outbox data (pgstore.ErrNotEmpty).
+//
+// # Caveats
+//
+// bbolt keeps bytes, PostgreSQL keeps UTF-8 text: a source whose IDs,
+// names or audit texts are not valid UTF-8 (xgate never writes such) cannot
+// be copied; the copy fails and writes nothing. Record times are kept to
+// the microsecond; audit and checkpoint times exactly.
 package storemigrate
 
 import (
