@@ -452,3 +452,56 @@ func (s *Server) Stop() error {
 	}
 	return errors.Join(err, os.RemoveAll(s.dir))
 }
+
+// CPUTime returns the processor time (user and system) that the server's
+// processes have used so far: the postmaster and its live children, and
+// the children it has reaped. Benchmarks take the difference around a
+// measured run, after the run's sessions have ended.
+func (s *Server) CPUTime() (time.Duration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0, errors.New("pgtest: the server is not running")
+	}
+	pgid := s.cmd.Process.Pid
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: %w", err)
+	}
+	ticks := int64(0)
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// Fields after the command name (which may hold spaces): state is
+		// field 3; pgrp 5; utime 14, stime 15, cutime 16, cstime 17.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 15 {
+			continue
+		}
+		if g, _ := strconv.Atoi(f[2]); g != pgid {
+			continue
+		}
+		for _, k := range []int{11, 12} { // utime, stime
+			v, _ := strconv.ParseInt(f[k], 10, 64)
+			ticks += v
+		}
+		if pid == pgid {
+			for _, k := range []int{13, 14} { // cutime, cstime: reaped children
+				v, _ := strconv.ParseInt(f[k], 10, 64)
+				ticks += v
+			}
+		}
+	}
+	// USER_HZ is 100 on Linux.
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,6 +49,7 @@ type benchTarget struct {
 	dsn     string
 	commits uint64
 	pgStats pgCounters
+	cpu     time.Duration // this process's CPU time at the start
 }
 
 func benchStore(b *testing.B, op, store string, workers int, sealed []byte) {
@@ -93,6 +95,7 @@ func benchStore(b *testing.B, op, store string, workers int, sealed []byte) {
 	}
 	b.ResetTimer()
 	start := time.Now()
+	tg.cpu = processCPU(b)
 	switch op {
 	case "enqueue":
 		parallel(b, workers, int64(b.N), func(i int64) error { return tg.st.Enqueue(ctx, message(i)) })
@@ -125,6 +128,7 @@ func benchStore(b *testing.B, op, store string, workers int, sealed []byte) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(processCPU(b)-tg.cpu)/float64(time.Millisecond)/float64(b.N), "client-cpu-ms/msg")
 	tg.report(b)
 }
 
@@ -157,6 +161,16 @@ func parallel(b *testing.B, workers int, n int64, fn func(i int64) error) {
 // reads before and after.
 type pgCounters struct {
 	statements, commits, walSyncs, walBytes int64
+	cpu                                     time.Duration // the server processes'
+}
+
+// processCPU is this process's user and system CPU time.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (tg *benchTarget) start(b *testing.B) {
@@ -192,6 +206,7 @@ func (tg *benchTarget) report(b *testing.B) {
 	b.ReportMetric(float64(after.commits-before.commits)/n, "commits/msg")
 	b.ReportMetric(float64(after.walSyncs-before.walSyncs)/n, "fsyncs/msg")
 	b.ReportMetric(float64(after.walBytes-before.walBytes)/n/1024, "walKB/msg")
+	b.ReportMetric(float64(after.cpu-before.cpu)/float64(time.Millisecond)/n, "server-cpu-ms/msg")
 }
 
 func adminConn(b *testing.B, dsn string) *pgx.Conn {
@@ -206,6 +221,7 @@ func adminConn(b *testing.B, dsn string) *pgx.Conn {
 // flushed their statistics, and reads the counters. Its own queries are
 // left out of the statement count.
 func readCounters(b *testing.B, c *pgx.Conn) pgCounters {
+	srv := pg.Server(b)
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -231,6 +247,9 @@ func readCounters(b *testing.B, c *pgx.Conn) pgCounters {
 		(SELECT wal_sync FROM pg_stat_wal),
 		(SELECT wal_bytes::bigint FROM pg_stat_wal)`).Scan(&p.statements, &p.commits, &p.walSyncs, &p.walBytes)
 	if err != nil {
+		b.Fatal(err)
+	}
+	if p.cpu, err = srv.CPUTime(); err != nil {
 		b.Fatal(err)
 	}
 	return p

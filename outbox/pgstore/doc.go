@@ -26,7 +26,7 @@
 // whatever the server's default (a DSN that turns it off is refused), so
 // a commit waits for PostgreSQL's WAL flush. Concurrent writers each use
 // a connection of the pool and share WAL flushes (PostgreSQL's group
-// commit): with 64 writers, one WAL flush served about seven enqueues in
+// commit): with 64 writers, one WAL flush served about six enqueues in
 // the benchmark below.
 //
 // # Tables
@@ -132,28 +132,32 @@
 //
 // # Measured (BenchmarkStores, this 2-core VM, fsync on at both)
 //
-//	go test -run '^$' -bench BenchmarkStores -benchtime 3000x -count 2 ./outbox/pgstore/
+//	go test -run '^$' -bench BenchmarkStores -benchtime 2000x ./outbox/pgstore/
 //
-// Messages per second, two runs each, while other builds and a fuzzer
-// kept the load average at 13 to 22 (so absolute rates are low and vary;
-// the per-message counts do not):
+// One run while other builds kept the load average near 13 (absolute
+// rates are low and vary by a factor of two between runs; the counts per
+// message do not). CPU is milliseconds per message: the Go process (for
+// PostgreSQL, pgx's side) + the server's processes.
 //
-//	                      bbolt        PostgreSQL   PG per message: statements  commits  WAL fsyncs  WAL
-//	enqueue       1        112-134     149-205                      2.3-2.4     1.1      1.03        1.8 KiB
-//	enqueue      64      2,418-4,016   762-825                      2.03        1.04     0.14        1.8 KiB
-//	claim+settle  1        101-130      32-66                       5.0-5.3     2.3      2.1         3.6 KiB
-//	claim+settle 64      1,040-1,248   307-339                      4.1         2.1      0.24        3.6 KiB
+//	                      msgs/s             CPU ms/msg          PostgreSQL per message
+//	                  bbolt  PostgreSQL   bbolt  PostgreSQL   statements commits WAL-fsyncs WAL
+//	enqueue       1     184     263        1.34  0.37+0.79       2.26     1.07     1.03    1.8 KiB
+//	enqueue      64   2,745     691        0.17  0.22+1.79       2.03     1.05     0.17    1.8 KiB
+//	claim+settle  1     136     120        2.20  0.70+2.13       4.54     2.14     2.06    3.5 KiB
+//	claim+settle 64   1,396     335        0.30  0.51+4.81       4.13     2.14     0.25    3.7 KiB
 //
 // The PostgreSQL counts come from pg_stat_statements, pg_stat_database
-// and pg_stat_wal and include the linker and the chain-lock statement. An
-// enqueue is one commit; 64 concurrent writers shared each WAL flush
-// seven ways (0.14 fsyncs per message) — group commit without an
-// application batcher. bbolt batches 32 enqueues per commit and fsyncs
-// twice per commit. On this machine bbolt is 3-5 times faster with many
-// writers: PostgreSQL spends more CPU per message (parsing, planning,
-// processes), which 2 shared cores feel first; it buys several instances
-// on one store. A backlog does not slow claims (BenchmarkClaimBacklog:
-// 40,000 records behind a retrying head and of a skipped partner).
+// and pg_stat_wal and include the linker and the chain-lock statement.
+// An enqueue is one commit; 64 concurrent writers shared each WAL flush
+// about six ways (0.17 fsyncs per message): group commit without an
+// application batcher. bbolt batches 32 enqueues per commit (two fsyncs
+// each). With many writers bbolt is about four times faster here, and
+// the CPU column says why: PostgreSQL spends ten times the CPU per
+// message (separate server processes, locks, WAL records, round trips),
+// and two shared cores feel that first. What it buys is several
+// instances on one store. A backlog does not slow claims
+// (BenchmarkClaimBacklog: 40,000 records behind a retrying head and of a
+// skipped partner change nothing).
 
 // # Caveats
 //
