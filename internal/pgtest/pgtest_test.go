@@ -79,6 +79,18 @@ func TestServerRunsUnprivileged(t *testing.T) {
 	if st.Uid == 0 {
 		t.Errorf("backend %d runs as root", pid)
 	}
+	// CPUTime counts the server's processes: the work so far (start-up, a
+	// CREATE DATABASE, this session) took some.
+	before, err := srv.CPUTime()
+	if err != nil || before <= 0 {
+		t.Fatalf("CPUTime = %v, %v", before, err)
+	}
+	if _, err := c.Exec(ctx, `SELECT count(*) FROM generate_series(1, 3000000)`); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := srv.CPUTime(); err != nil || after <= before {
+		t.Fatalf("CPUTime after a query: %v (before %v), %v", after, before, err)
+	}
 }
 
 func itoa(n int) string {
