@@ -277,9 +277,10 @@ func (s *Server) startOnce(ctx context.Context, deadline time.Time) error {
 	// Not bound to ctx: the server outlives the start.
 	cmd := s.command(context.Background(), "postgres", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// SIGKILL the server if this process dies without stopping it. Its
-	// own process group: Kill ends the postmaster and its children at
-	// once, as a crash of the machine would.
+	// SIGKILL the server if this process dies without stopping it (its
+	// children follow when they see the postmaster gone). A process group
+	// of its own: a Ctrl-C at the terminal is the test binary's, not the
+	// server's.
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	cmd.SysProcAttr.Setpgid = true
 	if err := cmd.Start(); err != nil {
@@ -401,8 +402,15 @@ func (s *Server) killLocked() error {
 		return nil
 	default:
 	}
-	if err := syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+	pid := s.cmd.Process.Pid
+	children, _ := processes(pid)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("pgtest: kill postgres: %w", err)
+	}
+	for _, c := range children {
+		if c.pid != pid {
+			syscall.Kill(c.pid, syscall.SIGKILL)
+		}
 	}
 	<-s.exited
 	return nil
@@ -453,24 +461,24 @@ func (s *Server) Stop() error {
 	return errors.Join(err, os.RemoveAll(s.dir))
 }
 
-// CPUTime returns the processor time (user and system) that the server's
-// processes have used so far: the postmaster and its live children, and
-// the children it has reaped. Benchmarks take the difference around a
-// measured run, after the run's sessions have ended.
-func (s *Server) CPUTime() (time.Duration, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil || s.cmd.Process == nil {
-		return 0, errors.New("pgtest: the server is not running")
-	}
-	pgid := s.cmd.Process.Pid
+// procStat is what CPUTime and Kill read of a process.
+type procStat struct {
+	pid, ppid      int
+	utime, stime   int64 // clock ticks
+	cutime, cstime int64 // of reaped children
+}
+
+// processes returns the postmaster (pid) and its children, from /proc.
+// PostgreSQL's children start sessions of their own (setsid), so they are
+// found by parent, not by process group.
+func processes(pid int) ([]procStat, error) {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, fmt.Errorf("pgtest: %w", err)
+		return nil, fmt.Errorf("pgtest: %w", err)
 	}
-	ticks := int64(0)
+	var out []procStat
 	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
+		p, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
@@ -478,8 +486,8 @@ func (s *Server) CPUTime() (time.Duration, error) {
 		if err != nil {
 			continue // gone meanwhile
 		}
-		// Fields after the command name (which may hold spaces): state is
-		// field 3; pgrp 5; utime 14, stime 15, cutime 16, cstime 17.
+		// After the command name (which may hold spaces): state is field 3,
+		// ppid 4, utime 14, stime 15, cutime 16, cstime 17 (proc(5)).
 		i := bytes.LastIndexByte(b, ')')
 		if i < 0 {
 			continue
@@ -488,18 +496,42 @@ func (s *Server) CPUTime() (time.Duration, error) {
 		if len(f) < 15 {
 			continue
 		}
-		if g, _ := strconv.Atoi(f[2]); g != pgid {
+		st := procStat{pid: p}
+		st.ppid, _ = strconv.Atoi(f[1])
+		if p != pid && st.ppid != pid {
 			continue
 		}
-		for _, k := range []int{11, 12} { // utime, stime
-			v, _ := strconv.ParseInt(f[k], 10, 64)
-			ticks += v
+		for _, v := range []struct {
+			dst *int64
+			k   int
+		}{{&st.utime, 11}, {&st.stime, 12}, {&st.cutime, 13}, {&st.cstime, 14}} {
+			*v.dst, _ = strconv.ParseInt(f[v.k], 10, 64)
 		}
-		if pid == pgid {
-			for _, k := range []int{13, 14} { // cutime, cstime: reaped children
-				v, _ := strconv.ParseInt(f[k], 10, 64)
-				ticks += v
-			}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// CPUTime returns the processor time (user and system) that the server's
+// processes have used so far: the postmaster, its live children, and the
+// children it has reaped. Benchmarks take the difference around a
+// measured run, after the run's sessions have ended.
+func (s *Server) CPUTime() (time.Duration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0, errors.New("pgtest: the server is not running")
+	}
+	pid := s.cmd.Process.Pid
+	ps, err := processes(pid)
+	if err != nil {
+		return 0, err
+	}
+	var ticks int64
+	for _, p := range ps {
+		ticks += p.utime + p.stime
+		if p.pid == pid {
+			ticks += p.cutime + p.cstime
 		}
 	}
 	// USER_HZ is 100 on Linux.
