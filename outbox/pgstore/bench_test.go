@@ -78,7 +78,7 @@ func benchStore(b *testing.B, op, store string, workers int, sealed []byte) {
 		tg.start(b)
 	default:
 		tg.dsn = pg.Database(b)
-		cfg := pgstore.Config{MaxConns: 32}
+		cfg := pgstore.Config{} // MaxConns 16, the default
 		s, err := pgstore.Open(ctx, tg.dsn, cfg)
 		if err != nil {
 			b.Fatal(err)
