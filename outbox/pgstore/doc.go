@@ -26,7 +26,7 @@
 // whatever the server's default (a DSN that turns it off is refused), so
 // a commit waits for PostgreSQL's WAL flush. Concurrent writers each use
 // a connection of the pool and share WAL flushes (PostgreSQL's group
-// commit): with 64 writers, one WAL flush served about six enqueues in
+// commit): with 64 writers, one WAL flush served about five enqueues in
 // the benchmark below.
 //
 // # Tables
@@ -132,32 +132,34 @@
 //
 // # Measured (BenchmarkStores, this 2-core VM, fsync on at both)
 //
-//	go test -run '^$' -bench BenchmarkStores -benchtime 2000x ./outbox/pgstore/
+//	go test -run '^$' -bench BenchmarkStores -benchtime 2000x -count 2 ./outbox/pgstore/
 //
-// One run while other builds kept the load average near 13 (absolute
-// rates are low and vary by a factor of two between runs; the counts per
-// message do not). CPU is milliseconds per message: the Go process (for
-// PostgreSQL, pgx's side) + the server's processes.
+// Two runs, default configurations (pool of 16), while other builds kept
+// the load average near 5 (at 13 the rates were two to four times lower;
+// the counts per message stayed the same). CPU is milliseconds per
+// message: the Go process (for PostgreSQL, pgx's side) + the server's
+// processes.
 //
-//	                      msgs/s             CPU ms/msg          PostgreSQL per message
-//	                  bbolt  PostgreSQL   bbolt  PostgreSQL   statements commits WAL-fsyncs WAL
-//	enqueue       1     184     263        1.34  0.37+0.79       2.26     1.07     1.03    1.8 KiB
-//	enqueue      64   2,745     691        0.17  0.22+1.79       2.03     1.05     0.17    1.8 KiB
-//	claim+settle  1     136     120        2.20  0.70+2.13       4.54     2.14     2.06    3.5 KiB
-//	claim+settle 64   1,396     335        0.30  0.51+4.81       4.13     2.14     0.25    3.7 KiB
+//	                   msgs/s                CPU ms/msg                 PostgreSQL per message
+//	                bbolt        PostgreSQL  bbolt      PostgreSQL      stmts commits WAL-fsyncs WAL
+//	enqueue       1   496-620      912-1,312  0.71-0.98  0.16-0.29+0.43-0.56  2.07  1.03     1.01   1.8 KiB
+//	enqueue      64 8,898-10,121 1,623-1,677  0.08-0.09  0.18+1.14-1.19       2.03  1.03     0.21   1.8 KiB
+//	claim+settle  1   397-412      308-370    1.14-1.19  0.55-0.59+1.59-1.86  4.2   2.07     2.03   3.5 KiB
+//	claim+settle 64 4,867-4,931    511-547    0.15-0.16  0.46-0.50+2.9-3.1    4.08  2.07     0.39   3.5 KiB
 //
 // The PostgreSQL counts come from pg_stat_statements, pg_stat_database
 // and pg_stat_wal and include the linker and the chain-lock statement.
-// An enqueue is one commit; 64 concurrent writers shared each WAL flush
-// about six ways (0.17 fsyncs per message): group commit without an
-// application batcher. bbolt batches 32 enqueues per commit (two fsyncs
-// each). With many writers bbolt is about four times faster here, and
-// the CPU column says why: PostgreSQL spends ten times the CPU per
-// message (separate server processes, locks, WAL records, round trips),
-// and two shared cores feel that first. What it buys is several
-// instances on one store. A backlog does not slow claims
-// (BenchmarkClaimBacklog: 40,000 records behind a retrying head and of a
-// skipped partner change nothing).
+// An enqueue is one commit; with 64 concurrent writers about five shared
+// each WAL flush (0.21 fsyncs per message): group commit without an
+// application batcher. With one writer PostgreSQL enqueues faster than
+// bbolt (one WAL flush per commit against bbolt's two fsyncs). With many,
+// bbolt (32 enqueues per commit) is six to nine times faster here, and
+// the CPU column says why: PostgreSQL spends ten to twenty times the CPU
+// per message (separate server processes, row locks and their WAL
+// records, index churn of a queue table), and two shared cores feel that
+// first. What it buys is several instances on one store. A backlog does
+// not slow claims (BenchmarkClaimBacklog: 40,000 records behind a
+// retrying head and of a skipped partner change nothing).
 
 // # Caveats
 //
