@@ -14,6 +14,11 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 # The audit interop tests re-verify exports with python3 and openssl.
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# PostgreSQL server binaries for the tests of outbox/pgstore (internal/pgtest
+# runs initdb and postgres from /usr/lib/postgresql/15/bin).
+if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+  if apt-cache show postgresql-15 >/dev/null 2>&1; then need+=(postgresql-15); else need+=(postgresql); fi
+fi
 
 if ((${#need[@]} > 0)); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
