@@ -9,6 +9,9 @@
 // finding. An invalid vector's file name says what it must draw:
 // "<CODE>-<RULE-ID>-<what>.xml" (S020-HDR-UUID-uppercase.xml: code S020
 // from rule HDR-UUID) or "<CODE>-<what>.xml" (X001-missing-person.xml:
-// code X001). Rule ids are upper case, descriptions lower case. Large
-// vectors may be stored gzip-compressed as .xml.gz.
+// code X001). Rule ids are upper case, descriptions lower case. A valid
+// vector must draw no finding and no warning, unless it is named
+// "WARN-<RULE-ID>-<what>.xml": then it must be accepted and draw warnings
+// of that rule (severity warn) and of no other. Large vectors may be
+// stored gzip-compressed as .xml.gz.
 package conformance

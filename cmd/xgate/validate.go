@@ -44,14 +44,20 @@ its XÖV error code, the line and the element path:
      instructions/XInclude, depth and count limits      (X000, S001)
   2. standard and version of the root element           (V000)
   3. XSD validation with libxml2 (network off)          (X001)
-  4. business rules: header, code lists, AZR numbers,
-     DIN 91379 characters, attachments, group rules     (S010, S011, S020, S030)
+  4. business rules: header, code lists, DIN 91379 characters,
+     attachments, group rules                           (S010, S011, S030, S999, X001)
+
+Each rule rejects or warns ("xgate catalogue rules" lists them). A finding
+rejects the message (it would draw a Rückweisung); a warning is printed for
+the clerk but the message stays valid.
 
 A directory argument validates every *.xml file below it; "-" reads
 standard input. Text output is one line per finding,
-"file:line: CODE path: text"; a summary goes to standard error.
+"file:line: CODE path: text", and one per warning,
+"file:line: warning CODE path: text"; a summary goes to standard error.
 
-Exit codes: 0 all valid, 3 some invalid, 2 usage error (bad flag, unreadable file).`,
+Exit codes: 0 all valid (warnings allowed), 3 some invalid, 2 usage error
+(bad flag, unreadable file).`,
 		Example: `  # one message
   xgate validate anmeldung.xml
 
@@ -76,15 +82,17 @@ type fileResult struct {
 	Type     string        `json:"type,omitempty"`
 	UUID     string        `json:"nachrichtenUUID,omitempty"`
 	Findings []findingJSON `json:"findings"`
+	Warnings []findingJSON `json:"warnings"`
 }
 
 type findingJSON struct {
-	Code   errcode.Code `json:"code"`
-	Line   int          `json:"line,omitempty"`
-	Path   string       `json:"path,omitempty"`
-	Rule   string       `json:"rule,omitempty"`
-	Text   string       `json:"text"`
-	Reason string       `json:"reason"`
+	Severity string       `json:"severity"` // reject or warn
+	Code     errcode.Code `json:"code"`
+	Line     int          `json:"line,omitempty"`
+	Path     string       `json:"path,omitempty"`
+	Rule     string       `json:"rule,omitempty"`
+	Text     string       `json:"text"`
+	Reason   string       `json:"reason"`
 }
 
 func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *validateOptions, args []string) error {
@@ -112,13 +120,14 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		invalid    int
 		unreadable int
 		findings   int
+		warnings   int
 	)
 	for i, f := range files {
 		if len(files) >= 1000 && i > 0 && i%1000 == 0 && !o.quiet {
 			fmt.Fprintf(stderr, "validated %d of %d files\n", i, len(files))
 		}
 		data, rerr := readLimited(f, stdin, o.maxBytes)
-		res := fileResult{File: f, Findings: []findingJSON{}}
+		res := fileResult{File: f, Findings: []findingJSON{}, Warnings: []findingJSON{}}
 		switch {
 		case rerr != nil && os.IsNotExist(rerr) || rerr != nil && !isTooLarge(rerr):
 			unreadable++
@@ -127,14 +136,18 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 			}
 			continue
 		case rerr != nil:
-			res.Findings = append(res.Findings, toJSON(rerr.(*errcode.Error)))
+			res.Findings = append(res.Findings, toJSON(rerr.(*errcode.Error), validate.Reject))
 		default:
 			rep := v.Validate(ctx, data)
 			res.Type = rep.Type.Code
 			res.UUID = rep.Header.UUID
 			for _, fd := range rep.Findings {
-				res.Findings = append(res.Findings, toJSON(fd))
+				res.Findings = append(res.Findings, toJSON(fd, validate.Reject))
 			}
+			for _, fd := range rep.Warnings {
+				res.Warnings = append(res.Warnings, toJSON(fd, validate.Warn))
+			}
+			warnings += len(res.Warnings)
 		}
 		res.Valid = len(res.Findings) == 0
 		if !res.Valid {
@@ -144,6 +157,9 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		if o.format == "text" && !o.quiet {
 			for _, fd := range res.Findings {
 				fmt.Fprintf(stdout, "%s:%d: %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
+			}
+			for _, fd := range res.Warnings {
+				fmt.Fprintf(stdout, "%s:%d: warning %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
 			}
 		}
 		results = append(results, res)
@@ -156,7 +172,7 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		}
 	}
 	if !o.quiet {
-		fmt.Fprintf(stderr, "%d file(s): %d valid, %d invalid (%d finding(s))", len(results), len(results)-invalid, invalid, findings)
+		fmt.Fprintf(stderr, "%d file(s): %d valid, %d invalid (%d finding(s), %d warning(s))", len(results), len(results)-invalid, invalid, findings, warnings)
 		if unreadable > 0 {
 			fmt.Fprintf(stderr, ", %d unreadable", unreadable)
 		}
@@ -178,7 +194,7 @@ func pathOrRoot(p string) string {
 	return p
 }
 
-func toJSON(e *errcode.Error) findingJSON {
+func toJSON(e *errcode.Error, sev validate.Severity) findingJSON {
 	text := e.Detail
 	if text == "" && e.Err != nil {
 		text = e.Err.Error()
@@ -186,7 +202,7 @@ func toJSON(e *errcode.Error) findingJSON {
 	if e.Rule != "" {
 		text = "[" + e.Rule + "] " + text
 	}
-	return findingJSON{Code: e.Code, Line: e.Line, Path: e.Path, Rule: e.Rule, Text: text, Reason: e.Code.Reason()}
+	return findingJSON{Severity: sev.String(), Code: e.Code, Line: e.Line, Path: e.Path, Rule: e.Rule, Text: text, Reason: e.Code.Reason()}
 }
 
 // expandArgs turns directories into the *.xml files below them, sorted.

@@ -39,9 +39,11 @@ const (
 func AllRoles() []Role { return kennung.Roles() }
 
 // KennungPrefixes returns the DVDV directory-key prefixes that participants
-// of role r use: ABH "azr", MB "ags", AZR/BAMF/BA "dbs", JC "opt". A
-// prefix never decides a role (the directory entry does); it only tells a
-// kennung that cannot belong to the role.
+// of role r usually have: ABH "azr", MB "ags", AZR/BAMF/BA "dbs", JC
+// "opt" (Optionskommune). It is documentation (the "Ausländerbehörde
+// (azr)" of the real schemas' appinfo), never a decision: one prefix serves
+// several roles ("dbs"; "azr" is also used by other bodies), so the role of
+// a participant comes from its entry in the signed directory only.
 func KennungPrefixes(r Role) []string {
 	switch r {
 	case RoleABH:
@@ -51,7 +53,7 @@ func KennungPrefixes(r Role) []string {
 	case RoleAZR, RoleBAMF, RoleBA:
 		return []string{"dbs"}
 	case RoleJC:
-		return []string{"opt", "jc"}
+		return []string{"opt"}
 	}
 	return nil
 }
@@ -194,20 +196,4 @@ func CodeOfRoot(root string) string {
 		return ""
 	}
 	return root[i+1:]
-}
-
-// RoleOfKennung returns the roles whose directory-key prefix matches the
-// kennung ("dbs:…" → azr, bamf, ba).
-func RoleOfKennung(kennung string) []Role {
-	prefix, _, ok := strings.Cut(kennung, ":")
-	if !ok {
-		return nil
-	}
-	var out []Role
-	for _, r := range AllRoles() {
-		if slices.Contains(KennungPrefixes(r), prefix) {
-			out = append(out, r)
-		}
-	}
-	return out
 }

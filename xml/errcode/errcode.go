@@ -62,7 +62,7 @@ var table = []Info{
 	{NotUTF8, "Zeichenkodierung nicht UTF-8", "the message is not valid UTF-8", false},
 	{UnknownCodeList, "Codeliste unbekannt", "a code refers to a code list (URI and version) that is not known", false},
 	{UnknownCode, "Code unbekannt", "a code value is not in its code list", false},
-	{BusinessRule, "Fachliche Regel verletzt", "a business rule is violated; the rule id and element path say which", false},
+	{BusinessRule, "Fehlerhafte Einzelfälle", "some single cases of a batch message are faulty (XInneres meaning; xgate's business rules do not use this code)", false},
 	{MandatoryTextEmpty, "Pflichttext leer", "a mandatory text is empty", false},
 	{Duplicate, "Nachricht bereits verarbeitet", "this nachrichtenUUID was already processed", false},
 	{Other, "Sonstiger Fehler", "another problem; the description says which", false},
@@ -120,7 +120,8 @@ func (c Code) Valid() bool { _, ok := Lookup(c); return ok }
 // Op names the operation that found the problem ("parse", "validate",
 // "open"); Detail is the specific description that goes into the
 // Rückweisung; Line and Path locate the finding in the message when known
-// (Line 0 and Path "" mean unknown); Rule names the business rule for S020.
+// (Line 0 and Path "" mean unknown); Rule names the business rule that
+// found it (its id goes into grundSpezifisch).
 type Error struct {
 	Code   Code
 	Op     string

@@ -9,7 +9,7 @@ import (
 // adminRules are the business rules of group 00 (Administration).
 func adminRules() []Rule {
 	return []Rule{
-		{ID: "ADM-REMINDER", Code: errcode.BusinessRule, Types: []string{catalogue.TypeErinnerung},
+		{ID: "ADM-REMINDER", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeErinnerung},
 			Doc: "A reminder's fristende lies after the time the unanswered message was sent.",
 			Check: func(c *Context) {
 				sent := c.Msg.Root.FindElement("bezug/zeitpunkt")
@@ -20,7 +20,7 @@ func adminRules() []Rule {
 					c.Report(due, "fristende %s is not after the message was sent (%s)", message.Text(due), message.Text(sent))
 				}
 			}},
-		{ID: "ADM-SELFREF", Code: errcode.BusinessRule, Types: []string{catalogue.TypeTransportquittung, catalogue.TypeQuittung, catalogue.TypeErinnerung, catalogue.TypeNichtzustaendigkeit},
+		{ID: "ADM-SELFREF", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeTransportquittung, catalogue.TypeQuittung, catalogue.TypeErinnerung, catalogue.TypeNichtzustaendigkeit},
 			Doc: "The referenced message is the one named in ausloeserUUID.",
 			Check: func(c *Context) {
 				ref := c.Msg.Root.FindElement("./*/nachrichtenUUID")

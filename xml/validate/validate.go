@@ -70,6 +70,9 @@ func (c Config) Validate() error {
 		if r.ID == "" || r.Check == nil || !r.Code.Valid() {
 			return fmt.Errorf("validate: rule %q needs an id, a valid code and a check", r.ID)
 		}
+		if r.Severity > Warn {
+			return fmt.Errorf("validate: rule %s has an unknown severity %d", r.ID, r.Severity)
+		}
 		if seen[r.ID] {
 			return fmt.Errorf("validate: rule %s defined twice", r.ID)
 		}
@@ -128,17 +131,25 @@ type Report struct {
 	Type catalogue.Type
 	// Header holds the header fields, as far as they could be read.
 	Header message.Header
-	// Findings lists every problem found, in document order per stage.
+	// Findings lists every problem that rejects the message (severity
+	// Reject), in document order per stage: parse, version and schema
+	// findings and the findings of rejecting rules. A message with findings
+	// is answered with a Rückweisung.
 	Findings []*errcode.Error
+	// Warnings lists the findings of rules with severity Warn, in rule
+	// order. They never reject the message and never draw a Rückweisung;
+	// they are reported (xgate validate prints them) for the clerk.
+	// Warnings are only computed for schema-valid messages.
+	Warnings []*errcode.Error
 	// Message is the parsed message when parsing succeeded.
 	Message *message.Message
 }
 
-// Valid reports whether nothing was found.
+// Valid reports whether nothing rejects the message. Warnings do not count.
 func (r *Report) Valid() bool { return len(r.Findings) == 0 }
 
-// Err returns nil for a valid message, else an error joining the findings;
-// errcode.Of on it gives the first finding's code.
+// Err returns nil for a valid message, else an error joining the findings
+// (never the warnings); errcode.Of on it gives the first finding's code.
 func (r *Report) Err() error {
 	if r.Valid() {
 		return nil
@@ -197,7 +208,7 @@ func (v *Validator) Validate(ctx context.Context, data []byte) *Report {
 		rep.Findings = append(rep.Findings, cancelled(ctx))
 		return rep
 	}
-	rep.Findings = v.runRules(msg, rep.Header, rep.Type)
+	rep.Findings, rep.Warnings = v.runRules(msg, rep.Header, rep.Type)
 	return rep
 }
 
