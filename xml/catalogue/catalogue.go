@@ -1,7 +1,7 @@
 // Package catalogue is the one source of truth about xgate's message types:
 // for every type code its root element, group, sender and receiver roles,
 // legal basis, the answers it expects and the default deadline before a
-// reminder (Administration.Erinnerung.000021) goes out. Validation, the
+// reminder (Prozess.Erinnerung.900021) goes out. Validation, the
 // gateway and the conformance suite all read it from here.
 //
 // # Overview
@@ -115,7 +115,7 @@ type Type struct {
 	To         []Role   // receiver roles; nil means any role
 	Purpose    string   // English, one line
 	LegalBasis string   // German citation, e.g. "§ 6 AZRG"
-	Answers    []string // type codes that answer this one (000010 is always possible and not listed)
+	Answers    []string // type codes that answer this one (TypeRueckweisung is always possible and not listed)
 	Deadline   Deadline // default time until the answer is due; zero if no answer is expected
 	// IsAnswer marks types that answer an earlier, known message and so
 	// must carry ausloeserUUID in their header.

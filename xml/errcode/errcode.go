@@ -1,5 +1,5 @@
 // Package errcode carries the XÖV error codes of the technical rejection
-// (Administration.Rueckweisung.000010) through Go errors.
+// (Prozess.Rueckweisung.900010) through Go errors.
 //
 // # Overview
 //
@@ -35,6 +35,7 @@ const (
 	DecryptFailed       Code = "T020"
 	SenderNotAuthorised Code = "T070"
 	WrongRecipient      Code = "T080"
+	TransportOther      Code = "T099"
 	NotWellFormed       Code = "X000"
 	SchemaInvalid       Code = "X001"
 	VersionUnsupported  Code = "V000"
@@ -75,6 +76,7 @@ var table = []Info{
 	{DecryptFailed, "Entschlüsselung nicht möglich", "the message cannot be decrypted: wrong key, tampered ciphertext or forbidden algorithm", false},
 	{SenderNotAuthorised, "Absender nicht berechtigt", "the sender may not send this message type", false},
 	{WrongRecipient, "Falscher Empfänger", "the message is addressed to another authority", false},
+	{TransportOther, "Sonstiger Verstoß gegen das Transportprofil", "another violation of the transport profile (OSCI); the description says which", false},
 	{VersionUnsupported, "Version nicht unterstützt", "the standard or version named in the message is not supported", false},
 	{NotWellFormed, "Nachricht nicht wohlgeformt", "the XML is not well-formed or uses a forbidden construct (DOCTYPE, entity, too deep, too large)", false},
 	{SchemaInvalid, "Nachricht schemaungültig", "the message does not match its XML schema", false},
@@ -205,6 +207,7 @@ var (
 	ErrDecryptFailed       = &Error{Code: DecryptFailed}
 	ErrSenderNotAuthorised = &Error{Code: SenderNotAuthorised}
 	ErrWrongRecipient      = &Error{Code: WrongRecipient}
+	ErrTransportOther      = &Error{Code: TransportOther}
 	ErrNotWellFormed       = &Error{Code: NotWellFormed}
 	ErrSchemaInvalid       = &Error{Code: SchemaInvalid}
 	ErrVersionUnsupported  = &Error{Code: VersionUnsupported}

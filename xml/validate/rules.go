@@ -97,6 +97,11 @@ type Context struct {
 	MaxAttachmentBytes int
 	// Now is the time of validation.
 	Now time.Time
+	// CodeTypes maps the path of every code element below the root
+	// ("person/geschlecht") to its XSD code type ("Code.Geschlecht"), from
+	// the schema, so that a code without listURI is checked against the
+	// list its type fixes.
+	CodeTypes map[string]string
 
 	rule     *Rule
 	findings []*errcode.Error
@@ -128,8 +133,9 @@ func (c *Context) ReportCode(code errcode.Code, e *etree.Element, format string,
 }
 
 func (v *Validator) runRules(msg *message.Message, h message.Header, t catalogue.Type) (findings, warnings []*errcode.Error) {
+	codeTypes, _ := v.model.CodeTypes(msg.Root.Tag)
 	c := &Context{Msg: msg, Header: h, Type: t, Catalogue: v.cfg.Catalogue, CodeLists: v.cfg.CodeLists,
-		MaxAttachmentBytes: v.cfg.MaxAttachmentBytes, Now: v.cfg.Clock.Now()}
+		MaxAttachmentBytes: v.cfg.MaxAttachmentBytes, Now: v.cfg.Clock.Now(), CodeTypes: codeTypes}
 	for i := range v.cfg.Rules {
 		r := &v.cfg.Rules[i]
 		if r.Types != nil && !slices.Contains(r.Types, t.Code) {
@@ -209,4 +215,11 @@ func codeOf(e *etree.Element) string {
 		return ""
 	}
 	return message.Text(e.SelectElement("code"))
+}
+
+// dublinState reports whether the DESTATIS key s is in the current Dublin
+// Partnerstaaten list.
+func (c *Context) dublinState(s string) bool {
+	l, ok := c.CodeLists.Latest(catalogue.ListDublinPartnerstaaten)
+	return ok && l.Has(s)
 }

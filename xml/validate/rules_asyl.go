@@ -14,29 +14,29 @@ import (
 // for a deportation warning (§ 34 AsylG).
 var (
 	// asylSchutz grants protection or finds a ban on deportation: no warning.
-	asylSchutz = []string{"01", "02", "03", "04", "05"}
+	asylSchutz = []string{"asylberechtigung", "fluechtlingsschutz", "subsidiaerer-schutz", "abschiebungsverbot", "familienschutz"}
 	// asylAblehnung rejects the application: a warning is mandatory.
-	asylAblehnung = []string{"06", "07"}
+	asylAblehnung = []string{"abgelehnt-unbegruendet", "abgelehnt-offensichtlich-unbegruendet"}
 	// asylAusreisefrist is the departure period in days that the AsylG sets
 	// for each decision that may carry a warning: 30 days for a plain
 	// rejection and for a revocation (§ 38 Abs. 1), one week for a manifestly
 	// unfounded or inadmissible application (§ 36 Abs. 1) and after a
 	// withdrawal (§ 38 Abs. 2).
-	asylAusreisefrist = map[string]int{"06": 30, "07": 7, "08": 7, "09": 7, "10": 30}
+	asylAusreisefrist = map[string]int{"abgelehnt-unbegruendet": 30, "abgelehnt-offensichtlich-unbegruendet": 7, "abgelehnt-unzulaessig": 7, "eingestellt": 7, "widerruf-ruecknahme": 30}
 	// asylEreignis are the concerns of a case information (asyl-anliegen)
 	// that report an event whose date the BAMF needs.
-	asylEreignis = []string{"01", "02", "03", "04", "05", "06"}
+	asylEreignis = []string{"straftat", "ausreise", "identitaetsdokument", "widerruf-anhaltspunkt", "familie", "aufenthaltstitel"}
 )
 
 // Outcome codes of a final notice (asyl-abschluss).
 var (
-	abschlussSchutz     = []string{"01", "02", "03"}
-	abschlussVerbot     = []string{"04", "05"}
-	abschlussKeinVerbot = "06"
+	abschlussSchutz     = []string{"asylberechtigung", "fluechtlingsschutz", "subsidiaerer-schutz"}
+	abschlussVerbot     = []string{"abschiebungsverbot-60-5", "abschiebungsverbot-60-7"}
+	abschlussKeinVerbot = "kein-abschiebungsverbot"
 	// abschlussErledigung closes the application without protection:
 	// rejected as unfounded, manifestly unfounded or inadmissible, or
 	// discontinued.
-	abschlussErledigung = []string{"07", "08", "09", "10"}
+	abschlussErledigung = []string{"abgelehnt-unbegruendet", "abgelehnt-offensichtlich-unbegruendet", "abgelehnt-unzulaessig", "eingestellt"}
 )
 
 // asylBAMFTypes are the BAMF messages that name verfahrensbeteiligte.

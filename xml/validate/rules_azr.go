@@ -14,16 +14,17 @@ import (
 
 // Codes of the AZR code lists that the rules of group 09 interpret.
 const (
-	// aenderungsart-azr
-	azrNeuspeicherung = "01"
-	azrAenderung      = "02"
-	azrBerichtigung   = "03"
-	azrLoeschung      = "04"
+	// Code.AZR.ArtDerAenderung (urn:de:xauslaender:codelist:azr:aenderungsart, version 2)
+	azrNeuspeicherung        = "01" // Zuspeicherung
+	azrAenderung             = "02" // Aktualisierung
+	azrLoeschung             = "03" // Löschung
+	azrBerichtigung          = "04" // Berichtigung-Änderung
+	azrBerichtigungLoeschung = "05" // Berichtigung-Löschung
 
 	// suchprofil-azr
-	azrProfilGeburtsname          = "04"
-	azrProfilGeburtsort           = "05"
-	azrProfilStaatsangehoerigkeit = "06"
+	azrProfilGeburtsname          = "mit-geburtsname"
+	azrProfilGeburtsort           = "mit-geburtsort"
+	azrProfilStaatsangehoerigkeit = "mit-staatsangehoerigkeit"
 
 	// nachrichtentyp
 	azrAnfrage      = catalogue.TypeAZRAnfrage
@@ -47,18 +48,18 @@ var azrFactTags = []string{"aufenthaltstitel", "duldung", "aufenthaltsgestattung
 // unknown reference id only for a follow-up registration, a missing
 // disclosure right only for a query.
 var azrErrorKeyTypes = map[string][]string{
-	"001": {azrAnfrage, azrErstmeldung, azrFolgemeldung}, // person not identifiable
-	"002": {azrErstmeldung},                              // already stored (duplicate)
-	"003": {azrAnfrage, azrFolgemeldung},                 // AZR number unknown
-	"004": {azrFolgemeldung},                             // reference id unknown
-	"005": {azrErstmeldung, azrFolgemeldung},             // contradicts stored data
-	"006": {azrAnfrage},                                  // no right to disclosure for the purpose
-	"007": {azrErstmeldung, azrFolgemeldung},             // authority may not store this fact
-	"008": {azrAnfrage, azrFolgemeldung},                 // record blocked
-	"009": {azrAnfrage, azrFolgemeldung},                 // record deleted
-	"010": {azrAnfrage},                                  // too many hits
-	"011": {azrAnfrage, azrErstmeldung, azrFolgemeldung}, // mandatory data missing or implausible
-	"999": {azrAnfrage, azrErstmeldung, azrFolgemeldung}, // other
+	"nicht-identifizierbar":    {azrAnfrage, azrErstmeldung, azrFolgemeldung},
+	"dublette":                 {azrErstmeldung},
+	"azr-nummer-unbekannt":     {azrAnfrage, azrFolgemeldung},
+	"referenz-unbekannt":       {azrFolgemeldung},
+	"widerspruch":              {azrErstmeldung, azrFolgemeldung},
+	"keine-befugnis":           {azrAnfrage},
+	"nicht-speicherberechtigt": {azrErstmeldung, azrFolgemeldung},
+	"gesperrt":                 {azrAnfrage, azrFolgemeldung},
+	"geloescht":                {azrAnfrage, azrFolgemeldung},
+	"zu-viele-treffer":         {azrAnfrage},
+	"pflichtangabe":            {azrAnfrage, azrErstmeldung, azrFolgemeldung},
+	"sonstiger":                {azrAnfrage, azrErstmeldung, azrFolgemeldung},
 }
 
 // azrRules are the business rules of group 09 (AZR).
@@ -194,7 +195,7 @@ func checkAZRReference(c *Context) {
 		if ref != nil {
 			c.Report(ref, "a new fact (aenderungsart %s) has no referenz.id yet; the register assigns one, but %s is given", kind, message.Text(ref))
 		}
-	case azrAenderung, azrBerichtigung, azrLoeschung:
+	case azrAenderung, azrBerichtigung, azrLoeschung, azrBerichtigungLoeschung:
 		if ref == nil {
 			c.Report(c.Msg.Root.SelectElement("aenderungsart"), "aenderungsart %s changes a stored fact and needs the referenz.id of that fact", kind)
 		}
@@ -214,7 +215,7 @@ func checkAZRChange(c *Context) {
 		if before != nil {
 			c.Report(before, "a new fact (aenderungsart %s) has no content before", kind)
 		}
-	case azrLoeschung:
+	case azrLoeschung, azrBerichtigungLoeschung:
 		if before == nil {
 			c.Report(kindEl, "a deletion (aenderungsart %s) needs sachverhalt.bisher, the fact deleted", kind)
 		}
@@ -226,8 +227,8 @@ func checkAZRChange(c *Context) {
 			c.Report(kindEl, "a change or correction (aenderungsart %s) needs both sachverhalt.aktuell and sachverhalt.bisher", kind)
 			return
 		}
-		if ra, rb := message.Text(now.SelectElement("referenz.id")), message.Text(before.SelectElement("referenz.id")); ra != rb {
-			c.Report(now.SelectElement("referenz.id"), "a change or correction keeps the stored fact: referenz.id %s now, %s before", ra, rb)
+		if ra, rb := message.TokenText(now.SelectElement("referenz.id")), message.TokenText(before.SelectElement("referenz.id")); referenzAnteil(ra) != referenzAnteil(rb) {
+			c.Report(now.SelectElement("referenz.id"), "a change or correction concerns the same stored fact: the reference part (first seven characters) of referenz.id %s now and %s before differ", ra, rb)
 			return
 		}
 		a, b := azrFact(now), azrFact(before)
@@ -312,4 +313,15 @@ func checkAZRErrorKeys(c *Context) {
 			c.Report(f.FindElement("fehlerschluessel/code"), "error key %s does not fit a refused %s; it applies to %s", key, typ, strings.Join(allowed, ", "))
 		}
 	}
+}
+
+// referenzAnteil returns the reference part of an AZR Referenz-ID: its
+// first seven characters, which name the stored fact; the rest is the
+// version part, which the register changes on every change (XAusländer
+// ReferenzId).
+func referenzAnteil(id string) string {
+	if len(id) < 7 {
+		return id
+	}
+	return id[:7]
 }

@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/base64"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -10,6 +11,7 @@ import (
 	"github.com/beevik/etree"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
@@ -51,36 +53,94 @@ func contentRules() []Rule {
 	}
 }
 
-func checkCodeLists(c *Context) {
+// codeRef is a code element with the list it names.
+type codeRef struct {
+	elem    *etree.Element
+	uri     string // listURI as given, or the one the code type fixes
+	version string // listVersionID as given, or the one a kind-1 type fixes
+	list    *catalogue.CodeList
+}
+
+// relPath returns e's path below the root without indexes, "person/name".
+func relPath(root, e *etree.Element) string {
+	var parts []string
+	for ; e != nil && e != root; e = e.Parent() {
+		parts = append(parts, e.Tag)
+	}
+	slices.Reverse(parts)
+	return strings.Join(parts, "/")
+}
+
+// normalizedString applies the xs:normalizedString white-space facet
+// ("replace": tab, CR and LF become spaces; nothing is trimmed).
+func normalizedString(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// codeRefs returns every code element of the message: those the schema
+// types as Code.X (whether or not they carry listURI) and any other
+// element with a listURI attribute. The list is resolved by the listURI
+// (collapsed as xs:anyURI) or, where it is omitted, by the code type; the
+// version by listVersionID or, for kind-1 types, the fixed version.
+func (c *Context) codeRefs() []codeRef {
+	var out []codeRef
 	for _, e := range c.Elements() {
-		uri := e.SelectAttr("listURI")
-		if uri == nil {
+		typ := c.CodeTypes[relPath(c.Msg.Root, e)]
+		uriAttr := e.SelectAttr("listURI")
+		if typ == "" && uriAttr == nil {
 			continue
 		}
-		ver := e.SelectAttrValue("listVersionID", "")
-		if _, ok := c.CodeLists.Get(uri.Value, ver); !ok {
-			if vs := c.CodeLists.Versions(uri.Value); len(vs) > 0 {
-				c.Report(e, "code list %s has no version %q (known: %s)", uri.Value, ver, strings.Join(vs, ", "))
-			} else {
-				c.Report(e, "code list %s is unknown", uri.Value)
-			}
+		r := codeRef{elem: e}
+		var typed *catalogue.CodeList
+		if typ != "" {
+			typed, _ = c.CodeLists.ByType(typ)
+		}
+		switch {
+		case uriAttr != nil:
+			r.uri = message.CollapseXMLSpace(uriAttr.Value)
+		case typed != nil:
+			r.uri = typed.URI
+		}
+		if a := e.SelectAttr("listVersionID"); a != nil {
+			r.version = normalizedString(a.Value)
+		} else if typed != nil && typed.CodeTypeKind == "1" {
+			r.version = typed.Version
+		}
+		r.list, _ = c.CodeLists.Get(r.uri, r.version)
+		out = append(out, r)
+	}
+	return out
+}
+
+func checkCodeLists(c *Context) {
+	for _, r := range c.codeRefs() {
+		if r.list != nil {
+			continue
+		}
+		if vs := c.CodeLists.Versions(r.uri); len(vs) > 0 {
+			c.Report(r.elem, "code list %s has no version %q (known: %s)", r.uri, r.version, strings.Join(vs, ", "))
+		} else {
+			c.Report(r.elem, "code list %q is unknown", r.uri)
 		}
 	}
 }
 
+// checkCodeValues compares the code, with XML white space collapsed as
+// for xs:token and nothing else, exactly with the list's keys: a no-break
+// space or another Unicode space makes the value unknown (S011).
 func checkCodeValues(c *Context) {
-	for _, e := range c.Elements() {
-		uri := e.SelectAttr("listURI")
-		if uri == nil {
-			continue
+	for _, r := range c.codeRefs() {
+		if r.list == nil {
+			continue // CODE-LIST reports it
 		}
-		l, ok := c.CodeLists.Get(uri.Value, e.SelectAttrValue("listVersionID", ""))
-		if !ok {
-			return // CODE-LIST reports it
-		}
-		ce := e.SelectElement("code")
-		if v := message.Text(ce); !l.Has(v) {
-			c.Report(ce, "%q is not a value of code list %s %s", v, l.URI, l.Version)
+		ce := r.elem.SelectElement("code")
+		if v := message.TokenText(ce); !r.list.Has(v) {
+			c.Report(ce, "%q is not a value of code list %s %s", v, r.list.URI, r.list.Version)
 		}
 	}
 }

@@ -25,7 +25,7 @@ var (
 const (
 	jcAnlassRechtskreiswechsel = "01"
 	jcAnlassAblauf             = "05"
-	jcErwerbErlaubt            = "01"
+	jcErwerbErlaubt            = "erwerb-erlaubt"
 	jcMitteilungEnde           = "02"
 	jcStatusBevorstehend       = "01"
 	jcStatusLaeuft             = "02"

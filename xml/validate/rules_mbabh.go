@@ -21,13 +21,15 @@ const (
 
 // Values of the code lists of group 03 that rules depend on.
 const (
-	mbabhAbmeldungAusland = "01" // abmeldegrund: Wegzug ins Ausland
-	mbabhAbmeldungInland  = "05" // abmeldegrund: Bezug einer Wohnung in einer anderen Gemeinde
+	// Code.MBABH.GrundDerAbmeldung (urn:de:xauslaender:codelist:mbabh:abmeldung, version 2)
+	mbabhAbmeldungInland  = "01" // Wegzug in eine andere Gemeinde
+	mbabhAbmeldungAusland = "02" // Wegzug ins Ausland
 
-	mbabhSperreBMG51 = "01" // auskunftssperre: § 51 Abs. 1 BMG, limited to two years
+	mbabhSperreBMG51 = "bmg-51-1" // auskunftssperre: § 51 Abs. 1 BMG, two years unless extended
 
-	mbabhAblehnungNachweis = "05" // grund-ablehnung-mb: evidence missing or unusable
-	mbabhAblehnungSonstige = "06" // grund-ablehnung-mb: other reason, explanation needed
+	// Code.ABHMB.GrundDerAblehnung (urn:de:xauslaender:codelist:abhmb:grundderablehnung, version 2)
+	mbabhAblehnungAbweichung = "05" // dauerhafte Abweichung: the remark should explain
+	mbabhAblehnungSonstige   = "06" // sonstige Gründe: the remark should explain
 )
 
 // mbabhEarlyDeregistration is how far ahead of moving out a person may
@@ -56,9 +58,12 @@ func mbabhRules() []Rule {
 		{ID: "MBABH-REFUSAL-REF", Severity: Reject, Code: errcode.Other, Source: "XAusländer MBABH.Ablehnung.030301 (ausloeserUUID)", Types: []string{mbabhAblehnung},
 			Doc:   "The refused message named in abgelehnteNachricht is the one in ausloeserUUID.",
 			Check: checkMBABHRefusalRef},
-		{ID: "MBABH-REFUSAL-REASON", Severity: Reject, Code: errcode.Other, Source: "XAusländer Code.ABHMB.GrundDerAblehnung", Types: []string{mbabhAblehnung},
-			Doc:   "A refusal answers a type that may be refused, gives reason 05 only for a name change with evidence, and explains reason 06.",
+		{ID: "MBABH-REFUSAL-REASON", Severity: Reject, Code: errcode.Other, Source: "XAusländer MBABH.Ablehnung.030301 (answer to a group 02 notice)", Types: []string{mbabhAblehnung},
+			Doc:   "A refusal answers a type that may be refused: a notice of group 02.",
 			Check: checkMBABHRefusalReason},
+		{ID: "MBABH-REFUSAL-REMARK", Severity: Warn, Code: errcode.Other, Source: "XAusländer MBABH.Ablehnung.030301 (bemerkung zu dauerhafter Abweichung und Sonstiges)", Types: []string{mbabhAblehnung},
+			Doc:   "A refusal for reason 05 (dauerhafte Abweichung) or 06 (sonstige Gründe) explains itself in erlaeuterung.",
+			Check: checkMBABHRefusalRemark},
 	}
 }
 
@@ -162,13 +167,15 @@ func checkMBABHRefusalReason(c *Context) {
 	refused := codeOf(typ)
 	if t, ok := c.Catalogue.Lookup(refused); !ok || !slices.Contains(t.Answers, mbabhAblehnung) {
 		c.Report(typ.SelectElement("code"), "message type %s cannot be refused with %s; only group 02 notices can", refused, mbabhAblehnung)
-		return
 	}
+}
+
+func checkMBABHRefusalRemark(c *Context) {
 	grund := c.Msg.Root.SelectElement("grund")
-	switch g := codeOf(grund); {
-	case g == mbabhAblehnungNachweis && refused != abhmbAenderungName:
-		c.Report(grund, "reason %s (evidence missing or unusable) fits only %s, which carries evidence; the refused message is %s", g, abhmbAenderungName, refused)
-	case g == mbabhAblehnungSonstige && message.Text(c.Msg.Root.SelectElement("erlaeuterung")) == "":
-		c.Report(grund, "reason %s (other) needs an erlaeuterung", g)
+	switch g := codeOf(grund); g {
+	case mbabhAblehnungAbweichung, mbabhAblehnungSonstige:
+		if message.TokenText(c.Msg.Root.SelectElement("erlaeuterung")) == "" {
+			c.Report(grund, "reason %s (%s) should be explained in erlaeuterung", g, map[string]string{mbabhAblehnungAbweichung: "dauerhafte Abweichung", mbabhAblehnungSonstige: "sonstige Gründe"}[g])
+		}
 	}
 }

@@ -86,6 +86,7 @@ func (c Config) Validate() error {
 type Validator struct {
 	cfg    Config
 	schema *xsd.Schema
+	model  *schemas.Model
 }
 
 // New parses the embedded schemas once and returns a Validator.
@@ -94,6 +95,10 @@ func New(cfg Config) (*Validator, error) {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	model, err := schemas.NewModel()
+	if err != nil {
 		return nil, err
 	}
 	disableNetwork()
@@ -110,7 +115,7 @@ func New(cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("validate: parse schemas: %w", err)
 	}
-	return &Validator{cfg: cfg, schema: s}, nil
+	return &Validator{cfg: cfg, schema: s, model: model}, nil
 }
 
 // Close frees the schema. The Validator must not be used afterwards.
@@ -121,6 +126,9 @@ func (v *Validator) Close() error {
 	}
 	return nil
 }
+
+// Model returns the parsed schema model (fields and code types per message).
+func (v *Validator) Model() *schemas.Model { return v.model }
 
 // Catalogue returns the catalogue the validator checks against.
 func (v *Validator) Catalogue() *catalogue.Catalogue { return v.cfg.Catalogue }
