@@ -95,6 +95,8 @@ type Context struct {
 	CodeLists *catalogue.CodeLists
 	// MaxAttachmentBytes is the configured attachment limit.
 	MaxAttachmentBytes int
+	// DisclosureBlockMonths is the configured longest § 51 BMG block.
+	DisclosureBlockMonths int
 	// Now is the time of validation.
 	Now time.Time
 	// CodeTypes maps the path of every code element below the root
@@ -135,7 +137,7 @@ func (c *Context) ReportCode(code errcode.Code, e *etree.Element, format string,
 func (v *Validator) runRules(msg *message.Message, h message.Header, t catalogue.Type) (findings, warnings []*errcode.Error) {
 	codeTypes, _ := v.model.CodeTypes(msg.Root.Tag)
 	c := &Context{Msg: msg, Header: h, Type: t, Catalogue: v.cfg.Catalogue, CodeLists: v.cfg.CodeLists,
-		MaxAttachmentBytes: v.cfg.MaxAttachmentBytes, Now: v.cfg.Clock.Now(), CodeTypes: codeTypes}
+		MaxAttachmentBytes: v.cfg.MaxAttachmentBytes, DisclosureBlockMonths: v.cfg.DisclosureBlockMonths, Now: v.cfg.Clock.Now(), CodeTypes: codeTypes}
 	for i := range v.cfg.Rules {
 		r := &v.cfg.Rules[i]
 		if r.Types != nil && !slices.Contains(r.Types, t.Code) {

@@ -48,9 +48,6 @@ func asylRules() []Rule {
 		{ID: "ASYL-AZR", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: asylBAMFTypes,
 			Doc:   "Every person in a BAMF decision, service or final notice carries an AZR number.",
 			Check: checkAsylAZR},
-		{ID: "ASYL-AKTENZEICHEN", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: asylBAMFTypes,
-			Doc:   "The three-digit suffix of a BAMF file number is one of the person's nationality keys.",
-			Check: checkAsylAktenzeichen},
 		{ID: "ASYL-DATUM", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: asylBAMFTypes,
 			Doc:   "Decision, service and finality dates follow each other in that order and none lies after the day the message was created.",
 			Check: checkAsylDatum},
@@ -75,24 +72,6 @@ func checkAsylAZR(c *Context) {
 		if p.SelectElement("azrNummer") == nil {
 			c.Report(p, "person with BAMF file number %s has no azrNummer; the foreigners office needs it to find the record",
 				message.Text(b.SelectElement("aktenzeichenBAMF")))
-		}
-	}
-}
-
-func checkAsylAktenzeichen(c *Context) {
-	for _, b := range c.Msg.Root.SelectElements("verfahrensbeteiligter") {
-		az := b.SelectElement("aktenzeichenBAMF")
-		_, suffix, ok := strings.Cut(message.Text(az), "-")
-		if !ok {
-			continue // the schema pattern guarantees the hyphen
-		}
-		var keys []string
-		for _, s := range b.FindElements("person/staatsangehoerigkeit") {
-			keys = append(keys, codeOf(s))
-		}
-		if !slices.Contains(keys, suffix) {
-			c.Report(az, "file number %s ends in state key %s, but the person's nationalities are %s",
-				message.Text(az), suffix, strings.Join(keys, ", "))
 		}
 	}
 }

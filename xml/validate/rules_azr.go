@@ -3,7 +3,6 @@ package validate
 import (
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/beevik/etree"
 
@@ -21,22 +20,10 @@ const (
 	azrBerichtigung          = "04" // Berichtigung-Änderung
 	azrBerichtigungLoeschung = "05" // Berichtigung-Löschung
 
-	// suchprofil-azr
-	azrProfilGeburtsname          = "mit-geburtsname"
-	azrProfilGeburtsort           = "mit-geburtsort"
-	azrProfilStaatsangehoerigkeit = "mit-staatsangehoerigkeit"
-
 	// nachrichtentyp
 	azrAnfrage      = catalogue.TypeAZRAnfrage
 	azrErstmeldung  = catalogue.TypeAZRErstmeldung
 	azrFolgemeldung = catalogue.TypeAZRFolgemeldung
-)
-
-// azrCET and azrCEST are German winter and summer time, fixed so that no
-// time zone database is needed.
-var (
-	azrCET  = time.FixedZone("CET", 1*60*60)
-	azrCEST = time.FixedZone("CEST", 2*60*60)
 )
 
 // azrFactTags are the element names of the fact choice
@@ -65,9 +52,6 @@ var azrErrorKeyTypes = map[string][]string{
 // azrRules are the business rules of group 09 (AZR).
 func azrRules() []Rule {
 	return []Rule{
-		{ID: "AZR-SUCHPROFIL", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRAnfrage},
-			Doc:   "A personal-data query carries the data its search profile searches by (birth name, place of birth, nationality).",
-			Check: checkAZRSearchProfile},
 		{ID: "AZR-HITLIST", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRTrefferliste},
 			Doc:   "Every candidate of a hit list carries an AZR number, and no AZR number appears twice.",
 			Check: checkAZRHitList},
@@ -78,14 +62,11 @@ func azrRules() []Rule {
 			Doc:   "A follow-up registration names the referenz.id of the fact it changes, corrects or deletes, and a new fact has none.",
 			Check: checkAZRReference},
 		{ID: "AZR-CHANGE", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRMitteilungZuDatenaenderung},
-			Doc:   "A data change notification carries the content now and before as its change kind demands (new: now only; change or correction: both, for the same referenz.id and kind of fact, and different; deletion: before only).",
+			Doc:   "A data change notification carries the content now and before as its change kind demands (new: now only; change or correction: both, for the same stored fact (the reference part of referenz.id) and kind of fact, and different; deletion: before only).",
 			Check: checkAZRChange},
 		{ID: "AZR-BEZUG", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRBestaetigungMeldung, catalogue.TypeAZRFehlernachricht},
 			Doc:   "The answered message in bezug is the one in ausloeserUUID, is of a type this answer can answer, and was received before the answer was created.",
 			Check: checkAZRBezug},
-		{ID: "AZR-NEWNUMBER", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRBestaetigungMeldung},
-			Doc:   "The AZR number assigned on a first registration begins with the day of storage (YYMMDD of the receipt or of the confirmation).",
-			Check: checkAZRNewNumber},
 		{ID: "AZR-FEHLERSCHLUESSEL", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRFehlernachricht},
 			Doc:   "Each error key of an AZR error message fits the type of the refused message (a duplicate only for a first registration, an unknown reference id only for a follow-up registration, …).",
 			Check: checkAZRErrorKeys},
@@ -144,23 +125,6 @@ func azrCanonical(e *etree.Element) string {
 	}
 	rec(e)
 	return b.String()
-}
-
-func checkAZRSearchProfile(c *Context) {
-	s := c.Msg.Root.SelectElement("suche.personalien")
-	if s == nil {
-		return
-	}
-	profile := s.SelectElement("suchprofil")
-	need := map[string]struct{ path, what string }{
-		azrProfilGeburtsname:          {"name/geburtsname", "a birth name (name/geburtsname)"},
-		azrProfilGeburtsort:           {"geburt/ort", "a place of birth (geburt/ort)"},
-		azrProfilStaatsangehoerigkeit: {"staatsangehoerigkeit", "a nationality (staatsangehoerigkeit)"},
-	}
-	p := azrCode(s, "suchprofil")
-	if n, ok := need[p]; ok && s.FindElement(n.path) == nil {
-		c.Report(profile, "search profile %s searches by %s, which the query does not give", p, n.what)
-	}
 }
 
 func checkAZRHitList(c *Context) {
@@ -271,34 +235,6 @@ func azrAnsweredBy(c *Context, code string) []string {
 		}
 	}
 	return out
-}
-
-func checkAZRNewNumber(c *Context) {
-	root := c.Msg.Root
-	if azrCode(root, "bezug/nachrichtentyp") != azrErstmeldung {
-		return
-	}
-	n := root.SelectElement("azrNummer")
-	v := message.Text(n)
-	if len(v) < 6 {
-		return // the schema requires twelve digits
-	}
-	// The register numbers by its own calendar day: take each timestamp's
-	// day as written and in German winter and summer time, so that a
-	// timestamp written in UTC near midnight is judged fairly.
-	var days []string
-	for _, s := range []string{message.Text(root.FindElement("bezug/eingang")), c.Header.Created} {
-		if t, ok := parseDate(s); ok {
-			for _, d := range []string{t.Format("060102"), t.In(azrCET).Format("060102"), t.In(azrCEST).Format("060102")} {
-				if !slices.Contains(days, d) {
-					days = append(days, d)
-				}
-			}
-		}
-	}
-	if len(days) > 0 && !slices.Contains(days, v[:6]) {
-		c.Report(n, "AZR number %s, assigned on a first registration, does not begin with the day of storage (%s)", v, strings.Join(days, " or "))
-	}
 }
 
 func checkAZRErrorKeys(c *Context) {

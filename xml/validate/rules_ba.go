@@ -13,11 +13,13 @@ import (
 
 // Code values of group 91 that the rules interpret.
 var (
-	// baTitelOhneZustimmung are residence titles (aufenthaltstitel) that
-	// entitle to employment by law (§ 4a Abs. 1 AufenthG): settlement and
-	// long-term residence, protection and family titles. Employment under
-	// them never needs the BA's approval.
-	baTitelOhneZustimmung = []string{"NE.9", "NE.26.3", "DA.9a", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.28.1", "AE.30", "AE.32"}
+	// baTitelOhneZustimmung are residence titles (aufenthaltstitel) under
+	// which employment never needs the BA's approval: titles that entitle
+	// to employment by law (§ 4a Abs. 1 AufenthG: settlement and long-term
+	// residence, recognised protection, family reunification) and every
+	// humanitarian title of Abschnitt 5 AufenthG (§ 31 BeschV: §§ 22, 23,
+	// 24, 25 Abs. 3 and 5, 25b), and the Chancen-Aufenthaltsrecht (§ 104c).
+	baTitelOhneZustimmung = []string{"NE.9", "NE.26.3", "DA.9a", "AE.22", "AE.23", "AE.24", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.25.3", "AE.25.5", "AE.25b", "AE.28.1", "AE.30", "AE.32", "AE.104c"}
 	// baZustimmungspflichtig and baZustimmungsfrei split the legal bases
 	// (rechtsgrundlage-ba) into those of an approval and those of an
 	// employment that needs none.
@@ -48,7 +50,7 @@ func baRules() []Rule {
 			Doc:   "The intended employment has at most 48 hours a week and does not begin before the day of the request.",
 			Check: checkBABeschaeftigung},
 		{ID: "BA-TITEL", Severity: Warn, Code: errcode.Other, Source: "§ 4a Abs. 1, § 39 AufenthG; § 31 BeschV", Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
-			Doc:   "The intended title is not one that entitles to employment by law, for which no approval can be asked.",
+			Doc:   "The intended title is not one under which employment needs no approval (by law, or a humanitarian title under § 31 BeschV). A request for a Duldung or Gestattung holder (§ 32 BeschV) names no title.",
 			Check: checkBATitel},
 		{ID: "BA-BESCHRAENKUNG", Severity: Reject, Code: errcode.Other, Source: "§ 34 BeschV", Types: []string{catalogue.TypeBAABHZustimmung},
 			Doc:   "Each kind of restriction appears once, and a Betriebsnummer is given exactly for the restriction to one employer.",
@@ -134,7 +136,7 @@ func checkBABeschaeftigung(c *Context) {
 func checkBATitel(c *Context) {
 	t := c.Msg.Root.SelectElement("beabsichtigterTitel")
 	if code := codeOf(t); slices.Contains(baTitelOhneZustimmung, code) {
-		c.Report(t, "title %s entitles to employment by law (§ 4a Abs. 1 AufenthG); the BA's approval cannot be asked for it", code)
+		c.Report(t, "employment under title %s needs no approval (§ 4a Abs. 1 AufenthG or § 31 BeschV); there is nothing for the BA to approve", code)
 	}
 }
 
@@ -163,7 +165,7 @@ func checkBARechtsgrundlage(c *Context) {
 	switch c.Type.Code {
 	case catalogue.TypeBAABHZustimmung:
 		if slices.Contains(baZustimmungsfrei, code) {
-			c.Report(rg, "legal basis %s makes the employment approval-free; answer with 120005, not an approval", code)
+			c.Report(rg, "legal basis %s makes the employment approval-free; answer with %s, not an approval", code, catalogue.TypeBAABHZustimmungsfreiMitteilung)
 		}
 	case catalogue.TypeBAABHZustimmungsfreiMitteilung:
 		if slices.Contains(baZustimmungspflichtig, code) {

@@ -29,9 +29,6 @@ func contentRules() []Rule {
 		{ID: "CODE-VALUE", Severity: Reject, Code: errcode.UnknownCode, Source: "XÖV code lists (genericode); XInneres error code S011",
 			Doc:   "Every code value is in its code list.",
 			Check: checkCodeValues},
-		{ID: "AZR-DATE", Severity: Reject, Code: errcode.Other, Source: "XInneres AZRNummer (xinneres-azrnummer.xsd)",
-			Doc:   "The first six digits of an AZR number are a real calendar date YYMMDD.",
-			Check: checkAZRNumbers},
 		{ID: "TXT-DIN91379", Severity: Reject, Code: errcode.SchemaInvalid, Source: "DIN 91379 datatypeC (a schema type in XÖV, hence X001)",
 			Doc:   "Texts use only the Latin characters of DIN 91379 and are in Unicode NFC.",
 			Check: checkCharacters},
@@ -145,34 +142,22 @@ func checkCodeValues(c *Context) {
 	}
 }
 
-// ValidAZRNumber reports whether n is twelve digits whose first six are a
-// calendar date YYMMDD in the 20th or 21st century.
+// ValidAZRNumber reports whether n is an AZR number as the schema type
+// bas:AZRNummer (the XInneres AZRNummer pattern) accepts it after XML white
+// space handling: twelve ASCII digits, the first six shaped YYMMDD with
+// month 00 to 12 and day 00 to 31. Whether the day exists in its month is
+// the register's concern, not the sender's.
 func ValidAZRNumber(n string) bool {
 	if len(n) != 12 {
 		return false
 	}
-	for _, r := range n {
-		if r < '0' || r > '9' {
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
 			return false
 		}
 	}
-	for _, century := range []string{"19", "20"} {
-		if _, err := time.Parse("20060102", century+n[:6]); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-func checkAZRNumbers(c *Context) {
-	for _, e := range c.Elements() {
-		if e.Tag != "azrNummer" {
-			continue
-		}
-		if v := message.Text(e); !ValidAZRNumber(v) {
-			c.Report(e, "AZR number %s does not begin with a calendar date YYMMDD", v)
-		}
-	}
+	month, day := n[2:4], n[4:6]
+	return month <= "12" && day <= "31"
 }
 
 // allowedRune reports whether r belongs to the accepted Latin repertoire,

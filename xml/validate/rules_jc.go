@@ -15,9 +15,11 @@ var (
 	// entitlement (§ 1 Abs. 1 Nr. 3 AsylbLG), students are excluded from
 	// SGB II (§ 7 Abs. 5 SGB II), a visa is issued abroad.
 	jcTitelOhneSGB2 = []string{"AE.25.5", "AE.16b", "VI.6.3"}
-	// jcTitelWohnsitzregelung are the titles whose holders § 12a AufenthG
-	// may oblige to live in a given place.
-	jcTitelWohnsitzregelung = []string{"AE.22", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.25.3"}
+	// jcTitelWohnsitzregelung are the titles whose holders § 12a Abs. 1
+	// AufenthG obliges to live in a given place: recognised asylum
+	// seekers, refugees and subsidiary protection holders (§ 25 Abs. 1 and
+	// 2), and first titles under §§ 22, 23, 24 Abs. 1 or 25 Abs. 3.
+	jcTitelWohnsitzregelung = []string{"AE.22", "AE.23", "AE.24", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.25.3"}
 )
 
 // Code values of the lists anlass-statusmitteilung, erwerbstaetigkeit,

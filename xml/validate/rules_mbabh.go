@@ -50,7 +50,7 @@ func mbabhRules() []Rule {
 			Doc:   "A deregistration gives zielstaat exactly when moving abroad (01) and neueAnschrift exactly when moving to another municipality (05).",
 			Check: checkMBABHDeregReason},
 		{ID: "MBABH-BLOCK-PERIOD", Severity: Warn, Code: errcode.Other, Source: "§ 51 Abs. 4 BMG", Types: []string{mbabhAnmeldung},
-			Doc:   "A disclosure block under § 51 BMG has an end date at most two years after its start.",
+			Doc:   "A disclosure block under § 51 BMG has an end date at most the configured term (default two years, Config.DisclosureBlockMonths) after its start; the statute allows extension, hence a warning.",
 			Check: checkMBABHBlockPeriod},
 		{ID: "MBABH-MAIN-CHANGED", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{mbabhHauptwohnung},
 			Doc:   "The new main residence differs from the previous one.",
@@ -129,14 +129,14 @@ func checkMBABHBlockPeriod(c *Context) {
 		}
 		to := s.SelectElement("gueltigBis")
 		if to == nil {
-			c.Report(s, "a disclosure block under § 51 BMG is limited to two years and needs gueltigBis")
+			c.Report(s, "a disclosure block under § 51 BMG is limited (%d months unless extended) and should give gueltigBis", c.DisclosureBlockMonths)
 			continue
 		}
 		from, okA := dateOf(s.SelectElement("gueltigAb"))
 		end, okB := dateOf(to)
-		if okA && okB && end.After(from.AddDate(2, 0, 0)) {
-			c.Report(to, "a disclosure block under § 51 BMG lasts at most two years; %s to %s is longer",
-				from.Format(time.DateOnly), end.Format(time.DateOnly))
+		if okA && okB && end.After(from.AddDate(0, c.DisclosureBlockMonths, 0)) {
+			c.Report(to, "a disclosure block under § 51 BMG lasts %d months unless extended; %s to %s is longer",
+				c.DisclosureBlockMonths, from.Format(time.DateOnly), end.Format(time.DateOnly))
 		}
 	}
 }

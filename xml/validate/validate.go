@@ -23,6 +23,11 @@ type Config struct {
 	// MaxAttachmentBytes is the largest decoded attachment (anlage/inhalt).
 	// Defaults to 3 MiB.
 	MaxAttachmentBytes int
+	// DisclosureBlockMonths is the longest disclosure block under § 51
+	// Abs. 1 BMG that rule MBABH-BLOCK-PERIOD accepts without a warning.
+	// Defaults to 24 (two years, § 51 Abs. 4 BMG); the statute allows
+	// extension, so a longer block is a warning, never a rejection.
+	DisclosureBlockMonths int
 	// Catalogue is the message catalogue. Defaults to catalogue.New().
 	Catalogue *catalogue.Catalogue
 	// CodeLists are the code lists checked at run time. Defaults to
@@ -35,6 +40,10 @@ type Config struct {
 	Clock clock.Clock
 }
 
+// DefaultDisclosureBlockMonths is the default term of a disclosure block
+// under § 51 BMG, in months.
+const DefaultDisclosureBlockMonths = 24
+
 // DefaultMaxAttachmentBytes is the default attachment limit (catalogue.md §1).
 const DefaultMaxAttachmentBytes = 3 << 20
 
@@ -42,6 +51,9 @@ func (c *Config) setDefaults() error {
 	c.Limits = c.Limits.WithDefaults()
 	if c.MaxAttachmentBytes == 0 {
 		c.MaxAttachmentBytes = DefaultMaxAttachmentBytes
+	}
+	if c.DisclosureBlockMonths == 0 {
+		c.DisclosureBlockMonths = DefaultDisclosureBlockMonths
 	}
 	if c.Catalogue == nil {
 		c.Catalogue = catalogue.New()
