@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/xgate/xgate/conformance"
@@ -81,6 +83,55 @@ func TestRuleCatalogue(t *testing.T) {
 		}
 		if len(e.Vectors) == 0 {
 			t.Errorf("rule %s has no vector", e.ID)
+		}
+	}
+}
+
+var (
+	reMessageUUID = regexp.MustCompile(`<nachrichtenUUID>\s*([^<\s]*)\s*</nachrichtenUUID>`)
+	reAusloeser   = regexp.MustCompile(`<ausloeserUUID>\s*([^<\s]*)\s*</ausloeserUUID>`)
+	reCreated     = regexp.MustCompile(`<erstellungszeitpunkt>([^<]*)</erstellungszeitpunkt>`)
+	reRootStart   = regexp.MustCompile(`<xaus:[A-Za-z]+\.[A-Za-z]+\.[0-9]{6}\b[^>]*>`)
+)
+
+// Samples a vendor can replay: every vector is marked as test data, no two
+// vectors share a message UUID (in either case), no two valid samples share
+// a creation time, and every answer among the plain valid samples answers a
+// message that is itself a sample.
+func TestSampleHygiene(t *testing.T) {
+	vs, err := conformance.Vectors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	created := map[string]string{}
+	for _, v := range vs {
+		s := string(v.Data)
+		if root := reRootStart.FindString(s); root != "" && !strings.Contains(root, ` test="`) {
+			t.Errorf("%s: root element has no test attribute", v.Path)
+		}
+		if m := reMessageUUID.FindStringSubmatch(s); m != nil {
+			id := strings.ToLower(m[1])
+			if other, dup := ids[id]; dup {
+				t.Errorf("%s and %s share nachrichtenUUID %s", v.Path, other, m[1])
+			}
+			ids[id] = v.Path
+		}
+		if m := reCreated.FindStringSubmatch(s); m != nil && v.Valid {
+			if other, dup := created[m[1]]; dup {
+				t.Errorf("%s and %s share erstellungszeitpunkt %s", v.Path, other, m[1])
+			}
+			created[m[1]] = v.Path
+		}
+	}
+	for _, v := range vs {
+		if !v.Valid || v.WantWarning != "" {
+			continue
+		}
+		if m := reAusloeser.FindStringSubmatch(string(v.Data)); m != nil {
+			if _, ok := ids[strings.ToLower(m[1])]; !ok {
+				t.Errorf("%s answers %s, which is no sample", v.Path, m[1])
+			}
 		}
 	}
 }

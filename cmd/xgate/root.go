@@ -58,6 +58,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitErr{code: exitUsage, err: err} })
 	root.AddCommand(
 		newValidateCmd(),
+		newCatalogueCmd(),
 		newDemoCmd(),
 		newAuditCmd(),
 		newCertsCmd(),

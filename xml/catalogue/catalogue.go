@@ -107,16 +107,19 @@ func (d Deadline) String() string {
 
 // Type describes one message type.
 type Type struct {
-	Code       string   // six digits, "090009"
-	Group      string   // group number, "09"
-	Prefix     string   // first part of the root element, "AnAZR"
-	Name       string   // middle part of the root element, "AZRErstmeldung"
-	From       []Role   // sender roles; nil means any role
-	To         []Role   // receiver roles; nil means any role
-	Purpose    string   // English, one line
-	LegalBasis string   // German citation, e.g. "§ 6 AZRG"
-	Answers    []string // type codes that answer this one (TypeRueckweisung is always possible and not listed)
-	Deadline   Deadline // default time until the answer is due; zero if no answer is expected
+	Code       string // six digits, "090009"
+	Group      string // group number, "09"
+	Prefix     string // first part of the root element, "AnAZR"
+	Name       string // middle part of the root element, "AZRErstmeldung"
+	From       []Role // sender roles; nil means any role
+	To         []Role // receiver roles; nil means any role
+	Purpose    string // English, one line
+	LegalBasis string // German citation, e.g. "§ 6 AZRG"
+	// Counterpart names the real XAusländer 26.11 message of the same
+	// number, or says "own design" and why.
+	Counterpart string
+	Answers     []string // type codes that answer this one (TypeRueckweisung is always possible and not listed)
+	Deadline    Deadline // default time until the answer is due; zero if no answer is expected
 	// IsAnswer marks types that answer an earlier, known message and so
 	// must carry ausloeserUUID in their header.
 	IsAnswer bool

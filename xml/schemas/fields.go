@@ -24,7 +24,8 @@ type Field struct {
 	Depth int
 	// Min and Max are the occurrence bounds; Max is -1 for unbounded.
 	Min, Max int
-	// Type is the XSD type, "bas:Code.Geschlecht", "xs:date", or "" for an
+	// Type is the XSD type, "bas:Code.Geschlecht", "xs:date"; for an
+	// anonymous simple type its base plus " (restricted)"; "" for an
 	// anonymous complex type.
 	Type string
 	// CodeType is set for a code element: the code type, "Code.Geschlecht".
@@ -326,6 +327,10 @@ func (w *walker) element(e *etree.Element, path string, depth int, choice string
 		f.Type = t
 		if key := w.resolve(e, t); isCodeType(key) {
 			_, f.CodeType, _ = strings.Cut(key, "|")
+		}
+	} else if st := e.SelectElement("simpleType"); st != nil {
+		if r := st.SelectElement("restriction"); r != nil {
+			f.Type = r.SelectAttrValue("base", "") + " (restricted)"
 		}
 	}
 	w.out = append(w.out, f)

@@ -37,8 +37,16 @@
 // id as grundSpezifisch. S020 ("fehlerhafte Einzelfälle" of a batch
 // message) is not used for business rules. Plausibility checks that belong
 // to the clerk's judgement (dates, deadlines, legal bases the BAMF or the BA
-// decide) are warnings. RuleCatalogue lists every rule; the generated files
-// testdata/rules.md and testdata/rules.json are the catalogue vendors read.
+// decide) are warnings. conformance.RuleCatalogue lists every rule; the
+// generated files conformance/rules.md and conformance/rules.json are the
+// catalogue vendors read (also `xgate catalogue rules`).
+//
+// Text is checked against DIN 91379 data type C exactly (package
+// din91379: the normative Latin letters with their defined combining
+// sequences and the non-letter groups N1 to N4, tested against the
+// normative XSD pattern for every Unicode code point): rule TXT-DIN91379,
+// code X001. The no-break space is part of data type C (group N4), so a
+// text may contain it; identifiers may not (see White space).
 //
 // # White space
 //
@@ -46,10 +54,13 @@
 // space (space, tab, CR, LF) as the schema's xs:token types collapse it.
 // Rules read codes and identifiers with message.TokenText and compare them
 // exactly; a no-break space or another Unicode space is part of the value
-// and makes a code, a message type, a UUID, a MIME type, a file name or a
-// kennung invalid (X001 from the schema pattern, S011 from the code list,
-// S999 from the attachment rules). UUIDs are compared with
-// message.CanonicalUUID (lower case).
+// and makes a code, a message type, a list URI or version, a UUID, a MIME
+// type, a file name, a kennung or an AZR number invalid: X001 where a schema
+// type or pattern fixes the value (UUID, kennung, MIME type, file name, AZR
+// number, enumerated Typ-1 codes, fixed list URIs), S011 for a code not in
+// its list, S010 for an unknown list version. A text made of nothing but
+// white space and look-alike spaces (message.Blank) is empty: S030. UUIDs
+// are compared with message.CanonicalUUID (lower case).
 //
 // # Caveats
 //

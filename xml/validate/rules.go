@@ -203,7 +203,7 @@ func (c *Context) CreationDay() (time.Time, bool) {
 // dateOf reads an xs:date element (an optional zone suffix is ignored) as
 // midnight UTC; false for nil or an unreadable value.
 func dateOf(e *etree.Element) (time.Time, bool) {
-	s := message.Text(e)
+	s := message.TokenText(e)
 	if len(s) < len(time.DateOnly) {
 		return time.Time{}, false
 	}
@@ -216,7 +216,7 @@ func codeOf(e *etree.Element) string {
 	if e == nil {
 		return ""
 	}
-	return message.Text(e.SelectElement("code"))
+	return message.TokenText(e.SelectElement("code"))
 }
 
 // dublinState reports whether the DESTATIS key s is in the current Dublin

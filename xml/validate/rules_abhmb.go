@@ -75,7 +75,7 @@ func checkABHMBNotFuture(c *Context) {
 		e = c.Msg.Root.FindElement("ausreise/ausreisedatum")
 	}
 	if d, ok := dateOf(e); ok && d.After(day) {
-		c.Report(e, "%s %s lies after the day of the notice %s", e.Tag, message.Text(e), day.Format(time.DateOnly))
+		c.Report(e, "%s %s lies after the day of the notice %s", e.Tag, message.TokenText(e), day.Format(time.DateOnly))
 	}
 }
 
@@ -86,7 +86,7 @@ func checkABHMBNameChanged(c *Context) {
 		return
 	}
 	for _, tag := range []string{"familienname", "vorname", "geburtsname"} {
-		if mbFold(message.Text(old.SelectElement(tag))) != mbFold(message.Text(neu.SelectElement(tag))) {
+		if mbFold(message.TokenText(old.SelectElement(tag))) != mbFold(message.TokenText(neu.SelectElement(tag))) {
 			return
 		}
 	}
@@ -118,7 +118,7 @@ func checkABHMBDestination(c *Context) {
 		return
 	}
 	ziel := a.FindElement("zielstaat/code")
-	switch z := message.Text(ziel); {
+	switch z := message.TokenText(ziel); {
 	case z == mbStaatDeutschland || z == mbStaatStaatenlos:
 		c.Report(ziel, "zielstaat %s is not a foreign state", z)
 	case codeOf(a.SelectElement("art")) == abhmbAusreiseUeberstellung && !c.dublinState(z):
@@ -150,7 +150,8 @@ func checkABHMBAZRReason(c *Context) {
 }
 
 // mbFold normalises a name or address part for comparison: NFC, case
-// folded, inner white space collapsed.
+// folded, XML white space collapsed (look-alike spaces are kept: a name
+// with a no-break space differs from one without).
 func mbFold(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(norm.NFC.String(s)), " "))
+	return strings.ToLower(message.CollapseXMLSpace(norm.NFC.String(s)))
 }

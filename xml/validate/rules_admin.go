@@ -14,10 +14,10 @@ func adminRules() []Rule {
 			Check: func(c *Context) {
 				sent := c.Msg.Root.FindElement("bezug/zeitpunkt")
 				due := c.Msg.Root.SelectElement("fristende")
-				a, okA := parseDate(message.Text(sent))
-				b, okB := parseDate(message.Text(due))
+				a, okA := parseDate(message.TokenText(sent))
+				b, okB := parseDate(message.TokenText(due))
 				if okA && okB && !b.After(a) {
-					c.Report(due, "fristende %s is not after the message was sent (%s)", message.Text(due), message.Text(sent))
+					c.Report(due, "fristende %s is not after the message was sent (%s)", message.TokenText(due), message.TokenText(sent))
 				}
 			}},
 		{ID: "ADM-SELFREF", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeTransportquittung, catalogue.TypeQuittung, catalogue.TypeErinnerung, catalogue.TypeNichtzustaendigkeit},
@@ -25,7 +25,7 @@ func adminRules() []Rule {
 			Check: func(c *Context) {
 				ref := c.Msg.Root.FindElement("./*/nachrichtenUUID")
 				if ref != nil && c.Header.AusloeserUUID != "" && message.CanonicalUUID(message.TokenText(ref)) != message.CanonicalUUID(c.Header.AusloeserUUID) {
-					c.Report(ref, "references %s but ausloeserUUID is %s", message.Text(ref), c.Header.AusloeserUUID)
+					c.Report(ref, "references %s but ausloeserUUID is %s", message.TokenText(ref), c.Header.AusloeserUUID)
 				}
 			}},
 	}

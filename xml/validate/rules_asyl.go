@@ -71,7 +71,7 @@ func checkAsylAZR(c *Context) {
 		p := b.SelectElement("person")
 		if p.SelectElement("azrNummer") == nil {
 			c.Report(p, "person with BAMF file number %s has no azrNummer; the foreigners office needs it to find the record",
-				message.Text(b.SelectElement("aktenzeichenBAMF")))
+				message.TokenText(b.SelectElement("aktenzeichenBAMF")))
 		}
 	}
 }
@@ -84,7 +84,7 @@ func checkAsylDatum(c *Context) {
 	for _, tag := range []string{"zustelldatum", "datumBestandskraft"} {
 		e := root.SelectElement(tag)
 		if d, ok := dateOf(e); ok && ok0 && d.Before(d0) {
-			c.Report(e, "%s %s is before the decision of %s", tag, message.Text(e), message.Text(ent))
+			c.Report(e, "%s %s is before the decision of %s", tag, message.TokenText(e), message.TokenText(ent))
 		}
 	}
 	day, ok := c.CreationDay()
@@ -94,7 +94,7 @@ func checkAsylDatum(c *Context) {
 	for _, tag := range []string{"entscheidungsdatum", "zustelldatum", "datumBestandskraft"} {
 		e := root.SelectElement(tag)
 		if d, ok := dateOf(e); ok && d.After(day) {
-			c.Report(e, "%s %s lies after the day the message was created (%s)", tag, message.Text(e), day.Format("2006-01-02"))
+			c.Report(e, "%s %s lies after the day the message was created (%s)", tag, message.TokenText(e), day.Format("2006-01-02"))
 		}
 	}
 }
@@ -127,7 +127,7 @@ func checkAsylFrist(c *Context) {
 		return
 	}
 	f := a.SelectElement("ausreisefristTage")
-	if got := message.Text(f); got != strconv.Itoa(want) {
+	if got := message.TokenText(f); got != strconv.Itoa(want) {
 		c.Report(f, "departure period is %s days; decision %s sets %d days", got, code, want)
 	}
 }
@@ -178,7 +178,7 @@ func checkAsylEreignis(c *Context) {
 	}
 	if d, ok := dateOf(ev); ok {
 		if day, ok := c.CreationDay(); ok && d.After(day) {
-			c.Report(ev, "event date %s lies after the day the message was created (%s)", message.Text(ev), day.Format("2006-01-02"))
+			c.Report(ev, "event date %s lies after the day the message was created (%s)", message.TokenText(ev), day.Format("2006-01-02"))
 		}
 	}
 }

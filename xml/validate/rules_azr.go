@@ -78,7 +78,7 @@ func azrCode(e *etree.Element, p string) string {
 	if e == nil {
 		return ""
 	}
-	return message.Text(e.FindElement(p + "/code"))
+	return message.TokenText(e.FindElement(p + "/code"))
 }
 
 // azrFact returns the fact element (one of azrFactTags) directly below e.
@@ -112,7 +112,7 @@ func azrCanonical(e *etree.Element) string {
 		}
 		b.WriteString(">")
 		if isLeaf(e) {
-			b.WriteString(strings.Join(strings.Fields(e.Text()), " "))
+			b.WriteString(message.CollapseXMLSpace(e.Text()))
 		}
 		isCode := e.SelectAttr("listURI") != nil
 		for _, ch := range e.ChildElements() {
@@ -136,7 +136,7 @@ func checkAZRHitList(c *Context) {
 			c.Report(p, "candidate %d has no AZR number; the querying authority could not query it again", i+1)
 			continue
 		}
-		v := message.Text(n)
+		v := message.TokenText(n)
 		if first, dup := seen[v]; dup {
 			c.Report(n, "AZR number %s of candidate %d already names candidate %d", v, i+1, first)
 			continue
@@ -147,7 +147,7 @@ func checkAZRHitList(c *Context) {
 
 func checkAZRFirst(c *Context) {
 	if n := c.Msg.Root.FindElement("person/azrNummer"); n != nil {
-		c.Report(n, "a first registration carries no AZR number (%s): the register assigns it; for a person already stored send a follow-up registration (090010)", message.Text(n))
+		c.Report(n, "a first registration carries no AZR number (%s): the register assigns it; for a person already stored send a follow-up registration (090010)", message.TokenText(n))
 	}
 }
 
@@ -157,7 +157,7 @@ func checkAZRReference(c *Context) {
 	switch kind {
 	case azrNeuspeicherung:
 		if ref != nil {
-			c.Report(ref, "a new fact (aenderungsart %s) has no referenz.id yet; the register assigns one, but %s is given", kind, message.Text(ref))
+			c.Report(ref, "a new fact (aenderungsart %s) has no referenz.id yet; the register assigns one, but %s is given", kind, message.TokenText(ref))
 		}
 	case azrAenderung, azrBerichtigung, azrLoeschung, azrBerichtigungLoeschung:
 		if ref == nil {
@@ -210,8 +210,8 @@ func checkAZRChange(c *Context) {
 func checkAZRBezug(c *Context) {
 	bezug := c.Msg.Root.SelectElement("bezug")
 	id := bezug.SelectElement("nachrichtenUUID")
-	if h := c.Header.AusloeserUUID; h != "" && message.Text(id) != h {
-		c.Report(id, "bezug names message %s but ausloeserUUID is %s", message.Text(id), h)
+	if h := c.Header.AusloeserUUID; h != "" && message.CanonicalUUID(message.TokenText(id)) != message.CanonicalUUID(h) {
+		c.Report(id, "bezug names message %s but ausloeserUUID is %s", message.TokenText(id), h)
 	}
 	typ := azrCode(bezug, "nachrichtentyp")
 	if t, ok := c.Catalogue.Lookup(typ); ok && !slices.Contains(t.Answers, c.Type.Code) {
@@ -219,10 +219,10 @@ func checkAZRBezug(c *Context) {
 			c.Type.Code, typ, t.Root(), strings.Join(azrAnsweredBy(c, c.Type.Code), ", "))
 	}
 	in := bezug.SelectElement("eingang")
-	received, okA := parseDate(message.Text(in))
+	received, okA := parseDate(message.TokenText(in))
 	created, okB := parseDate(c.Header.Created)
 	if okA && okB && received.After(created) {
-		c.Report(in, "eingang %s is after the answer was created (%s)", message.Text(in), c.Header.Created)
+		c.Report(in, "eingang %s is after the answer was created (%s)", message.TokenText(in), c.Header.Created)
 	}
 }
 

@@ -13,13 +13,15 @@ import (
 
 // Code values of group 91 that the rules interpret.
 var (
-	// baTitelOhneZustimmung are residence titles (aufenthaltstitel) under
-	// which employment never needs the BA's approval: titles that entitle
-	// to employment by law (§ 4a Abs. 1 AufenthG: settlement and long-term
-	// residence, recognised protection, family reunification) and every
+	// baTitelKraftGesetzes are residence titles that entitle to employment
+	// by law (§ 4a Abs. 1 AufenthG): settlement and long-term residence,
+	// recognised protection, family reunification.
+	baTitelKraftGesetzes = []string{"NE.9", "NE.26.3", "DA.9a", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.28.1", "AE.30", "AE.32"}
+	// baTitelOhneZustimmung are residence titles under which employment
+	// never needs the BA's approval: those that entitle by law, every
 	// humanitarian title of Abschnitt 5 AufenthG (§ 31 BeschV: §§ 22, 23,
-	// 24, 25 Abs. 3 and 5, 25b), and the Chancen-Aufenthaltsrecht (§ 104c).
-	baTitelOhneZustimmung = []string{"NE.9", "NE.26.3", "DA.9a", "AE.22", "AE.23", "AE.24", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.25.3", "AE.25.5", "AE.25b", "AE.28.1", "AE.30", "AE.32", "AE.104c"}
+	// 24, 25 Abs. 3 and 5, 25b) and the Chancen-Aufenthaltsrecht (§ 104c).
+	baTitelOhneZustimmung = append(slices.Clone(baTitelKraftGesetzes), "AE.22", "AE.23", "AE.24", "AE.25.3", "AE.25.5", "AE.25b", "AE.104c")
 	// baZustimmungspflichtig and baZustimmungsfrei split the legal bases
 	// (rechtsgrundlage-ba) into those of an approval and those of an
 	// employment that needs none.
@@ -108,7 +110,7 @@ func checkBABetriebsnummer(c *Context) {
 		if e.Tag != "betriebsnummer" {
 			return
 		}
-		if v := message.Text(e); !ValidBetriebsnummer(v) {
+		if v := message.TokenText(e); !ValidBetriebsnummer(v) {
 			c.Report(e, "Betriebsnummer %s is invalid (range of the first three digits or check digit)", v)
 		}
 	})
@@ -120,8 +122,8 @@ func checkBABeschaeftigung(c *Context) {
 		return
 	}
 	if h := b.SelectElement("wochenarbeitszeit"); h != nil {
-		if v, err := strconv.ParseFloat(message.Text(h), 64); err == nil && v > baMaxWochenstunden {
-			c.Report(h, "weekly working time of %s hours exceeds the legal maximum of %d", message.Text(h), baMaxWochenstunden)
+		if v, err := strconv.ParseFloat(message.TokenText(h), 64); err == nil && v > baMaxWochenstunden {
+			c.Report(h, "weekly working time of %s hours exceeds the legal maximum of %d", message.TokenText(h), baMaxWochenstunden)
 		}
 	}
 	beginn := b.SelectElement("beginn")
@@ -129,7 +131,7 @@ func checkBABeschaeftigung(c *Context) {
 	day, okDay := c.CreationDay()
 	if ok && okDay && d.Before(day) {
 		c.Report(beginn, "employment begins %s, before the request of %s; approval must be sought before work starts",
-			message.Text(beginn), day.Format("2006-01-02"))
+			message.TokenText(beginn), day.Format("2006-01-02"))
 	}
 }
 
@@ -183,9 +185,9 @@ func checkBAFrist(c *Context) {
 	}
 	switch {
 	case !d.After(day):
-		c.Report(f, "deadline %s is not after the day of the message (%s)", message.Text(f), day.Format("2006-01-02"))
+		c.Report(f, "deadline %s is not after the day of the message (%s)", message.TokenText(f), day.Format("2006-01-02"))
 	case d.After(day.AddDate(0, baMaxFristMonate, 0)):
-		c.Report(f, "deadline %s is more than %d months after the day of the message (%s)", message.Text(f), baMaxFristMonate, day.Format("2006-01-02"))
+		c.Report(f, "deadline %s is more than %d months after the day of the message (%s)", message.TokenText(f), baMaxFristMonate, day.Format("2006-01-02"))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
+	"github.com/xgate/xgate/xml/validate/din91379"
 )
 
 // base64Elements are the elements whose content is base64 (xs:base64Binary)
@@ -29,11 +30,11 @@ func contentRules() []Rule {
 		{ID: "CODE-VALUE", Severity: Reject, Code: errcode.UnknownCode, Source: "XÖV code lists (genericode); XInneres error code S011",
 			Doc:   "Every code value is in its code list.",
 			Check: checkCodeValues},
-		{ID: "TXT-DIN91379", Severity: Reject, Code: errcode.SchemaInvalid, Source: "DIN 91379 datatypeC (a schema type in XÖV, hence X001)",
-			Doc:   "Texts use only the Latin characters of DIN 91379 and are in Unicode NFC.",
+		{ID: "TXT-DIN91379", Severity: Reject, Code: errcode.SchemaInvalid, Source: "DIN 91379 datatypeC (din91379:datatypeC is a schema type in XÖV, hence X001)",
+			Doc:   "Every text and attribute value is in Unicode NFC and uses only the characters and sequences of DIN 91379 data type C (Latin letters, N1 to N4).",
 			Check: checkCharacters},
 		{ID: "TXT-EMPTY", Severity: Reject, Code: errcode.MandatoryTextEmpty, Source: "XInneres error code S030",
-			Doc:   "A text element that is present is not empty or blank.",
+			Doc:   "A text element that is present is not empty or blank: it holds more than XML white space and look-alike spaces (no-break space, other Unicode spaces, zero-width characters).",
 			Check: checkEmptyText},
 		{ID: "ATT-SIZE", Severity: Reject, Code: errcode.Other, Source: "XAusländer 26.11 attachments: at most 3 MB before base64 encoding",
 			Doc:   "An attachment is valid base64 and at most the configured size (default 3 MiB) when decoded.",
@@ -160,42 +161,16 @@ func ValidAZRNumber(n string) bool {
 	return month <= "12" && day <= "31"
 }
 
-// allowedRune reports whether r belongs to the accepted Latin repertoire,
-// modelled on the normative character set of DIN 91379 (Latin letters with
-// diacritics, the non-letters of Basic Latin and Latin-1, a few typographic
-// marks). Controls other than tab, CR and LF, other scripts, emoji,
-// zero-width and bidirectional formatting characters are refused.
-func allowedRune(r rune) bool {
-	switch {
-	case r == '\t' || r == '\n' || r == '\r':
-		return true
-	case r >= 0x20 && r <= 0x7E, r >= 0xA0 && r <= 0xFF, r >= 0x100 && r <= 0x17F:
-		return true
-	case r == 0x18F, r == 0x1A0, r == 0x1A1, r == 0x1AF, r == 0x1B0, r == 0x1B7,
-		r >= 0x1CD && r <= 0x1DC, r >= 0x1DE && r <= 0x1FF, r >= 0x218 && r <= 0x21B,
-		r == 0x21E, r == 0x21F, r >= 0x22A && r <= 0x233, r == 0x259, r == 0x292:
-		return true
-	case r >= 0x2B9 && r <= 0x2BC, r == 0x2BE, r == 0x2BF, r == 0x2C8, r == 0x2CC:
-		return true
-	case r >= 0x300 && r <= 0x36F: // combining marks for sequences DIN 91379 lists
-		return true
-	case r >= 0x1E00 && r <= 0x1EFF: // Latin Extended Additional
-		return true
-	case r == 0x2013, r == 0x2014, r >= 0x2018 && r <= 0x201E, r == 0x2026, r == 0x20AC:
-		return true
-	}
-	return false
-}
-
+// checkText reports text outside DIN 91379 data type C: not in NFC, or a
+// character (or combining sequence) that the repertoire lacks.
 func checkText(c *Context, e *etree.Element, what, s string) {
-	for i, r := range s {
-		if !allowedRune(r) {
-			c.Report(e, "%s contains U+%04X at position %d, which is outside the DIN 91379 Latin repertoire", what, r, utf8.RuneCountInString(s[:i])+1)
-			return
-		}
-	}
 	if !norm.NFC.IsNormalString(s) {
 		c.Report(e, "%s is not in Unicode NFC", what)
+		return
+	}
+	if ok, bad := din91379.ValidC(s); !ok {
+		r, _ := utf8.DecodeRuneInString(s[bad:])
+		c.Report(e, "%s contains U+%04X at position %d, which is outside DIN 91379 data type C", what, r, utf8.RuneCountInString(s[:bad])+1)
 	}
 }
 
@@ -223,8 +198,8 @@ func checkEmptyText(c *Context) {
 		if e == c.Msg.Root || !isLeaf(e) || len(e.Attr) > 0 {
 			continue
 		}
-		if strings.TrimSpace(e.Text()) == "" {
-			c.Report(e, "<%s> is present but empty", e.Tag)
+		if message.Blank(e.Text()) {
+			c.Report(e, "<%s> is present but empty or blank (only white space or look-alike spaces)", e.Tag)
 		}
 	}
 }
@@ -251,7 +226,7 @@ func checkAttachmentSize(c *Context) {
 		}, in.Text())
 		n := base64.StdEncoding.DecodedLen(len(raw))
 		if n > c.MaxAttachmentBytes+2 {
-			c.Report(in, "attachment %q is about %d bytes decoded, the limit is %d", message.Text(a.SelectElement("dateiname")), n, c.MaxAttachmentBytes)
+			c.Report(in, "attachment %q is about %d bytes decoded, the limit is %d", message.TokenText(a.SelectElement("dateiname")), n, c.MaxAttachmentBytes)
 			continue
 		}
 		dec, err := base64.StdEncoding.DecodeString(raw)
@@ -260,7 +235,7 @@ func checkAttachmentSize(c *Context) {
 			continue
 		}
 		if len(dec) > c.MaxAttachmentBytes {
-			c.Report(in, "attachment %q is %d bytes decoded, the limit is %d", message.Text(a.SelectElement("dateiname")), len(dec), c.MaxAttachmentBytes)
+			c.Report(in, "attachment %q is %d bytes decoded, the limit is %d", message.TokenText(a.SelectElement("dateiname")), len(dec), c.MaxAttachmentBytes)
 		}
 	}
 }
@@ -281,19 +256,19 @@ func checkAttachmentMIME(c *Context) {
 		if mt == nil {
 			continue
 		}
-		exts, ok := mimeExtensions[message.Text(mt)]
+		exts, ok := mimeExtensions[message.TokenText(mt)]
 		if !ok {
-			c.Report(mt, "MIME type %q is not allowed (application/pdf, image/jpeg, image/png, image/tiff, application/xml)", message.Text(mt))
+			c.Report(mt, "MIME type %q is not allowed (application/pdf, image/jpeg, image/png, image/tiff, application/xml)", message.TokenText(mt))
 			continue
 		}
-		name := message.Text(a.SelectElement("dateiname"))
+		name := message.TokenText(a.SelectElement("dateiname"))
 		ext := strings.ToLower(path.Ext(name))
 		fits := false
 		for _, x := range exts {
 			fits = fits || x == ext
 		}
 		if !fits {
-			c.Report(a.SelectElement("dateiname"), "file name %q does not fit MIME type %s", name, message.Text(mt))
+			c.Report(a.SelectElement("dateiname"), "file name %q does not fit MIME type %s", name, message.TokenText(mt))
 		}
 	}
 }
@@ -317,13 +292,24 @@ func checkDateRanges(c *Context) {
 			if from == nil || to == nil {
 				continue
 			}
-			a, okA := parseDate(message.Text(from))
-			b, okB := parseDate(message.Text(to))
+			a, okA := parseDate(message.TokenText(from))
+			b, okB := parseDate(message.TokenText(to))
 			if okA && okB && b.Before(a) {
-				c.Report(to, "%s %s is before %s %s", p[1], message.Text(to), p[0], message.Text(from))
+				c.Report(to, "%s %s is before %s %s", p[1], message.TokenText(to), p[0], message.TokenText(from))
 			}
 		}
 	}
+}
+
+// earliestDay returns the first day a partially known date (YYYY-MM-DD,
+// YYYY-MM or YYYY, bas:TeilbekanntesDatum) can mean.
+func earliestDay(s string) (time.Time, bool) {
+	for _, layout := range []string{time.DateOnly, "2006-01", "2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 func checkBirthDates(c *Context) {
@@ -332,8 +318,8 @@ func checkBirthDates(c *Context) {
 			continue
 		}
 		d := e.SelectElement("datum")
-		if t, ok := parseDate(message.Text(d)); ok && t.After(c.Now) {
-			c.Report(d, "date of birth %s lies in the future", message.Text(d))
+		if t, ok := earliestDay(message.TokenText(d)); ok && t.After(c.Now) {
+			c.Report(d, "date of birth %s lies in the future", message.TokenText(d))
 		}
 	}
 }

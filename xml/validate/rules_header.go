@@ -59,7 +59,7 @@ func checkUUIDs(c *Context) {
 
 func checkTimestamp(c *Context) {
 	e := kopf(c).FindElement("identifikation.nachricht/erstellungszeitpunkt")
-	v := message.Text(e)
+	v := message.TokenText(e)
 	if !timestampRE.MatchString(v) {
 		c.Report(e, "%q lacks milliseconds or a zone offset; write it as %s", v, TimestampLayout)
 		return
@@ -72,7 +72,7 @@ func checkTimestamp(c *Context) {
 func checkTypeCode(c *Context) {
 	e := kopf(c).FindElement("identifikation.nachricht/nachrichtentyp/code")
 	want := catalogue.CodeOfRoot(c.Header.Root)
-	if got := message.Text(e); got != want {
+	if got := message.TokenText(e); got != want {
 		c.Report(e, "nachrichtentyp %s does not match the root element %s", got, c.Header.Root)
 	}
 }

@@ -85,7 +85,7 @@ func checkJCRechtskreis(c *Context) {
 func checkJCErwerb(c *Context) {
 	code := codeOf(c.Msg.Root.FindElement("aufenthaltstitel/titel"))
 	e := c.Msg.Root.SelectElement("erwerbstaetigkeit")
-	if slices.Contains(baTitelOhneZustimmung, code) && codeOf(e) != jcErwerbErlaubt {
+	if slices.Contains(baTitelKraftGesetzes, code) && codeOf(e) != jcErwerbErlaubt {
 		c.Report(e, "title %s entitles to employment by law (§ 4a Abs. 1 AufenthG); the condition must be %s, not %s", code, jcErwerbErlaubt, codeOf(e))
 	}
 }
@@ -101,7 +101,7 @@ func checkJCWohnsitz(c *Context) {
 	ab, okAb := dateOf(w.SelectElement("gueltigAb"))
 	bis := w.SelectElement("gueltigBis")
 	if d, ok := dateOf(bis); ok && okAb && d.After(ab.AddDate(jcWohnsitzJahre, 0, 0)) {
-		c.Report(bis, "residence obligation until %s lasts longer than %d years from %s", message.Text(bis), jcWohnsitzJahre, ab.Format("2006-01-02"))
+		c.Report(bis, "residence obligation until %s lasts longer than %d years from %s", message.TokenText(bis), jcWohnsitzJahre, ab.Format("2006-01-02"))
 	}
 }
 
@@ -117,7 +117,7 @@ func checkJCTitel(c *Context) {
 	d, ok := dateOf(bis)
 	day, okDay := c.CreationDay()
 	if ok && okDay && d.Before(day) {
-		c.Report(bis, "title expired on %s, before the day of the message (%s); report it with anlass %s", message.Text(bis), day.Format("2006-01-02"), jcAnlassAblauf)
+		c.Report(bis, "title expired on %s, before the day of the message (%s); report it with anlass %s", message.TokenText(bis), day.Format("2006-01-02"), jcAnlassAblauf)
 	}
 }
 
@@ -146,25 +146,25 @@ func checkJCStatus(c *Context) {
 	switch status {
 	case jcStatusBevorstehend:
 		if okBeginn && beginn.Before(day) {
-			c.Report(beginnEl, "status %s says the measure is yet to begin, but it began on %s (message of %s)", status, message.Text(beginnEl), today)
+			c.Report(beginnEl, "status %s says the measure is yet to begin, but it began on %s (message of %s)", status, message.TokenText(beginnEl), today)
 		}
 	case jcStatusLaeuft:
 		if okBeginn && beginn.After(day) {
-			c.Report(beginnEl, "status %s says the measure is running, but it begins only on %s (message of %s)", status, message.Text(beginnEl), today)
+			c.Report(beginnEl, "status %s says the measure is running, but it begins only on %s (message of %s)", status, message.TokenText(beginnEl), today)
 		}
 		if okEnde && ende.Before(day) {
-			c.Report(endeEl, "status %s says the measure is running, but it ended on %s (message of %s)", status, message.Text(endeEl), today)
+			c.Report(endeEl, "status %s says the measure is running, but it ended on %s (message of %s)", status, message.TokenText(endeEl), today)
 		}
 	case jcStatusBeendet, jcStatusAbgebrochen:
 		switch {
 		case endeEl == nil:
 			c.Report(st, "status %s says the measure is over; its ende is missing", status)
 		case okEnde && ende.After(day):
-			c.Report(endeEl, "status %s says the measure is over, but ende %s lies after the message of %s", status, message.Text(endeEl), today)
+			c.Report(endeEl, "status %s says the measure is over, but ende %s lies after the message of %s", status, message.TokenText(endeEl), today)
 		}
 	case jcStatusNichtAngetreten:
 		if okBeginn && beginn.After(day) {
-			c.Report(beginnEl, "status %s says the person did not start, but the measure begins only on %s (message of %s)", status, message.Text(beginnEl), today)
+			c.Report(beginnEl, "status %s says the person did not start, but the measure begins only on %s (message of %s)", status, message.TokenText(beginnEl), today)
 		}
 	}
 }

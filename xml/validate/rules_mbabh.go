@@ -79,12 +79,12 @@ func checkMBABHMoveDate(c *Context) {
 			e = c.Msg.Root.SelectElement("aenderungsdatum")
 		}
 		if d, ok := dateOf(e); ok && d.After(day) {
-			c.Report(e, "%s %s lies after the day of the notice %s; nobody registers in advance", e.Tag, message.Text(e), day.Format(time.DateOnly))
+			c.Report(e, "%s %s lies after the day of the notice %s; nobody registers in advance", e.Tag, message.TokenText(e), day.Format(time.DateOnly))
 		}
 	case mbabhAbmeldung:
 		e := c.Msg.Root.FindElement("abmeldung/auszugsdatum")
 		if d, ok := dateOf(e); ok && d.Sub(day) > mbabhEarlyDeregistration {
-			c.Report(e, "auszugsdatum %s is more than one week after the day of the notice %s (§ 17 Abs. 2 BMG)", message.Text(e), day.Format(time.DateOnly))
+			c.Report(e, "auszugsdatum %s is more than one week after the day of the notice %s (§ 17 Abs. 2 BMG)", message.TokenText(e), day.Format(time.DateOnly))
 		}
 	}
 }
@@ -148,7 +148,7 @@ func checkMBABHMainChanged(c *Context) {
 		return
 	}
 	for _, tag := range []string{"strasse", "hausnummer", "postleitzahl", "ort"} {
-		if mbFold(message.Text(neu.SelectElement(tag))) != mbFold(message.Text(alt.SelectElement(tag))) {
+		if mbFold(message.TokenText(neu.SelectElement(tag))) != mbFold(message.TokenText(alt.SelectElement(tag))) {
 			return
 		}
 	}
@@ -157,8 +157,8 @@ func checkMBABHMainChanged(c *Context) {
 
 func checkMBABHRefusalRef(c *Context) {
 	ref := c.Msg.Root.FindElement("abgelehnteNachricht/nachrichtenUUID")
-	if ref != nil && c.Header.AusloeserUUID != "" && message.Text(ref) != c.Header.AusloeserUUID {
-		c.Report(ref, "refuses %s but ausloeserUUID is %s", message.Text(ref), c.Header.AusloeserUUID)
+	if ref != nil && c.Header.AusloeserUUID != "" && message.CanonicalUUID(message.TokenText(ref)) != message.CanonicalUUID(c.Header.AusloeserUUID) {
+		c.Report(ref, "refuses %s but ausloeserUUID is %s", message.TokenText(ref), c.Header.AusloeserUUID)
 	}
 }
 
