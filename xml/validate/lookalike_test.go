@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/validate"
 )
@@ -177,6 +178,31 @@ func TestWhiteSpaceDefinition(t *testing.T) {
 	for _, n := range []string{"260000123456", "261231123456", "260230123456"} {
 		if !validate.ValidAZRNumber(n) {
 			t.Errorf("ValidAZRNumber(%s) = false", n)
+		}
+	}
+}
+
+// What validation says about a kennung is its syntax, the same as
+// kennung.Parse after XML white-space handling; roles come from the
+// directory, never from the prefix.
+func TestKennungSyntaxMatchesParse(t *testing.T) {
+	v, err := validate.New(validate.Config{Clock: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	doc := readVector(t, "020105/valid/aenderung-name-heirat.xml")
+	const old = "<kennung>azr:999901</kennung>"
+	for _, k := range []string{
+		"azr:999901", "dbs:499990040000", "opt:99901", "ags:08999001", "xyzabcde:A.b_c-9", "zz:1",
+		"jc:musterstadt", // syntax alone is fine; the directory decides whether it exists and what role it has
+		"AZR:999901", "a:1", "abcdefghi:1", "azr:", "azr:-1", "azr:99 99", "azr:999901\u00a0", "azr999901", "azr:9\u20079",
+		strings.Repeat("x", 3) + ":" + strings.Repeat("1", 65),
+	} {
+		_, perr := kennung.Parse(message.CollapseXMLSpace(k))
+		rep := v.Validate(context.Background(), []byte(strings.Replace(doc, old, "<kennung>"+k+"</kennung>", 1)))
+		if schemaOK := !hasCode(rep, errcode.SchemaInvalid); schemaOK != (perr == nil) {
+			t.Errorf("%q: schema accepts %v, kennung.Parse says %v", k, schemaOK, perr)
 		}
 	}
 }
