@@ -14,8 +14,11 @@ import (
 type Result struct {
 	Vector   Vector
 	Findings []*errcode.Error
-	// Pass: a valid vector drew no finding; an invalid vector drew a
-	// finding with its WantCode (and WantRule, if named).
+	// Warnings are the findings of rules with severity warn.
+	Warnings []*errcode.Error
+	// Pass: a valid vector drew no finding and exactly the warnings its
+	// name announces (none, or one or more of WantWarning); an invalid
+	// vector drew a finding with its WantCode (and WantRule, if named).
 	Pass bool
 	// Problem says why a vector did not pass.
 	Problem  string
@@ -30,7 +33,7 @@ func CheckVectors(ctx context.Context, v *validate.Validator, vectors []Vector) 
 	for _, vec := range vectors {
 		start := time.Now()
 		rep := v.Validate(ctx, vec.Data)
-		r := Result{Vector: vec, Findings: rep.Findings, Duration: time.Since(start)}
+		r := Result{Vector: vec, Findings: rep.Findings, Warnings: rep.Warnings, Duration: time.Since(start)}
 		r.Pass, r.Problem = judge(vec, rep)
 		out = append(out, r)
 	}
@@ -44,6 +47,14 @@ func judge(vec Vector, rep *validate.Report) (bool, string) {
 		}
 		if rep.Type.Code != vec.Type {
 			return false, fmt.Sprintf("vector in folder %s has a root of type %q", vec.Type, rep.Type.Code)
+		}
+		for _, w := range rep.Warnings {
+			if w.Rule != vec.WantWarning {
+				return false, "valid vector drew the warning: " + summarize([]*errcode.Error{w})
+			}
+		}
+		if vec.WantWarning != "" && len(rep.Warnings) == 0 {
+			return false, "valid vector drew no warning; want a warning of " + vec.WantWarning
 		}
 		return true, ""
 	}

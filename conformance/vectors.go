@@ -29,7 +29,11 @@ type Vector struct {
 	WantCode errcode.Code
 	// WantRule is the business rule an invalid vector must violate, or "".
 	WantRule string
-	Data     []byte
+	// WantWarning is the rule of severity warn whose warning a valid vector
+	// named "WARN-<RULE-ID>-<what>.xml" must draw; "" for a plain valid
+	// vector, which must draw no warning at all.
+	WantWarning string
+	Data        []byte
 }
 
 var ruleToken = regexp.MustCompile(`^[A-Z][A-Z0-9]*$`)
@@ -51,6 +55,30 @@ func ParseVectorName(name string) (errcode.Code, string, error) {
 		rule = append(rule, p)
 	}
 	return code, strings.Join(rule, "-"), nil
+}
+
+// warnPrefix starts the name of a valid vector that must draw a warning.
+const warnPrefix = "WARN-"
+
+// ParseWarningName reads the rule a valid vector named
+// "WARN-ASYL-FRIST-fourteen-days.xml" must warn about ("ASYL-FRIST"); ""
+// for a name without the prefix.
+func ParseWarningName(name string) (string, error) {
+	if !strings.HasPrefix(name, warnPrefix) {
+		return "", nil
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".xml")
+	var rule []string
+	for _, p := range strings.Split(strings.TrimPrefix(base, warnPrefix), "-") {
+		if !ruleToken.MatchString(p) {
+			break
+		}
+		rule = append(rule, p)
+	}
+	if len(rule) == 0 {
+		return "", fmt.Errorf("conformance: vector %s: WARN- must be followed by a rule id", name)
+	}
+	return strings.Join(rule, "-"), nil
 }
 
 // Vectors returns every embedded vector, ordered by path.
@@ -79,6 +107,9 @@ func Vectors() ([]Vector, error) {
 		switch parts[1] {
 		case "valid":
 			v.Valid = true
+			if v.WantWarning, err = ParseWarningName(v.Name); err != nil {
+				return err
+			}
 		case "invalid":
 			if v.WantCode, v.WantRule, err = ParseVectorName(v.Name); err != nil {
 				return err

@@ -238,6 +238,21 @@ func TestExitCodes(t *testing.T) {
 			{2, plain, s(filepath.Join(dir, "nope.xml"))},
 			{3, plain, s(vectorFile(t, "*/invalid/X001-missing-ergebnis.xml"))},
 		},
+		"catalogue list": {
+			{0, plain, s()},
+			{1, brokenPipe, s()},
+			{2, plain, s("--format", "yaml")},
+		},
+		"catalogue show": {
+			{0, plain, s("020101")},
+			{1, brokenPipe, s("020101")},
+			{2, plain, s("999999")},
+		},
+		"catalogue rules": {
+			{0, plain, s()},
+			{1, brokenPipe, s()},
+			{2, plain, s("extra")},
+		},
 		"conformance check": {
 			{0, plain, s()},
 			{1, interrupted, s()},

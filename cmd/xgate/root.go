@@ -92,6 +92,7 @@ exits with the same codes.
 	root.AddCommand(
 		newValidateCmd(),
 		newConformanceCmd(),
+		newCatalogueCmd(),
 		newDemoCmd(),
 		newCertsCmd(a),
 		newSealCmd(), newOpenCmd(),

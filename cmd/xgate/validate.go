@@ -45,14 +45,18 @@ error code, the line and the element path:
      instructions/XInclude, depth and count limits      (X000, S001)
   2. standard and version of the root element           (V000)
   3. XSD validation with libxml2 (network off)          (X001)
-  4. business rules: header, code lists, AZR numbers,
-     DIN 91379 characters, attachments, group rules     (S010, S011, S020, S030)
+  4. business rules: header, code lists, DIN 91379 characters,
+     attachments, group rules                           (S010, S011, S030, S999, X001)
+
+Each rule rejects or warns ("xgate catalogue rules" lists them). A finding
+rejects the message (it would draw a Rückweisung); a warning is printed for
+the clerk but the message stays valid.
 
 A directory argument validates every *.xml file below it; "-" reads
 standard input. Table output is one line per finding,
-"file:line: CODE path: text" (the form editors jump to); a summary goes
-to standard error. Ctrl-C stops between two files and says how far it
-got.`,
+"file:line: CODE path: text" (the form editors jump to), and one per
+warning, "file:line: warning CODE path: text"; a summary goes to standard
+error. Ctrl-C stops between two files and says how far it got.`,
 		Example: `  # one message
   xgate validate anmeldung.xml
 
@@ -74,24 +78,18 @@ got.`,
 		code(exitFailed, "validation failed: at least one message is invalid"))
 }
 
-// severity grades a finding. Every finding is an error now; a "warning"
-// severity (reported, exit 0) is the planned extension: toJSON grades,
-// runValidate counts errors only towards invalid.
-type severity string
-
-const sevError severity = "error"
-
 // fileResult is the JSON shape of one validated file.
 type fileResult struct {
 	File     string        `json:"file"`
-	Valid    bool          `json:"valid"` // no finding of severity error
+	Valid    bool          `json:"valid"` // no rejecting finding (warnings allowed)
 	Type     string        `json:"type,omitempty"`
 	UUID     string        `json:"nachrichtenUUID,omitempty"`
 	Findings []findingJSON `json:"findings"`
+	Warnings []findingJSON `json:"warnings"`
 }
 
 type findingJSON struct {
-	Severity severity     `json:"severity"`
+	Severity string       `json:"severity"` // reject or warn
 	Code     errcode.Code `json:"code"`
 	Line     int          `json:"line,omitempty"`
 	Path     string       `json:"path,omitempty"`
@@ -119,6 +117,7 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		invalid    int
 		unreadable int
 		findings   int
+		warnings   int
 	)
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
@@ -128,7 +127,7 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 			fmt.Fprintf(stderr, "validated %d of %d files\n", i, len(files))
 		}
 		data, rerr := readLimited(f, stdin, o.maxBytes)
-		res := fileResult{File: f, Findings: []findingJSON{}}
+		res := fileResult{File: f, Findings: []findingJSON{}, Warnings: []findingJSON{}}
 		switch {
 		case rerr != nil && os.IsNotExist(rerr) || rerr != nil && !isTooLarge(rerr):
 			unreadable++
@@ -137,21 +136,20 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 			}
 			continue
 		case rerr != nil:
-			res.Findings = append(res.Findings, toJSON(rerr.(*errcode.Error)))
+			res.Findings = append(res.Findings, toJSON(rerr.(*errcode.Error), validate.Reject))
 		default:
 			rep := v.Validate(ctx, data)
 			res.Type = rep.Type.Code
 			res.UUID = rep.Header.UUID
 			for _, fd := range rep.Findings {
-				res.Findings = append(res.Findings, toJSON(fd))
+				res.Findings = append(res.Findings, toJSON(fd, validate.Reject))
 			}
-		}
-		res.Valid = true
-		for _, fd := range res.Findings {
-			if fd.Severity == sevError {
-				res.Valid = false
+			for _, fd := range rep.Warnings {
+				res.Warnings = append(res.Warnings, toJSON(fd, validate.Warn))
 			}
+			warnings += len(res.Warnings)
 		}
+		res.Valid = len(res.Findings) == 0
 		if !res.Valid {
 			invalid++
 			findings += len(res.Findings)
@@ -159,6 +157,9 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		if !o.format.json() && !o.quiet {
 			for _, fd := range res.Findings {
 				fmt.Fprintf(stdout, "%s:%d: %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
+			}
+			for _, fd := range res.Warnings {
+				fmt.Fprintf(stdout, "%s:%d: warning %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
 			}
 		}
 		results = append(results, res)
@@ -171,7 +172,7 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		}
 	}
 	if !o.quiet {
-		fmt.Fprintf(stderr, "%d file(s): %d valid, %d invalid (%d finding(s))", len(results), len(results)-invalid, invalid, findings)
+		fmt.Fprintf(stderr, "%d file(s): %d valid, %d invalid (%d finding(s), %d warning(s))", len(results), len(results)-invalid, invalid, findings, warnings)
 		if unreadable > 0 {
 			fmt.Fprintf(stderr, ", %d unreadable", unreadable)
 		}
@@ -193,7 +194,7 @@ func pathOrRoot(p string) string {
 	return p
 }
 
-func toJSON(e *errcode.Error) findingJSON {
+func toJSON(e *errcode.Error, sev validate.Severity) findingJSON {
 	text := e.Detail
 	if text == "" && e.Err != nil {
 		text = e.Err.Error()
@@ -201,7 +202,7 @@ func toJSON(e *errcode.Error) findingJSON {
 	if e.Rule != "" {
 		text = "[" + e.Rule + "] " + text
 	}
-	return findingJSON{Severity: sevError, Code: e.Code, Line: e.Line, Path: e.Path, Rule: e.Rule, Text: text, Reason: e.Code.Reason()}
+	return findingJSON{Severity: sev.String(), Code: e.Code, Line: e.Line, Path: e.Path, Rule: e.Rule, Text: text, Reason: e.Code.Reason()}
 }
 
 // expandArgs turns directories into the *.xml files below them, sorted.

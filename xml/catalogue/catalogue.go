@@ -1,7 +1,7 @@
 // Package catalogue is the one source of truth about xgate's message types:
 // for every type code its root element, group, sender and receiver roles,
 // legal basis, the answers it expects and the default deadline before a
-// reminder (Administration.Erinnerung.000021) goes out. Validation, the
+// reminder (Prozess.Erinnerung.900021) goes out. Validation, the
 // gateway and the conformance suite all read it from here.
 //
 // # Overview
@@ -39,9 +39,11 @@ const (
 func AllRoles() []Role { return kennung.Roles() }
 
 // KennungPrefixes returns the DVDV directory-key prefixes that participants
-// of role r use: ABH "azr", MB "ags", AZR/BAMF/BA "dbs", JC "opt". A
-// prefix never decides a role (the directory entry does); it only tells a
-// kennung that cannot belong to the role.
+// of role r usually have: ABH "azr", MB "ags", AZR/BAMF/BA "dbs", JC
+// "opt" (Optionskommune). It is documentation (the "Ausländerbehörde
+// (azr)" of the real schemas' appinfo), never a decision: one prefix serves
+// several roles ("dbs"; "azr" is also used by other bodies), so the role of
+// a participant comes from its entry in the signed directory only.
 func KennungPrefixes(r Role) []string {
 	switch r {
 	case RoleABH:
@@ -51,7 +53,7 @@ func KennungPrefixes(r Role) []string {
 	case RoleAZR, RoleBAMF, RoleBA:
 		return []string{"dbs"}
 	case RoleJC:
-		return []string{"opt", "jc"}
+		return []string{"opt"}
 	}
 	return nil
 }
@@ -105,16 +107,19 @@ func (d Deadline) String() string {
 
 // Type describes one message type.
 type Type struct {
-	Code       string   // six digits, "090009"
-	Group      string   // group number, "09"
-	Prefix     string   // first part of the root element, "AnAZR"
-	Name       string   // middle part of the root element, "AZRErstmeldung"
-	From       []Role   // sender roles; nil means any role
-	To         []Role   // receiver roles; nil means any role
-	Purpose    string   // English, one line
-	LegalBasis string   // German citation, e.g. "§ 6 AZRG"
-	Answers    []string // type codes that answer this one (000010 is always possible and not listed)
-	Deadline   Deadline // default time until the answer is due; zero if no answer is expected
+	Code       string // six digits, "090009"
+	Group      string // group number, "09"
+	Prefix     string // first part of the root element, "AnAZR"
+	Name       string // middle part of the root element, "AZRErstmeldung"
+	From       []Role // sender roles; nil means any role
+	To         []Role // receiver roles; nil means any role
+	Purpose    string // English, one line
+	LegalBasis string // German citation, e.g. "§ 6 AZRG"
+	// Counterpart names the real XAusländer 26.11 message of the same
+	// number, or says "own design" and why.
+	Counterpart string
+	Answers     []string // type codes that answer this one (TypeRueckweisung is always possible and not listed)
+	Deadline    Deadline // default time until the answer is due; zero if no answer is expected
 	// IsAnswer marks types that answer an earlier, known message and so
 	// must carry ausloeserUUID in their header.
 	IsAnswer bool
@@ -194,20 +199,4 @@ func CodeOfRoot(root string) string {
 		return ""
 	}
 	return root[i+1:]
-}
-
-// RoleOfKennung returns the roles whose directory-key prefix matches the
-// kennung ("dbs:…" → azr, bamf, ba).
-func RoleOfKennung(kennung string) []Role {
-	prefix, _, ok := strings.Cut(kennung, ":")
-	if !ok {
-		return nil
-	}
-	var out []Role
-	for _, r := range AllRoles() {
-		if slices.Contains(KennungPrefixes(r), prefix) {
-			out = append(out, r)
-		}
-	}
-	return out
 }

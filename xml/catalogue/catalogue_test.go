@@ -106,31 +106,13 @@ func TestDeadlineWorkingDays(t *testing.T) {
 }
 
 func TestRoles(t *testing.T) {
-	tests := []struct {
-		kennung string
-		want    []catalogue.Role
-	}{
-		{"azr:08111000-abh", []catalogue.Role{catalogue.RoleABH}},
-		{"ags:08111000", []catalogue.Role{catalogue.RoleMB}},
-		{"dbs:bamf", []catalogue.Role{catalogue.RoleAZR, catalogue.RoleBAMF, catalogue.RoleBA}},
-		{"jc:081110", []catalogue.Role{catalogue.RoleJC}},
-		{"xyz:1", nil},
-		{"nocolon", nil},
-	}
-	for _, tc := range tests {
-		got := catalogue.RoleOfKennung(tc.kennung)
-		if len(got) != len(tc.want) {
-			t.Errorf("RoleOfKennung(%s) = %v, want %v", tc.kennung, got, tc.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != tc.want[i] {
-				t.Errorf("RoleOfKennung(%s) = %v, want %v", tc.kennung, got, tc.want)
-			}
-		}
-	}
-	ty, _ := catalogue.New().Lookup("090030")
+	ty, _ := catalogue.New().Lookup(catalogue.TypeAZRMitteilungZuDatenaenderung)
 	if !ty.ReceivedBy(catalogue.RoleJC) || ty.ReceivedBy(catalogue.RoleMB) || !ty.SentBy(catalogue.RoleAZR) {
 		t.Error("090030 roles wrong")
+	}
+	for _, r := range catalogue.AllRoles() {
+		if len(catalogue.KennungPrefixes(r)) == 0 {
+			t.Errorf("role %s has no usual prefix", r)
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package catalogue
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Type codes of every message type. The gateway, the peers and the
 // adapters use these constants and never write a number literal.
@@ -116,52 +119,60 @@ func builtinTypes() []Type {
 	approval := []string{TypeBAABHZustimmung, TypeBAABHVersagung, TypeBAABHNachforderung, TypeBAABHZustimmungsfreiMitteilung}
 	const (
 		admin   = "§ 3a VwVfG, § 87 AufenthG"
-		abhToMB = "§ 90b AufenthG"
-		mbToABH = "§ 90a AufenthG"
+		abhToMB = "§ 90a AufenthG"
+		// mbRefusal: the real 030301 names no legal basis; it answers a
+		// notice under § 90a AufenthG.
+		mbRefusal = "keine eigene (Antwort auf eine Mitteilung nach § 90a AufenthG)"
+		azrError  = "§ 6, 8, 10-14 AZRG"
+		// real XAusländer 26.11 counterparts (message-type list version 19)
+		same  = "XAusländer 26.11 %s: same number, root element and purpose; xgate's content is a simplified subset"
+		procX = "own design; cf. XInneres %s"
+		own   = "own design: XAusländer 26.11 has no %s message"
 	)
+	real := func(root string) string { return fmt.Sprintf(same, root) }
 	return []Type{
-		{Code: TypeNichtzustaendigkeit, Group: GroupAdministration, Prefix: "Administration", Name: "Nichtzustaendigserklaerung", Purpose: "not responsible", LegalBasis: admin, IsAnswer: true},
+		{Code: TypeNichtzustaendigkeit, Group: GroupAdministration, Prefix: "Administration", Name: "Nichtzustaendigserklaerung", Counterpart: real("Administration.Nichtzustaendigserklaerung." + TypeNichtzustaendigkeit), Purpose: "not responsible", LegalBasis: "keine (XAusländer 26.11 nennt keine)", IsAnswer: true},
 
-		{Code: TypeABHMBAnmeldung, Group: GroupABHMB, Prefix: "ABHMB", Name: "Anmeldung", From: abh, To: mb, Purpose: "person must be registered", LegalBasis: abhToMB, Answers: toMB, Deadline: wd(5)},
-		{Code: TypeABHMBAenderungName, Group: GroupABHMB, Prefix: "ABHMB", Name: "AenderungName", From: abh, To: mb, Purpose: "name changed per passport", LegalBasis: abhToMB, Answers: toMB, Deadline: wd(5)},
-		{Code: TypeABHMBNachgewieseneAusreise, Group: GroupABHMB, Prefix: "ABHMB", Name: "NachgewieseneAusreise", From: abh, To: mb, Purpose: "proven departure or deportation", LegalBasis: abhToMB, Answers: toMB, Deadline: wd(5)},
-		{Code: TypeABHMBMitteilungAZRNummer, Group: GroupABHMB, Prefix: "ABHMB", Name: "MitteilungAZRNummer", From: abh, To: mb, Purpose: "store, change or delete the AZR number", LegalBasis: abhToMB, Answers: toMB, Deadline: wd(5)},
+		{Code: TypeABHMBAnmeldung, Group: GroupABHMB, Prefix: "ABHMB", Name: "Anmeldung", From: abh, To: mb, Counterpart: real("ABHMB.Anmeldung." + TypeABHMBAnmeldung), Purpose: "person must be registered", LegalBasis: abhToMB, Answers: toMB, Deadline: wd(5)},
+		{Code: TypeABHMBAenderungName, Group: GroupABHMB, Prefix: "ABHMB", Name: "AenderungName", From: abh, To: mb, Counterpart: real("ABHMB.AenderungName." + TypeABHMBAenderungName), Purpose: "name changed per passport", LegalBasis: abhToMB, Answers: toMB, Deadline: wd(5)},
+		{Code: TypeABHMBNachgewieseneAusreise, Group: GroupABHMB, Prefix: "ABHMB", Name: "NachgewieseneAusreise", From: abh, To: mb, Counterpart: real("ABHMB.NachgewieseneAusreise." + TypeABHMBNachgewieseneAusreise), Purpose: "proven departure or deportation", LegalBasis: abhToMB, Answers: toMB, Deadline: wd(5)},
+		{Code: TypeABHMBMitteilungAZRNummer, Group: GroupABHMB, Prefix: "ABHMB", Name: "MitteilungAZRNummer", From: abh, To: mb, Counterpart: real("ABHMB.MitteilungAZRNummer." + TypeABHMBMitteilungAZRNummer), Purpose: "store, change or delete the AZR number", LegalBasis: abhToMB, Answers: toMB, Deadline: wd(5)},
 
-		{Code: TypeMBABHAnmeldung, Group: GroupMBABH, Prefix: "MBABH", Name: "Anmeldung", From: mb, To: abh, Purpose: "foreign national moved in", LegalBasis: mbToABH, Answers: fromMB, Deadline: wd(5)},
-		{Code: TypeMBABHAbmeldung, Group: GroupMBABH, Prefix: "MBABH", Name: "Abmeldung", From: mb, To: abh, Purpose: "moved out or registration cancelled", LegalBasis: mbToABH, Answers: fromMB, Deadline: wd(5)},
-		{Code: TypeMBABHHauptwohnung, Group: GroupMBABH, Prefix: "MBABH", Name: "Hauptwohnung", From: mb, To: abh, Purpose: "main residence changed", LegalBasis: mbToABH, Answers: fromMB, Deadline: wd(5)},
-		{Code: TypeMBABHAblehnung, Group: GroupMBABH, Prefix: "MBABH", Name: "Ablehnung", From: mb, To: abh, Purpose: "refusal of a 02xxxx message", LegalBasis: mbToABH, IsAnswer: true},
+		{Code: TypeMBABHAnmeldung, Group: GroupMBABH, Prefix: "MBABH", Name: "Anmeldung", From: mb, To: abh, Counterpart: real("MBABH.Anmeldung." + TypeMBABHAnmeldung), Purpose: "foreign national moved in", LegalBasis: "§ 72 Abs. 1 Nr. 1 AufenthV", Answers: fromMB, Deadline: wd(5)},
+		{Code: TypeMBABHAbmeldung, Group: GroupMBABH, Prefix: "MBABH", Name: "Abmeldung", From: mb, To: abh, Counterpart: real("MBABH.Abmeldung." + TypeMBABHAbmeldung), Purpose: "moved out or registration cancelled", LegalBasis: "§ 72 Abs. 1 Nr. 2 AufenthV", Answers: fromMB, Deadline: wd(5)},
+		{Code: TypeMBABHHauptwohnung, Group: GroupMBABH, Prefix: "MBABH", Name: "Hauptwohnung", From: mb, To: abh, Counterpart: real("MBABH.Hauptwohnung." + TypeMBABHHauptwohnung), Purpose: "main residence changed", LegalBasis: "§ 72 Abs. 1 Nr. 3 AufenthV", Answers: fromMB, Deadline: wd(5)},
+		{Code: TypeMBABHAblehnung, Group: GroupMBABH, Prefix: "MBABH", Name: "Ablehnung", From: mb, To: abh, Counterpart: real("MBABH.Ablehnung." + TypeMBABHAblehnung), Purpose: "refusal of a 02xxxx message", LegalBasis: mbRefusal, IsAnswer: true},
 
-		{Code: TypeAZRAnfrage, Group: GroupAZR, Prefix: "AnAZR", Name: "AZRAnfrage", From: abh, To: azr, Purpose: "query the register", LegalBasis: "§ 10 AZRG", Answers: query, Deadline: hour},
-		{Code: TypeAZRKeinTreffer, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRKeinTreffer", From: azr, To: abh, Purpose: "no hit", LegalBasis: "§ 10 AZRG", IsAnswer: true},
-		{Code: TypeAZRTrefferliste, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRTrefferliste", From: azr, To: abh, Purpose: "several candidates", LegalBasis: "§ 10 AZRG", IsAnswer: true},
-		{Code: TypeAZRGesamtauskunft, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRGesamtauskunft", From: azr, To: abh, Purpose: "full record", LegalBasis: "§ 10 AZRG", IsAnswer: true},
-		{Code: TypeAZRErstmeldung, Group: GroupAZR, Prefix: "AnAZR", Name: "AZRErstmeldung", From: abh, To: azr, Purpose: "create the person record", LegalBasis: "§ 6 AZRG", Answers: registration, Deadline: hour},
-		{Code: TypeAZRFolgemeldung, Group: GroupAZR, Prefix: "AnAZR", Name: "AZRFolgemeldung", From: abh, To: azr, Purpose: "store a fact", LegalBasis: "§ 6 AZRG", Answers: registration, Deadline: hour},
-		{Code: TypeAZRMitteilungZuDatenaenderung, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRMitteilungZuDatenaenderung", From: azr, To: []Role{RoleABH, RoleJC}, Purpose: "push: data changed", LegalBasis: "§ 18a AZRG"},
-		{Code: TypeAZRBestaetigungMeldung, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRBestaetigungMeldung", From: azr, To: abh, Purpose: "registration stored", LegalBasis: "§ 6 AZRG", IsAnswer: true},
-		{Code: TypeAZRFehlernachricht, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRFehlernachricht", From: azr, To: abh, Purpose: "registration refused", LegalBasis: "§ 6 AZRG", IsAnswer: true},
+		{Code: TypeAZRAnfrage, Group: GroupAZR, Prefix: "AnAZR", Name: "AZRAnfrage", From: abh, To: azr, Counterpart: real("AnAZR.AZRAnfrage." + TypeAZRAnfrage), Purpose: "query the register", LegalBasis: "§ 10 AZRG", Answers: query, Deadline: hour},
+		{Code: TypeAZRKeinTreffer, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRKeinTreffer", From: azr, To: abh, Counterpart: real("VonAZR.AZRKeinTreffer." + TypeAZRKeinTreffer), Purpose: "no hit", LegalBasis: "§ 10 AZRG", IsAnswer: true},
+		{Code: TypeAZRTrefferliste, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRTrefferliste", From: azr, To: abh, Counterpart: real("VonAZR.AZRTrefferliste." + TypeAZRTrefferliste), Purpose: "several candidates", LegalBasis: "§ 10 AZRG", IsAnswer: true},
+		{Code: TypeAZRGesamtauskunft, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRGesamtauskunft", From: azr, To: abh, Counterpart: real("VonAZR.AZRGesamtauskunft." + TypeAZRGesamtauskunft), Purpose: "full record", LegalBasis: "§ 10 AZRG", IsAnswer: true},
+		{Code: TypeAZRErstmeldung, Group: GroupAZR, Prefix: "AnAZR", Name: "AZRErstmeldung", From: abh, To: azr, Counterpart: real("AnAZR.AZRErstmeldung." + TypeAZRErstmeldung), Purpose: "create the person record", LegalBasis: "§ 6 AZRG", Answers: registration, Deadline: hour},
+		{Code: TypeAZRFolgemeldung, Group: GroupAZR, Prefix: "AnAZR", Name: "AZRFolgemeldung", From: abh, To: azr, Counterpart: real("AnAZR.AZRFolgemeldung." + TypeAZRFolgemeldung), Purpose: "store a fact", LegalBasis: "§ 8 AZRG", Answers: registration, Deadline: hour},
+		{Code: TypeAZRMitteilungZuDatenaenderung, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRMitteilungZuDatenaenderung", From: azr, To: []Role{RoleABH, RoleJC}, Counterpart: real("VonAZR.AZRMitteilungZuDatenaenderung." + TypeAZRMitteilungZuDatenaenderung), Purpose: "push: data changed", LegalBasis: azrError},
+		{Code: TypeAZRBestaetigungMeldung, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRBestaetigungMeldung", From: azr, To: abh, Counterpart: real("VonAZR.AZRBestaetigungMeldung." + TypeAZRBestaetigungMeldung), Purpose: "registration stored", LegalBasis: "§§ 6, 8 AZRG", IsAnswer: true},
+		{Code: TypeAZRFehlernachricht, Group: GroupAZR, Prefix: "VonAZR", Name: "AZRFehlernachricht", From: azr, To: abh, Counterpart: real("VonAZR.AZRFehlernachricht." + TypeAZRFehlernachricht), Purpose: "registration refused", LegalBasis: azrError, IsAnswer: true},
 
-		{Code: TypeAsylEntscheidungsuebermittlung, Group: GroupAsyl, Prefix: "Asyl", Name: "Entscheidungsuebermittlung", From: bamf, To: abh, Purpose: "asylum decision", LegalBasis: "§ 40 AsylG", Answers: receipt, Deadline: wd(5)},
-		{Code: TypeAsylBescheidZustelldatum, Group: GroupAsyl, Prefix: "Asyl", Name: "BescheidZustelldatum", From: bamf, To: abh, Purpose: "decision was served", LegalBasis: "§ 40 AsylG", Answers: receipt, Deadline: wd(5)},
-		{Code: TypeAsylAbschlussmitteilung, Group: GroupAsyl, Prefix: "Asyl", Name: "Abschlussmitteilung", From: bamf, To: abh, Purpose: "decision is final", LegalBasis: "§ 40 AsylG", Answers: receipt, Deadline: wd(5)},
-		{Code: TypeAsylEinzelfallinformationAnBAMF, Group: GroupAsyl, Prefix: "Asyl", Name: "EinzelfallinformationAnBAMF", From: abh, To: bamf, Purpose: "case information", LegalBasis: "§ 8 AsylG", Answers: receipt, Deadline: wd(5)},
+		{Code: TypeAsylEntscheidungsuebermittlung, Group: GroupAsyl, Prefix: "Asyl", Name: "Entscheidungsuebermittlung", From: bamf, To: abh, Counterpart: real("Asyl.Entscheidungsuebermittlung." + TypeAsylEntscheidungsuebermittlung), Purpose: "asylum decision", LegalBasis: "§ 24 Abs. 3 AsylG", Answers: receipt, Deadline: wd(5)},
+		{Code: TypeAsylBescheidZustelldatum, Group: GroupAsyl, Prefix: "Asyl", Name: "BescheidZustelldatum", From: bamf, To: abh, Counterpart: real("Asyl.BescheidZustelldatum." + TypeAsylBescheidZustelldatum), Purpose: "decision was served", LegalBasis: "§ 8 Abs. 3, § 40 Abs. 1 AsylG", Answers: receipt, Deadline: wd(5)},
+		{Code: TypeAsylAbschlussmitteilung, Group: GroupAsyl, Prefix: "Asyl", Name: "Abschlussmitteilung", From: bamf, To: abh, Counterpart: real("Asyl.Abschlussmitteilung." + TypeAsylAbschlussmitteilung), Purpose: "decision is final", LegalBasis: "§ 8 Abs. 3, § 40 Abs. 1 AsylG", Answers: receipt, Deadline: wd(5)},
+		{Code: TypeAsylEinzelfallinformationAnBAMF, Group: GroupAsyl, Prefix: "Asyl", Name: "EinzelfallinformationAnBAMF", From: abh, To: bamf, Counterpart: real("Asyl.EinzelfallinformationAnBAMF." + TypeAsylEinzelfallinformationAnBAMF), Purpose: "case information", LegalBasis: "§ 8 AsylG", Answers: receipt, Deadline: wd(5)},
 
-		{Code: TypeTransportquittung, Group: GroupProzess, Prefix: "Prozess", Name: "Transportquittung", Purpose: "proof of delivery", LegalBasis: admin, IsAnswer: true},
+		{Code: TypeTransportquittung, Group: GroupProzess, Prefix: "Prozess", Name: "Transportquittung", Counterpart: "own design: the receiving gateway's signed proof of delivery (in XÖV the transport layer's, e.g. the OSCI Laufzettel)", Purpose: "proof of delivery", LegalBasis: admin, IsAnswer: true},
 		// A Rückweisung answers a message whose UUID may be unreadable: it names
 		// the original in its content where it can, so IsAnswer stays false.
-		{Code: TypeRueckweisung, Group: GroupProzess, Prefix: "Prozess", Name: "Rueckweisung", Purpose: "technical rejection", LegalBasis: admin},
-		{Code: TypeQuittung, Group: GroupProzess, Prefix: "Prozess", Name: "Quittung", Purpose: "business receipt", LegalBasis: admin, IsAnswer: true},
-		{Code: TypeErinnerung, Group: GroupProzess, Prefix: "Prozess", Name: "Erinnerung", Purpose: "the expected answer is late", LegalBasis: admin, IsAnswer: true},
+		{Code: TypeRueckweisung, Group: GroupProzess, Prefix: "Prozess", Name: "Rueckweisung", Counterpart: fmt.Sprintf(procX, "rueckweisung.asynchron.0010"), Purpose: "technical rejection", LegalBasis: admin},
+		{Code: TypeQuittung, Group: GroupProzess, Prefix: "Prozess", Name: "Quittung", Counterpart: fmt.Sprintf(procX, "quittungVonSachverhalten.quittung.0020"), Purpose: "business receipt", LegalBasis: admin, IsAnswer: true},
+		{Code: TypeErinnerung, Group: GroupProzess, Prefix: "Prozess", Name: "Erinnerung", Counterpart: fmt.Sprintf(procX, "quittungVonSachverhalten.erinnerung.0021"), Purpose: "the expected answer is late", LegalBasis: admin, IsAnswer: true},
 
-		{Code: TypeABHBAZustimmungsanfrage, Group: GroupBA, Prefix: "ABHBA", Name: "Zustimmungsanfrage", From: abh, To: ba, Purpose: "ask approval for employment (§ 39 AufenthG)", LegalBasis: "§ 39, § 72 Abs. 7 AufenthG", Answers: approval, Deadline: wd(10)},
-		{Code: TypeBAABHZustimmung, Group: GroupBA, Prefix: "BAABH", Name: "Zustimmung", From: ba, To: abh, Purpose: "employment approved", LegalBasis: "§ 39 AufenthG", IsAnswer: true},
-		{Code: TypeBAABHVersagung, Group: GroupBA, Prefix: "BAABH", Name: "Versagung", From: ba, To: abh, Purpose: "employment refused", LegalBasis: "§ 40 AufenthG", IsAnswer: true},
-		{Code: TypeBAABHNachforderung, Group: GroupBA, Prefix: "BAABH", Name: "Nachforderung", From: ba, To: abh, Purpose: "more data needed", LegalBasis: "§ 39 AufenthG", IsAnswer: true},
-		{Code: TypeBAABHZustimmungsfreiMitteilung, Group: GroupBA, Prefix: "BAABH", Name: "ZustimmungsfreiMitteilung", From: ba, To: abh, Purpose: "no approval needed", LegalBasis: "§ 42 AufenthG i.V.m. BeschV", IsAnswer: true},
+		{Code: TypeABHBAZustimmungsanfrage, Group: GroupBA, Prefix: "ABHBA", Name: "Zustimmungsanfrage", From: abh, To: ba, Counterpart: fmt.Sprintf(own, "ABH ↔ Bundesagentur für Arbeit"), Purpose: "ask approval for employment (§ 39 AufenthG)", LegalBasis: "§ 39, § 72 Abs. 7 AufenthG", Answers: approval, Deadline: wd(10)},
+		{Code: TypeBAABHZustimmung, Group: GroupBA, Prefix: "BAABH", Name: "Zustimmung", From: ba, To: abh, Counterpart: fmt.Sprintf(own, "ABH ↔ Bundesagentur für Arbeit"), Purpose: "employment approved", LegalBasis: "§ 39 AufenthG", IsAnswer: true},
+		{Code: TypeBAABHVersagung, Group: GroupBA, Prefix: "BAABH", Name: "Versagung", From: ba, To: abh, Counterpart: fmt.Sprintf(own, "ABH ↔ Bundesagentur für Arbeit"), Purpose: "employment refused", LegalBasis: "§ 40 AufenthG", IsAnswer: true},
+		{Code: TypeBAABHNachforderung, Group: GroupBA, Prefix: "BAABH", Name: "Nachforderung", From: ba, To: abh, Counterpart: fmt.Sprintf(own, "ABH ↔ Bundesagentur für Arbeit"), Purpose: "more data needed", LegalBasis: "§ 39 AufenthG", IsAnswer: true},
+		{Code: TypeBAABHZustimmungsfreiMitteilung, Group: GroupBA, Prefix: "BAABH", Name: "ZustimmungsfreiMitteilung", From: ba, To: abh, Counterpart: fmt.Sprintf(own, "ABH ↔ Bundesagentur für Arbeit"), Purpose: "no approval needed", LegalBasis: "§ 42 AufenthG i.V.m. BeschV", IsAnswer: true},
 
-		{Code: TypeABHJCStatusmitteilung, Group: GroupJC, Prefix: "ABHJC", Name: "Statusmitteilung", From: abh, To: jc, Purpose: "title or status change (e.g. AsylbLG to SGB II)", LegalBasis: "§ 90 Abs. 3 AufenthG", Answers: receipt, Deadline: wd(5)},
-		{Code: TypeJCABHMitteilungLeistungsbezug, Group: GroupJC, Prefix: "JCABH", Name: "MitteilungLeistungsbezug", From: jc, To: abh, Purpose: "SGB II benefits start or end", LegalBasis: "§ 87 Abs. 1 AufenthG", Answers: receipt, Deadline: wd(5)},
-		{Code: TypeJCABHIntegrationsmassnahme, Group: GroupJC, Prefix: "JCABH", Name: "Integrationsmassnahme", From: jc, To: abh, Purpose: "integration measure", LegalBasis: "§ 88a AufenthG", Answers: receipt, Deadline: wd(5)},
+		{Code: TypeABHJCStatusmitteilung, Group: GroupJC, Prefix: "ABHJC", Name: "Statusmitteilung", From: abh, To: jc, Counterpart: fmt.Sprintf(own, "ABH ↔ Jobcenter (module 08 TGSBAMF links Jobcenters with the BAMF only)"), Purpose: "title or status change (e.g. AsylbLG to SGB II)", LegalBasis: "§ 90 Abs. 3 AufenthG", Answers: receipt, Deadline: wd(5)},
+		{Code: TypeJCABHMitteilungLeistungsbezug, Group: GroupJC, Prefix: "JCABH", Name: "MitteilungLeistungsbezug", From: jc, To: abh, Counterpart: fmt.Sprintf(own, "ABH ↔ Jobcenter (module 08 TGSBAMF links Jobcenters with the BAMF only)"), Purpose: "SGB II benefits start or end", LegalBasis: "§ 87 Abs. 1 AufenthG", Answers: receipt, Deadline: wd(5)},
+		{Code: TypeJCABHIntegrationsmassnahme, Group: GroupJC, Prefix: "JCABH", Name: "Integrationsmassnahme", From: jc, To: abh, Counterpart: fmt.Sprintf(own, "ABH ↔ Jobcenter (module 08 TGSBAMF links Jobcenters with the BAMF only)"), Purpose: "integration measure", LegalBasis: "§ 88a AufenthG", Answers: receipt, Deadline: wd(5)},
 	}
 }

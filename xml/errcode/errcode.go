@@ -1,5 +1,5 @@
 // Package errcode carries the XÖV error codes of the technical rejection
-// (Administration.Rueckweisung.000010) through Go errors.
+// (Prozess.Rueckweisung.900010) through Go errors.
 //
 // # Overview
 //
@@ -35,6 +35,7 @@ const (
 	DecryptFailed       Code = "T020"
 	SenderNotAuthorised Code = "T070"
 	WrongRecipient      Code = "T080"
+	TransportOther      Code = "T099"
 	NotWellFormed       Code = "X000"
 	SchemaInvalid       Code = "X001"
 	VersionUnsupported  Code = "V000"
@@ -62,7 +63,7 @@ var table = []Info{
 	{NotUTF8, "Zeichenkodierung nicht UTF-8", "the message is not valid UTF-8", false},
 	{UnknownCodeList, "Codeliste unbekannt", "a code refers to a code list (URI and version) that is not known", false},
 	{UnknownCode, "Code unbekannt", "a code value is not in its code list", false},
-	{BusinessRule, "Fachliche Regel verletzt", "a business rule is violated; the rule id and element path say which", false},
+	{BusinessRule, "Fehlerhafte Einzelfälle", "some single cases of a batch message are faulty (XInneres meaning; xgate's business rules do not use this code)", false},
 	{MandatoryTextEmpty, "Pflichttext leer", "a mandatory text is empty", false},
 	{Duplicate, "Nachricht bereits verarbeitet", "this nachrichtenUUID was already processed", false},
 	{Other, "Sonstiger Fehler", "another problem; the description says which", false},
@@ -75,6 +76,7 @@ var table = []Info{
 	{DecryptFailed, "Entschlüsselung nicht möglich", "the message cannot be decrypted: wrong key, tampered ciphertext or forbidden algorithm", false},
 	{SenderNotAuthorised, "Absender nicht berechtigt", "the sender may not send this message type", false},
 	{WrongRecipient, "Falscher Empfänger", "the message is addressed to another authority", false},
+	{TransportOther, "Sonstiger Verstoß gegen das Transportprofil", "another violation of the transport profile (OSCI); the description says which", false},
 	{VersionUnsupported, "Version nicht unterstützt", "the standard or version named in the message is not supported", false},
 	{NotWellFormed, "Nachricht nicht wohlgeformt", "the XML is not well-formed or uses a forbidden construct (DOCTYPE, entity, too deep, too large)", false},
 	{SchemaInvalid, "Nachricht schemaungültig", "the message does not match its XML schema", false},
@@ -120,7 +122,8 @@ func (c Code) Valid() bool { _, ok := Lookup(c); return ok }
 // Op names the operation that found the problem ("parse", "validate",
 // "open"); Detail is the specific description that goes into the
 // Rückweisung; Line and Path locate the finding in the message when known
-// (Line 0 and Path "" mean unknown); Rule names the business rule for S020.
+// (Line 0 and Path "" mean unknown); Rule names the business rule that
+// found it (its id goes into grundSpezifisch).
 type Error struct {
 	Code   Code
 	Op     string
@@ -204,6 +207,7 @@ var (
 	ErrDecryptFailed       = &Error{Code: DecryptFailed}
 	ErrSenderNotAuthorised = &Error{Code: SenderNotAuthorised}
 	ErrWrongRecipient      = &Error{Code: WrongRecipient}
+	ErrTransportOther      = &Error{Code: TransportOther}
 	ErrNotWellFormed       = &Error{Code: NotWellFormed}
 	ErrSchemaInvalid       = &Error{Code: SchemaInvalid}
 	ErrVersionUnsupported  = &Error{Code: VersionUnsupported}

@@ -81,3 +81,28 @@ func ValidUUID(s string) bool {
 	}
 	return true
 }
+
+// IsLookAlikeSpace reports whether r looks like a space (or like nothing)
+// but is not XML white space: the Unicode space separators other than
+// U+0020 (U+00A0, U+1680, U+2000–U+200A, U+202F, U+205F, U+3000), NEL
+// U+0085, the line and paragraph separators U+2028 and U+2029, and the
+// zero-width characters U+180E, U+200B–U+200D, U+2060 and U+FEFF. xgate
+// never trims them; a text made of nothing else is blank.
+func IsLookAlikeSpace(r rune) bool {
+	switch r {
+	case 0x00A0, 0x0085, 0x1680, 0x180E, 0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200D
+}
+
+// Blank reports whether s holds nothing but XML white space and
+// look-alike spaces.
+func Blank(s string) bool {
+	for _, r := range s {
+		if !IsXMLSpace(r) && !IsLookAlikeSpace(r) {
+			return false
+		}
+	}
+	return true
+}

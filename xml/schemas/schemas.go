@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/xgate/xgate/xml/catalogue"
@@ -72,9 +73,13 @@ func WriteDir(dir string) (string, error) {
 	return filepath.Join(dir, Driver), nil
 }
 
-// CodeTypesXSD renders one Code.X complex type per code-list type: a
-// restriction of xgc:Code whose listURI is fixed to the list. The version
-// stays free in the schema and is checked at run time (S010).
+// CodeTypesXSD renders one Code.X complex type per code list, in the manner
+// of the XÖV code types: a restriction of xgc:Code whose listURI is fixed
+// to the list and optional (a sender may omit it, as in xoev-code:Code).
+// For code type kind 1 the schema also enumerates the values and fixes the
+// version (listVersionID optional); for kind 3 the version is required in
+// the instance and checked at run time (S010). The appinfo names the list,
+// its version, validity start, kind and real counterpart.
 func CodeTypesXSD(cl *catalogue.CodeLists) []byte {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
@@ -94,50 +99,86 @@ func CodeTypesXSD(cl *catalogue.CodeLists) []byte {
   <xs:import namespace="urn:xgate:de:xoev-code:1" schemaLocation="xgate-code.xsd"/>
 `)
 	seen := map[string]bool{}
-	for _, l := range cl.Lists() {
+	lists := cl.Lists()
+	sort.Slice(lists, func(i, j int) bool { return lists[i].Type < lists[j].Type })
+	for _, l := range lists {
 		if seen[l.Type] {
 			continue
 		}
 		seen[l.Type] = true
+		l, _ = cl.Latest(l.URI)
 		fmt.Fprintf(&b, `
   <xs:complexType name="%s">
     <xs:annotation>
       <xs:documentation xml:lang="de">%s</xs:documentation>
       <xs:documentation xml:lang="en">%s</xs:documentation>
-      <xs:appinfo><xg:codeliste uri="%s"/></xs:appinfo>
+      <xs:appinfo><xg:codeliste uri="%s" version="%s" gueltigAb="%s" codetyp="%s" gegenstueck="%s"/></xs:appinfo>
     </xs:annotation>
     <xs:complexContent>
       <xs:restriction base="xgc:Code">
         <xs:sequence>
-          <xs:element name="code" type="xs:token">
+`, l.Type, xmlEscape(l.DE), xmlEscape(l.EN), l.URI, l.Version, l.ValidFrom, l.CodeTypeKind, l.Kind)
+		if l.CodeTypeKind == "1" {
+			b.WriteString(`          <xs:element name="code">
+            <xs:annotation>
+              <xs:documentation xml:lang="de">Schlüssel aus der Codeliste (im Schema aufgezählt).</xs:documentation>
+              <xs:documentation xml:lang="en">Key from the code list (enumerated in the schema).</xs:documentation>
+            </xs:annotation>
+            <xs:simpleType>
+              <xs:restriction base="xs:token">
+`)
+			for _, v := range l.Values {
+				fmt.Fprintf(&b, "                <xs:enumeration value=\"%s\"/>\n", xmlEscape(v.Code))
+			}
+			b.WriteString(`              </xs:restriction>
+            </xs:simpleType>
+          </xs:element>
+`)
+		} else {
+			b.WriteString(`          <xs:element name="code" type="xs:token">
             <xs:annotation>
               <xs:documentation xml:lang="de">Schlüssel aus der Codeliste.</xs:documentation>
               <xs:documentation xml:lang="en">Key from the code list.</xs:documentation>
             </xs:annotation>
           </xs:element>
-          <xs:element name="name" type="xs:normalizedString" minOccurs="0">
+`)
+		}
+		b.WriteString(`          <xs:element name="name" type="xs:normalizedString" minOccurs="0">
             <xs:annotation>
               <xs:documentation xml:lang="de">Beschreibung des Schlüssels (informativ).</xs:documentation>
               <xs:documentation xml:lang="en">Description of the key (informative).</xs:documentation>
             </xs:annotation>
           </xs:element>
         </xs:sequence>
-        <xs:attribute name="listURI" type="xs:anyURI" use="required" fixed="%s">
+`)
+		fmt.Fprintf(&b, `        <xs:attribute name="listURI" type="xs:anyURI" use="optional" fixed="%s">
           <xs:annotation>
-            <xs:documentation xml:lang="de">Kennung der Codeliste (fest).</xs:documentation>
-            <xs:documentation xml:lang="en">URI of the code list (fixed).</xs:documentation>
+            <xs:documentation xml:lang="de">Kennung der Codeliste (fest; darf fehlen).</xs:documentation>
+            <xs:documentation xml:lang="en">URI of the code list (fixed; may be omitted).</xs:documentation>
           </xs:annotation>
         </xs:attribute>
-        <xs:attribute name="listVersionID" type="xs:normalizedString" use="required">
+`, l.URI)
+		if l.CodeTypeKind == "1" {
+			fmt.Fprintf(&b, `        <xs:attribute name="listVersionID" type="xs:normalizedString" use="optional" fixed="%s">
+          <xs:annotation>
+            <xs:documentation xml:lang="de">Version der Codeliste (fest; darf fehlen).</xs:documentation>
+            <xs:documentation xml:lang="en">Version of the code list (fixed; may be omitted).</xs:documentation>
+          </xs:annotation>
+        </xs:attribute>
+`, l.Version)
+		} else {
+			b.WriteString(`        <xs:attribute name="listVersionID" type="xs:normalizedString" use="required">
           <xs:annotation>
             <xs:documentation xml:lang="de">Version der Codeliste; unbekannte Versionen führen zu S010.</xs:documentation>
             <xs:documentation xml:lang="en">Version of the code list; unknown versions are answered with S010.</xs:documentation>
           </xs:annotation>
         </xs:attribute>
-      </xs:restriction>
+`)
+		}
+		b.WriteString(`      </xs:restriction>
     </xs:complexContent>
   </xs:complexType>
-`, l.Type, xmlEscape(l.DE), xmlEscape(l.EN), l.URI, l.URI)
+`)
 	}
 	b.WriteString("</xs:schema>\n")
 	return []byte(b.String())

@@ -124,7 +124,7 @@ func validateSchema(schema *xsd.Schema, doc types.Document) (errs []schemaError,
 	return errs, out.truncated != 0, rc == 0
 }
 
-// stripPrefixes turns "/xaus:A.B.000001/kopf/x[2]" into "/A.B.000001/kopf/x[2]".
+// stripPrefixes turns "/xaus:A.B.900001/kopf/x[2]" into "/A.B.900001/kopf/x[2]".
 func stripPrefixes(p string) string {
 	parts := strings.Split(p, "/")
 	for i, s := range parts {

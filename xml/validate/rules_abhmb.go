@@ -25,47 +25,37 @@ const (
 	mbStaatDeutschland = "000"
 	mbStaatStaatenlos  = "997"
 
-	abhmbAusreiseDublin = "05" // ausreiseart: Überstellung in den Dublin-Staat
+	abhmbAusreiseUeberstellung = "ueberstellung" // ausreiseart: transfer to the responsible member state
 
-	abhmbAZRSpeicherung  = "1" // grund-mitteilung-azr-nummer
-	abhmbAZRAenderung    = "2"
-	abhmbAZRLoeschung    = "3"
-	abhmbAZRBerichtigung = "4"
+	// Code.ABHMB.Anlass.MitteilungAZRNummer (XAusländer, version 4).
+	abhmbAZREintragung    = "1" // Eintragung im Melderegister
+	abhmbAZRNiederlassung = "2" // Niederlassungserlaubnis oder Daueraufenthalt-EU erteilt
+	abhmbAZRAenderung     = "3" // Änderung im Melderegister
+	abhmbAZRBestandsdaten = "4" // Bestandsdatenlieferung
 )
-
-// abhmbDublinStates are the DESTATIS keys of the states bound by the Dublin
-// III Regulation (EU member states other than Germany, Iceland,
-// Liechtenstein, Norway, Switzerland).
-var abhmbDublinStates = map[string]bool{
-	"124": true, "125": true, "126": true, "127": true, "128": true, "129": true, "130": true,
-	"131": true, "134": true, "135": true, "136": true, "137": true, "139": true, "141": true,
-	"142": true, "143": true, "145": true, "148": true, "149": true, "151": true, "152": true,
-	"153": true, "154": true, "155": true, "157": true, "158": true, "161": true, "164": true,
-	"165": true, "181": true,
-}
 
 // abhmbRules are the business rules of group 02 (ABHMB, foreigners
 // authority to registration office).
 func abhmbRules() []Rule {
 	return []Rule{
-		{ID: "ABHMB-NOT-FUTURE", Code: errcode.BusinessRule,
+		{ID: "ABHMB-NOT-FUTURE", Severity: Warn, Code: errcode.Other, Source: "xgate",
 			Types: []string{abhmbAnmeldung, abhmbAenderungName, abhmbAusreise},
 			Doc:   "The day a person has lived at the address, a new name took effect or a person left is not after the day of the notice.",
 			Check: checkABHMBNotFuture},
-		{ID: "ABHMB-NAME-CHANGED", Code: errcode.BusinessRule, Types: []string{abhmbAenderungName},
+		{ID: "ABHMB-NAME-CHANGED", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{abhmbAenderungName},
 			Doc:   "The new name differs from the name under which the person is registered.",
 			Check: checkABHMBNameChanged},
-		{ID: "ABHMB-DOC-VALID", Code: errcode.BusinessRule, Types: []string{abhmbAenderungName},
+		{ID: "ABHMB-DOC-VALID", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{abhmbAenderungName},
 			Doc:   "The document showing the new name was issued no earlier than the day the name took effect and has not expired on the day of the notice.",
 			Check: checkABHMBDocument},
-		{ID: "ABHMB-DEST-STATE", Code: errcode.BusinessRule, Types: []string{abhmbAusreise},
-			Doc:   "The destination of a departure is a foreign state, and a Dublin state for a Dublin transfer.",
+		{ID: "ABHMB-DEST-STATE", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{abhmbAusreise},
+			Doc:   "The destination of a departure is a foreign state, and for a transfer a state of the Dublin Partnerstaaten list (urn:xoev-de:xauslaender:codeliste:asyl.dublinpartnerstaaten).",
 			Check: checkABHMBDestination},
-		{ID: "ABHMB-AZR-PRESENT", Code: errcode.BusinessRule, Types: []string{abhmbAZRNummer},
+		{ID: "ABHMB-AZR-PRESENT", Severity: Reject, Code: errcode.Other, Source: "§ 90a Abs. 1 AufenthG (020114 names the AZR number)", Types: []string{abhmbAZRNummer},
 			Doc:   "A notice of the AZR number names the number concerned in person/azrNummer.",
 			Check: checkABHMBAZRPresent},
-		{ID: "ABHMB-AZR-REASON", Code: errcode.BusinessRule, Types: []string{abhmbAZRNummer},
-			Doc:   "The replaced number azrNummer.bisher is given exactly for a change or correction (reasons 2 and 4) and differs from the new number.",
+		{ID: "ABHMB-AZR-REASON", Severity: Reject, Code: errcode.Other, Source: "XAusländer Code.ABHMB.Anlass.MitteilungAZRNummer", Types: []string{abhmbAZRNummer},
+			Doc:   "A replaced number azrNummer.bisher is given only with reason 3 (Änderung im Melderegister) and differs from the new number.",
 			Check: checkABHMBAZRReason},
 	}
 }
@@ -85,7 +75,7 @@ func checkABHMBNotFuture(c *Context) {
 		e = c.Msg.Root.FindElement("ausreise/ausreisedatum")
 	}
 	if d, ok := dateOf(e); ok && d.After(day) {
-		c.Report(e, "%s %s lies after the day of the notice %s", e.Tag, message.Text(e), day.Format(time.DateOnly))
+		c.Report(e, "%s %s lies after the day of the notice %s", e.Tag, message.TokenText(e), day.Format(time.DateOnly))
 	}
 }
 
@@ -96,7 +86,7 @@ func checkABHMBNameChanged(c *Context) {
 		return
 	}
 	for _, tag := range []string{"familienname", "vorname", "geburtsname"} {
-		if mbFold(message.Text(old.SelectElement(tag))) != mbFold(message.Text(neu.SelectElement(tag))) {
+		if mbFold(message.TokenText(old.SelectElement(tag))) != mbFold(message.TokenText(neu.SelectElement(tag))) {
 			return
 		}
 	}
@@ -128,11 +118,11 @@ func checkABHMBDestination(c *Context) {
 		return
 	}
 	ziel := a.FindElement("zielstaat/code")
-	switch z := message.Text(ziel); {
+	switch z := message.TokenText(ziel); {
 	case z == mbStaatDeutschland || z == mbStaatStaatenlos:
 		c.Report(ziel, "zielstaat %s is not a foreign state", z)
-	case codeOf(a.SelectElement("art")) == abhmbAusreiseDublin && !abhmbDublinStates[z]:
-		c.Report(ziel, "a Dublin transfer (art %s) goes to a state bound by the Dublin III Regulation; %s is not one", abhmbAusreiseDublin, z)
+	case codeOf(a.SelectElement("art")) == abhmbAusreiseUeberstellung && !c.dublinState(z):
+		c.Report(ziel, "a transfer (art %s) goes to a state of the Dublin Partnerstaaten list; %s is not one", abhmbAusreiseUeberstellung, z)
 	}
 }
 
@@ -146,25 +136,22 @@ func checkABHMBAZRPresent(c *Context) {
 func checkABHMBAZRReason(c *Context) {
 	grund := codeOf(c.Msg.Root.SelectElement("grund"))
 	bisher := c.Msg.Root.SelectElement("azrNummer.bisher")
-	switch grund {
-	case abhmbAZRAenderung, abhmbAZRBerichtigung:
-		if bisher == nil {
-			c.Report(c.Msg.Root.SelectElement("grund"), "reason %s (change or correction) needs azrNummer.bisher, the number being replaced", grund)
-			return
-		}
-		now := message.Text(c.Msg.Root.FindElement("person/azrNummer"))
-		if old := bisher.SelectElement("azrNummer"); now != "" && message.Text(old) == now {
-			c.Report(old, "azrNummer.bisher %s equals the new number; nothing is replaced", now)
-		}
-	case abhmbAZRSpeicherung, abhmbAZRLoeschung:
-		if bisher != nil {
-			c.Report(bisher, "reason %s (store or delete) replaces no number; azrNummer.bisher must be absent", grund)
-		}
+	if bisher == nil {
+		return
+	}
+	if grund != abhmbAZRAenderung {
+		c.Report(bisher, "azrNummer.bisher belongs to a change (reason %s); reason %s replaces no number", abhmbAZRAenderung, grund)
+		return
+	}
+	now := message.TokenText(c.Msg.Root.FindElement("person/azrNummer"))
+	if old := bisher.SelectElement("azrNummer"); now != "" && message.TokenText(old) == now {
+		c.Report(old, "azrNummer.bisher %s equals the new number; nothing is replaced", now)
 	}
 }
 
 // mbFold normalises a name or address part for comparison: NFC, case
-// folded, inner white space collapsed.
+// folded, XML white space collapsed (look-alike spaces are kept: a name
+// with a no-break space differs from one without).
 func mbFold(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(norm.NFC.String(s)), " "))
+	return strings.ToLower(message.CollapseXMLSpace(norm.NFC.String(s)))
 }

@@ -9,23 +9,23 @@ import (
 // adminRules are the business rules of group 00 (Administration).
 func adminRules() []Rule {
 	return []Rule{
-		{ID: "ADM-REMINDER", Code: errcode.BusinessRule, Types: []string{catalogue.TypeErinnerung},
+		{ID: "ADM-REMINDER", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeErinnerung},
 			Doc: "A reminder's fristende lies after the time the unanswered message was sent.",
 			Check: func(c *Context) {
 				sent := c.Msg.Root.FindElement("bezug/zeitpunkt")
 				due := c.Msg.Root.SelectElement("fristende")
-				a, okA := parseDate(message.Text(sent))
-				b, okB := parseDate(message.Text(due))
+				a, okA := parseDate(message.TokenText(sent))
+				b, okB := parseDate(message.TokenText(due))
 				if okA && okB && !b.After(a) {
-					c.Report(due, "fristende %s is not after the message was sent (%s)", message.Text(due), message.Text(sent))
+					c.Report(due, "fristende %s is not after the message was sent (%s)", message.TokenText(due), message.TokenText(sent))
 				}
 			}},
-		{ID: "ADM-SELFREF", Code: errcode.BusinessRule, Types: []string{catalogue.TypeTransportquittung, catalogue.TypeQuittung, catalogue.TypeErinnerung, catalogue.TypeNichtzustaendigkeit},
+		{ID: "ADM-SELFREF", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeTransportquittung, catalogue.TypeQuittung, catalogue.TypeErinnerung, catalogue.TypeNichtzustaendigkeit},
 			Doc: "The referenced message is the one named in ausloeserUUID.",
 			Check: func(c *Context) {
 				ref := c.Msg.Root.FindElement("./*/nachrichtenUUID")
 				if ref != nil && c.Header.AusloeserUUID != "" && message.CanonicalUUID(message.TokenText(ref)) != message.CanonicalUUID(c.Header.AusloeserUUID) {
-					c.Report(ref, "references %s but ausloeserUUID is %s", message.Text(ref), c.Header.AusloeserUUID)
+					c.Report(ref, "references %s but ausloeserUUID is %s", message.TokenText(ref), c.Header.AusloeserUUID)
 				}
 			}},
 	}

@@ -14,29 +14,29 @@ import (
 // for a deportation warning (§ 34 AsylG).
 var (
 	// asylSchutz grants protection or finds a ban on deportation: no warning.
-	asylSchutz = []string{"01", "02", "03", "04", "05"}
+	asylSchutz = []string{"asylberechtigung", "fluechtlingsschutz", "subsidiaerer-schutz", "abschiebungsverbot", "familienschutz"}
 	// asylAblehnung rejects the application: a warning is mandatory.
-	asylAblehnung = []string{"06", "07"}
+	asylAblehnung = []string{"abgelehnt-unbegruendet", "abgelehnt-offensichtlich-unbegruendet"}
 	// asylAusreisefrist is the departure period in days that the AsylG sets
 	// for each decision that may carry a warning: 30 days for a plain
 	// rejection and for a revocation (§ 38 Abs. 1), one week for a manifestly
 	// unfounded or inadmissible application (§ 36 Abs. 1) and after a
 	// withdrawal (§ 38 Abs. 2).
-	asylAusreisefrist = map[string]int{"06": 30, "07": 7, "08": 7, "09": 7, "10": 30}
+	asylAusreisefrist = map[string]int{"abgelehnt-unbegruendet": 30, "abgelehnt-offensichtlich-unbegruendet": 7, "abgelehnt-unzulaessig": 7, "eingestellt": 7, "widerruf-ruecknahme": 30}
 	// asylEreignis are the concerns of a case information (asyl-anliegen)
 	// that report an event whose date the BAMF needs.
-	asylEreignis = []string{"01", "02", "03", "04", "05", "06"}
+	asylEreignis = []string{"straftat", "ausreise", "identitaetsdokument", "widerruf-anhaltspunkt", "familie", "aufenthaltstitel"}
 )
 
 // Outcome codes of a final notice (asyl-abschluss).
 var (
-	abschlussSchutz     = []string{"01", "02", "03"}
-	abschlussVerbot     = []string{"04", "05"}
-	abschlussKeinVerbot = "06"
+	abschlussSchutz     = []string{"asylberechtigung", "fluechtlingsschutz", "subsidiaerer-schutz"}
+	abschlussVerbot     = []string{"abschiebungsverbot-60-5", "abschiebungsverbot-60-7"}
+	abschlussKeinVerbot = "kein-abschiebungsverbot"
 	// abschlussErledigung closes the application without protection:
 	// rejected as unfounded, manifestly unfounded or inadmissible, or
 	// discontinued.
-	abschlussErledigung = []string{"07", "08", "09", "10"}
+	abschlussErledigung = []string{"abgelehnt-unbegruendet", "abgelehnt-offensichtlich-unbegruendet", "abgelehnt-unzulaessig", "eingestellt"}
 )
 
 // asylBAMFTypes are the BAMF messages that name verfahrensbeteiligte.
@@ -45,25 +45,22 @@ var asylBAMFTypes = []string{catalogue.TypeAsylEntscheidungsuebermittlung, catal
 // asylRules are the business rules of group 11 (Asyl).
 func asylRules() []Rule {
 	return []Rule{
-		{ID: "ASYL-AZR", Code: errcode.BusinessRule, Types: asylBAMFTypes,
+		{ID: "ASYL-AZR", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: asylBAMFTypes,
 			Doc:   "Every person in a BAMF decision, service or final notice carries an AZR number.",
 			Check: checkAsylAZR},
-		{ID: "ASYL-AKTENZEICHEN", Code: errcode.BusinessRule, Types: asylBAMFTypes,
-			Doc:   "The three-digit suffix of a BAMF file number is one of the person's nationality keys.",
-			Check: checkAsylAktenzeichen},
-		{ID: "ASYL-DATUM", Code: errcode.BusinessRule, Types: asylBAMFTypes,
+		{ID: "ASYL-DATUM", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: asylBAMFTypes,
 			Doc:   "Decision, service and finality dates follow each other in that order and none lies after the day the message was created.",
 			Check: checkAsylDatum},
-		{ID: "ASYL-ANDROHUNG", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylEntscheidungsuebermittlung},
+		{ID: "ASYL-ANDROHUNG", Severity: Warn, Code: errcode.Other, Source: "§ 34 AsylG", Types: []string{catalogue.TypeAsylEntscheidungsuebermittlung},
 			Doc:   "A rejection as unfounded or manifestly unfounded carries a deportation warning to a state other than Germany, and a grant of protection or a ban on deportation carries none.",
 			Check: checkAsylAndrohung},
-		{ID: "ASYL-FRIST", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylEntscheidungsuebermittlung},
+		{ID: "ASYL-FRIST", Severity: Warn, Code: errcode.Other, Source: "§§ 36, 38 AsylG (the BAMF sets the period)", Types: []string{catalogue.TypeAsylEntscheidungsuebermittlung},
 			Doc:   "The departure period of a deportation warning is the one the Asylum Act sets for the decision (7 or 30 days).",
 			Check: checkAsylFrist},
-		{ID: "ASYL-ERGEBNIS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylAbschlussmitteilung},
+		{ID: "ASYL-ERGEBNIS", Severity: Warn, Code: errcode.Other, Source: "§ 31 AsylG", Types: []string{catalogue.TypeAsylAbschlussmitteilung},
 			Doc:   "The outcomes of a final notice are consistent: none twice, a protection status alone, at most one way of rejecting or closing the application, and no ban on deportation together with its denial.",
 			Check: checkAsylErgebnis},
-		{ID: "ASYL-EREIGNIS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylEinzelfallinformationAnBAMF},
+		{ID: "ASYL-EREIGNIS", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAsylEinzelfallinformationAnBAMF},
 			Doc:   "A case information that reports an event names the event date in tagDesEreignisses, not after the day the message was created.",
 			Check: checkAsylEreignis},
 	}
@@ -74,25 +71,7 @@ func checkAsylAZR(c *Context) {
 		p := b.SelectElement("person")
 		if p.SelectElement("azrNummer") == nil {
 			c.Report(p, "person with BAMF file number %s has no azrNummer; the foreigners office needs it to find the record",
-				message.Text(b.SelectElement("aktenzeichenBAMF")))
-		}
-	}
-}
-
-func checkAsylAktenzeichen(c *Context) {
-	for _, b := range c.Msg.Root.SelectElements("verfahrensbeteiligter") {
-		az := b.SelectElement("aktenzeichenBAMF")
-		_, suffix, ok := strings.Cut(message.Text(az), "-")
-		if !ok {
-			continue // the schema pattern guarantees the hyphen
-		}
-		var keys []string
-		for _, s := range b.FindElements("person/staatsangehoerigkeit") {
-			keys = append(keys, codeOf(s))
-		}
-		if !slices.Contains(keys, suffix) {
-			c.Report(az, "file number %s ends in state key %s, but the person's nationalities are %s",
-				message.Text(az), suffix, strings.Join(keys, ", "))
+				message.TokenText(b.SelectElement("aktenzeichenBAMF")))
 		}
 	}
 }
@@ -105,7 +84,7 @@ func checkAsylDatum(c *Context) {
 	for _, tag := range []string{"zustelldatum", "datumBestandskraft"} {
 		e := root.SelectElement(tag)
 		if d, ok := dateOf(e); ok && ok0 && d.Before(d0) {
-			c.Report(e, "%s %s is before the decision of %s", tag, message.Text(e), message.Text(ent))
+			c.Report(e, "%s %s is before the decision of %s", tag, message.TokenText(e), message.TokenText(ent))
 		}
 	}
 	day, ok := c.CreationDay()
@@ -115,7 +94,7 @@ func checkAsylDatum(c *Context) {
 	for _, tag := range []string{"entscheidungsdatum", "zustelldatum", "datumBestandskraft"} {
 		e := root.SelectElement(tag)
 		if d, ok := dateOf(e); ok && d.After(day) {
-			c.Report(e, "%s %s lies after the day the message was created (%s)", tag, message.Text(e), day.Format("2006-01-02"))
+			c.Report(e, "%s %s lies after the day the message was created (%s)", tag, message.TokenText(e), day.Format("2006-01-02"))
 		}
 	}
 }
@@ -148,7 +127,7 @@ func checkAsylFrist(c *Context) {
 		return
 	}
 	f := a.SelectElement("ausreisefristTage")
-	if got := message.Text(f); got != strconv.Itoa(want) {
+	if got := message.TokenText(f); got != strconv.Itoa(want) {
 		c.Report(f, "departure period is %s days; decision %s sets %d days", got, code, want)
 	}
 }
@@ -199,7 +178,7 @@ func checkAsylEreignis(c *Context) {
 	}
 	if d, ok := dateOf(ev); ok {
 		if day, ok := c.CreationDay(); ok && d.After(day) {
-			c.Report(ev, "event date %s lies after the day the message was created (%s)", message.Text(ev), day.Format("2006-01-02"))
+			c.Report(ev, "event date %s lies after the day the message was created (%s)", message.TokenText(ev), day.Format("2006-01-02"))
 		}
 	}
 }

@@ -3,7 +3,6 @@ package validate
 import (
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/beevik/etree"
 
@@ -14,28 +13,17 @@ import (
 
 // Codes of the AZR code lists that the rules of group 09 interpret.
 const (
-	// aenderungsart-azr
-	azrNeuspeicherung = "01"
-	azrAenderung      = "02"
-	azrBerichtigung   = "03"
-	azrLoeschung      = "04"
-
-	// suchprofil-azr
-	azrProfilGeburtsname          = "04"
-	azrProfilGeburtsort           = "05"
-	azrProfilStaatsangehoerigkeit = "06"
+	// Code.AZR.ArtDerAenderung (urn:de:xauslaender:codelist:azr:aenderungsart, version 2)
+	azrNeuspeicherung        = "01" // Zuspeicherung
+	azrAenderung             = "02" // Aktualisierung
+	azrLoeschung             = "03" // Löschung
+	azrBerichtigung          = "04" // Berichtigung-Änderung
+	azrBerichtigungLoeschung = "05" // Berichtigung-Löschung
 
 	// nachrichtentyp
 	azrAnfrage      = catalogue.TypeAZRAnfrage
 	azrErstmeldung  = catalogue.TypeAZRErstmeldung
 	azrFolgemeldung = catalogue.TypeAZRFolgemeldung
-)
-
-// azrCET and azrCEST are German winter and summer time, fixed so that no
-// time zone database is needed.
-var (
-	azrCET  = time.FixedZone("CET", 1*60*60)
-	azrCEST = time.FixedZone("CEST", 2*60*60)
 )
 
 // azrFactTags are the element names of the fact choice
@@ -47,45 +35,39 @@ var azrFactTags = []string{"aufenthaltstitel", "duldung", "aufenthaltsgestattung
 // unknown reference id only for a follow-up registration, a missing
 // disclosure right only for a query.
 var azrErrorKeyTypes = map[string][]string{
-	"001": {azrAnfrage, azrErstmeldung, azrFolgemeldung}, // person not identifiable
-	"002": {azrErstmeldung},                              // already stored (duplicate)
-	"003": {azrAnfrage, azrFolgemeldung},                 // AZR number unknown
-	"004": {azrFolgemeldung},                             // reference id unknown
-	"005": {azrErstmeldung, azrFolgemeldung},             // contradicts stored data
-	"006": {azrAnfrage},                                  // no right to disclosure for the purpose
-	"007": {azrErstmeldung, azrFolgemeldung},             // authority may not store this fact
-	"008": {azrAnfrage, azrFolgemeldung},                 // record blocked
-	"009": {azrAnfrage, azrFolgemeldung},                 // record deleted
-	"010": {azrAnfrage},                                  // too many hits
-	"011": {azrAnfrage, azrErstmeldung, azrFolgemeldung}, // mandatory data missing or implausible
-	"999": {azrAnfrage, azrErstmeldung, azrFolgemeldung}, // other
+	"nicht-identifizierbar":    {azrAnfrage, azrErstmeldung, azrFolgemeldung},
+	"dublette":                 {azrErstmeldung},
+	"azr-nummer-unbekannt":     {azrAnfrage, azrFolgemeldung},
+	"referenz-unbekannt":       {azrFolgemeldung},
+	"widerspruch":              {azrErstmeldung, azrFolgemeldung},
+	"keine-befugnis":           {azrAnfrage},
+	"nicht-speicherberechtigt": {azrErstmeldung, azrFolgemeldung},
+	"gesperrt":                 {azrAnfrage, azrFolgemeldung},
+	"geloescht":                {azrAnfrage, azrFolgemeldung},
+	"zu-viele-treffer":         {azrAnfrage},
+	"pflichtangabe":            {azrAnfrage, azrErstmeldung, azrFolgemeldung},
+	"sonstiger":                {azrAnfrage, azrErstmeldung, azrFolgemeldung},
 }
 
 // azrRules are the business rules of group 09 (AZR).
 func azrRules() []Rule {
 	return []Rule{
-		{ID: "AZR-SUCHPROFIL", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRAnfrage},
-			Doc:   "A personal-data query carries the data its search profile searches by (birth name, place of birth, nationality).",
-			Check: checkAZRSearchProfile},
-		{ID: "AZR-HITLIST", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRTrefferliste},
+		{ID: "AZR-HITLIST", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRTrefferliste},
 			Doc:   "Every candidate of a hit list carries an AZR number, and no AZR number appears twice.",
 			Check: checkAZRHitList},
-		{ID: "AZR-FIRST", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRErstmeldung},
+		{ID: "AZR-FIRST", Severity: Reject, Code: errcode.Other, Source: "§ 2 AZRG-DV (the register assigns the AZR number)", Types: []string{catalogue.TypeAZRErstmeldung},
 			Doc:   "A first registration carries no AZR number, because the register assigns it; a person already stored gets a follow-up registration.",
 			Check: checkAZRFirst},
-		{ID: "AZR-REFERENZ", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRFolgemeldung},
+		{ID: "AZR-REFERENZ", Severity: Reject, Code: errcode.Other, Source: "XAusländer AZR.*.Meldung (referenz.id)", Types: []string{catalogue.TypeAZRFolgemeldung},
 			Doc:   "A follow-up registration names the referenz.id of the fact it changes, corrects or deletes, and a new fact has none.",
 			Check: checkAZRReference},
-		{ID: "AZR-CHANGE", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRMitteilungZuDatenaenderung},
-			Doc:   "A data change notification carries the content now and before as its change kind demands (new: now only; change or correction: both, for the same referenz.id and kind of fact, and different; deletion: before only).",
+		{ID: "AZR-CHANGE", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRMitteilungZuDatenaenderung},
+			Doc:   "A data change notification carries the content now and before as its change kind demands (new: now only; change or correction: both, for the same stored fact (the reference part of referenz.id) and kind of fact, and different; deletion: before only).",
 			Check: checkAZRChange},
-		{ID: "AZR-BEZUG", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRBestaetigungMeldung, catalogue.TypeAZRFehlernachricht},
+		{ID: "AZR-BEZUG", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRBestaetigungMeldung, catalogue.TypeAZRFehlernachricht},
 			Doc:   "The answered message in bezug is the one in ausloeserUUID, is of a type this answer can answer, and was received before the answer was created.",
 			Check: checkAZRBezug},
-		{ID: "AZR-NEWNUMBER", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRBestaetigungMeldung},
-			Doc:   "The AZR number assigned on a first registration begins with the day of storage (YYMMDD of the receipt or of the confirmation).",
-			Check: checkAZRNewNumber},
-		{ID: "AZR-FEHLERSCHLUESSEL", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRFehlernachricht},
+		{ID: "AZR-FEHLERSCHLUESSEL", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeAZRFehlernachricht},
 			Doc:   "Each error key of an AZR error message fits the type of the refused message (a duplicate only for a first registration, an unknown reference id only for a follow-up registration, …).",
 			Check: checkAZRErrorKeys},
 	}
@@ -96,7 +78,7 @@ func azrCode(e *etree.Element, p string) string {
 	if e == nil {
 		return ""
 	}
-	return message.Text(e.FindElement(p + "/code"))
+	return message.TokenText(e.FindElement(p + "/code"))
 }
 
 // azrFact returns the fact element (one of azrFactTags) directly below e.
@@ -130,7 +112,7 @@ func azrCanonical(e *etree.Element) string {
 		}
 		b.WriteString(">")
 		if isLeaf(e) {
-			b.WriteString(strings.Join(strings.Fields(e.Text()), " "))
+			b.WriteString(message.CollapseXMLSpace(e.Text()))
 		}
 		isCode := e.SelectAttr("listURI") != nil
 		for _, ch := range e.ChildElements() {
@@ -145,23 +127,6 @@ func azrCanonical(e *etree.Element) string {
 	return b.String()
 }
 
-func checkAZRSearchProfile(c *Context) {
-	s := c.Msg.Root.SelectElement("suche.personalien")
-	if s == nil {
-		return
-	}
-	profile := s.SelectElement("suchprofil")
-	need := map[string]struct{ path, what string }{
-		azrProfilGeburtsname:          {"name/geburtsname", "a birth name (name/geburtsname)"},
-		azrProfilGeburtsort:           {"geburt/ort", "a place of birth (geburt/ort)"},
-		azrProfilStaatsangehoerigkeit: {"staatsangehoerigkeit", "a nationality (staatsangehoerigkeit)"},
-	}
-	p := azrCode(s, "suchprofil")
-	if n, ok := need[p]; ok && s.FindElement(n.path) == nil {
-		c.Report(profile, "search profile %s searches by %s, which the query does not give", p, n.what)
-	}
-}
-
 func checkAZRHitList(c *Context) {
 	seen := map[string]int{} // AZR number → position of first hit
 	for i, t := range c.Msg.Root.SelectElements("treffer") {
@@ -171,7 +136,7 @@ func checkAZRHitList(c *Context) {
 			c.Report(p, "candidate %d has no AZR number; the querying authority could not query it again", i+1)
 			continue
 		}
-		v := message.Text(n)
+		v := message.TokenText(n)
 		if first, dup := seen[v]; dup {
 			c.Report(n, "AZR number %s of candidate %d already names candidate %d", v, i+1, first)
 			continue
@@ -182,7 +147,7 @@ func checkAZRHitList(c *Context) {
 
 func checkAZRFirst(c *Context) {
 	if n := c.Msg.Root.FindElement("person/azrNummer"); n != nil {
-		c.Report(n, "a first registration carries no AZR number (%s): the register assigns it; for a person already stored send a follow-up registration (090010)", message.Text(n))
+		c.Report(n, "a first registration carries no AZR number (%s): the register assigns it; for a person already stored send a follow-up registration (090010)", message.TokenText(n))
 	}
 }
 
@@ -192,9 +157,9 @@ func checkAZRReference(c *Context) {
 	switch kind {
 	case azrNeuspeicherung:
 		if ref != nil {
-			c.Report(ref, "a new fact (aenderungsart %s) has no referenz.id yet; the register assigns one, but %s is given", kind, message.Text(ref))
+			c.Report(ref, "a new fact (aenderungsart %s) has no referenz.id yet; the register assigns one, but %s is given", kind, message.TokenText(ref))
 		}
-	case azrAenderung, azrBerichtigung, azrLoeschung:
+	case azrAenderung, azrBerichtigung, azrLoeschung, azrBerichtigungLoeschung:
 		if ref == nil {
 			c.Report(c.Msg.Root.SelectElement("aenderungsart"), "aenderungsart %s changes a stored fact and needs the referenz.id of that fact", kind)
 		}
@@ -214,7 +179,7 @@ func checkAZRChange(c *Context) {
 		if before != nil {
 			c.Report(before, "a new fact (aenderungsart %s) has no content before", kind)
 		}
-	case azrLoeschung:
+	case azrLoeschung, azrBerichtigungLoeschung:
 		if before == nil {
 			c.Report(kindEl, "a deletion (aenderungsart %s) needs sachverhalt.bisher, the fact deleted", kind)
 		}
@@ -226,8 +191,8 @@ func checkAZRChange(c *Context) {
 			c.Report(kindEl, "a change or correction (aenderungsart %s) needs both sachverhalt.aktuell and sachverhalt.bisher", kind)
 			return
 		}
-		if ra, rb := message.Text(now.SelectElement("referenz.id")), message.Text(before.SelectElement("referenz.id")); ra != rb {
-			c.Report(now.SelectElement("referenz.id"), "a change or correction keeps the stored fact: referenz.id %s now, %s before", ra, rb)
+		if ra, rb := message.TokenText(now.SelectElement("referenz.id")), message.TokenText(before.SelectElement("referenz.id")); referenzAnteil(ra) != referenzAnteil(rb) {
+			c.Report(now.SelectElement("referenz.id"), "a change or correction concerns the same stored fact: the reference part (first seven characters) of referenz.id %s now and %s before differ", ra, rb)
 			return
 		}
 		a, b := azrFact(now), azrFact(before)
@@ -245,8 +210,8 @@ func checkAZRChange(c *Context) {
 func checkAZRBezug(c *Context) {
 	bezug := c.Msg.Root.SelectElement("bezug")
 	id := bezug.SelectElement("nachrichtenUUID")
-	if h := c.Header.AusloeserUUID; h != "" && message.Text(id) != h {
-		c.Report(id, "bezug names message %s but ausloeserUUID is %s", message.Text(id), h)
+	if h := c.Header.AusloeserUUID; h != "" && message.CanonicalUUID(message.TokenText(id)) != message.CanonicalUUID(h) {
+		c.Report(id, "bezug names message %s but ausloeserUUID is %s", message.TokenText(id), h)
 	}
 	typ := azrCode(bezug, "nachrichtentyp")
 	if t, ok := c.Catalogue.Lookup(typ); ok && !slices.Contains(t.Answers, c.Type.Code) {
@@ -254,10 +219,10 @@ func checkAZRBezug(c *Context) {
 			c.Type.Code, typ, t.Root(), strings.Join(azrAnsweredBy(c, c.Type.Code), ", "))
 	}
 	in := bezug.SelectElement("eingang")
-	received, okA := parseDate(message.Text(in))
+	received, okA := parseDate(message.TokenText(in))
 	created, okB := parseDate(c.Header.Created)
 	if okA && okB && received.After(created) {
-		c.Report(in, "eingang %s is after the answer was created (%s)", message.Text(in), c.Header.Created)
+		c.Report(in, "eingang %s is after the answer was created (%s)", message.TokenText(in), c.Header.Created)
 	}
 }
 
@@ -272,34 +237,6 @@ func azrAnsweredBy(c *Context, code string) []string {
 	return out
 }
 
-func checkAZRNewNumber(c *Context) {
-	root := c.Msg.Root
-	if azrCode(root, "bezug/nachrichtentyp") != azrErstmeldung {
-		return
-	}
-	n := root.SelectElement("azrNummer")
-	v := message.Text(n)
-	if len(v) < 6 {
-		return // the schema requires twelve digits
-	}
-	// The register numbers by its own calendar day: take each timestamp's
-	// day as written and in German winter and summer time, so that a
-	// timestamp written in UTC near midnight is judged fairly.
-	var days []string
-	for _, s := range []string{message.Text(root.FindElement("bezug/eingang")), c.Header.Created} {
-		if t, ok := parseDate(s); ok {
-			for _, d := range []string{t.Format("060102"), t.In(azrCET).Format("060102"), t.In(azrCEST).Format("060102")} {
-				if !slices.Contains(days, d) {
-					days = append(days, d)
-				}
-			}
-		}
-	}
-	if len(days) > 0 && !slices.Contains(days, v[:6]) {
-		c.Report(n, "AZR number %s, assigned on a first registration, does not begin with the day of storage (%s)", v, strings.Join(days, " or "))
-	}
-}
-
 func checkAZRErrorKeys(c *Context) {
 	typ := azrCode(c.Msg.Root, "bezug/nachrichtentyp")
 	for _, f := range c.Msg.Root.SelectElements("fehler") {
@@ -312,4 +249,15 @@ func checkAZRErrorKeys(c *Context) {
 			c.Report(f.FindElement("fehlerschluessel/code"), "error key %s does not fit a refused %s; it applies to %s", key, typ, strings.Join(allowed, ", "))
 		}
 	}
+}
+
+// referenzAnteil returns the reference part of an AZR Referenz-ID: its
+// first seven characters, which name the stored fact; the rest is the
+// version part, which the register changes on every change (XAusländer
+// ReferenzId).
+func referenzAnteil(id string) string {
+	if len(id) < 7 {
+		return id
+	}
+	return id[:7]
 }

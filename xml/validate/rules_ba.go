@@ -13,11 +13,15 @@ import (
 
 // Code values of group 91 that the rules interpret.
 var (
-	// baTitelOhneZustimmung are residence titles (aufenthaltstitel) that
-	// entitle to employment by law (§ 4a Abs. 1 AufenthG): settlement and
-	// long-term residence, protection and family titles. Employment under
-	// them never needs the BA's approval.
-	baTitelOhneZustimmung = []string{"NE.9", "NE.26.3", "DA.9a", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.28.1", "AE.30", "AE.32"}
+	// baTitelKraftGesetzes are residence titles that entitle to employment
+	// by law (§ 4a Abs. 1 AufenthG): settlement and long-term residence,
+	// recognised protection, family reunification.
+	baTitelKraftGesetzes = []string{"NE.9", "NE.26.3", "DA.9a", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.28.1", "AE.30", "AE.32"}
+	// baTitelOhneZustimmung are residence titles under which employment
+	// never needs the BA's approval: those that entitle by law, every
+	// humanitarian title of Abschnitt 5 AufenthG (§ 31 BeschV: §§ 22, 23,
+	// 24, 25 Abs. 3 and 5, 25b) and the Chancen-Aufenthaltsrecht (§ 104c).
+	baTitelOhneZustimmung = append(slices.Clone(baTitelKraftGesetzes), "AE.22", "AE.23", "AE.24", "AE.25.3", "AE.25.5", "AE.25b", "AE.104c")
 	// baZustimmungspflichtig and baZustimmungsfrei split the legal bases
 	// (rechtsgrundlage-ba) into those of an approval and those of an
 	// employment that needs none.
@@ -38,28 +42,28 @@ const (
 // baRules are the business rules of group 91 (BA).
 func baRules() []Rule {
 	return []Rule{
-		{ID: "BA-AZR", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
+		{ID: "BA-AZR", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
 			Doc:   "The person of a request for approval carries an AZR number.",
 			Check: checkBAAZR},
-		{ID: "BA-BETRIEBSNUMMER", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHBAZustimmungsanfrage, catalogue.TypeBAABHZustimmung},
+		{ID: "BA-BETRIEBSNUMMER", Severity: Reject, Code: errcode.Other, Source: "Betriebsnummer of the Bundesagentur für Arbeit (check digit)", Types: []string{catalogue.TypeABHBAZustimmungsanfrage, catalogue.TypeBAABHZustimmung},
 			Doc:   "A Betriebsnummer has a valid range in its first three digits and a correct check digit.",
 			Check: checkBABetriebsnummer},
-		{ID: "BA-BESCHAEFTIGUNG", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
+		{ID: "BA-BESCHAEFTIGUNG", Severity: Warn, Code: errcode.Other, Source: "§ 3 ArbZG", Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
 			Doc:   "The intended employment has at most 48 hours a week and does not begin before the day of the request.",
 			Check: checkBABeschaeftigung},
-		{ID: "BA-TITEL", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
-			Doc:   "The intended title is not one that entitles to employment by law, for which no approval can be asked.",
+		{ID: "BA-TITEL", Severity: Warn, Code: errcode.Other, Source: "§ 4a Abs. 1, § 39 AufenthG; § 31 BeschV", Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
+			Doc:   "The intended title is not one under which employment needs no approval (by law, or a humanitarian title under § 31 BeschV). A request for a Duldung or Gestattung holder (§ 32 BeschV) names no title.",
 			Check: checkBATitel},
-		{ID: "BA-BESCHRAENKUNG", Code: errcode.BusinessRule, Types: []string{catalogue.TypeBAABHZustimmung},
+		{ID: "BA-BESCHRAENKUNG", Severity: Reject, Code: errcode.Other, Source: "§ 34 BeschV", Types: []string{catalogue.TypeBAABHZustimmung},
 			Doc:   "Each kind of restriction appears once, and a Betriebsnummer is given exactly for the restriction to one employer.",
 			Check: checkBABeschraenkung},
-		{ID: "BA-RECHTSGRUNDLAGE", Code: errcode.BusinessRule, Types: []string{catalogue.TypeBAABHZustimmung, catalogue.TypeBAABHZustimmungsfreiMitteilung},
+		{ID: "BA-RECHTSGRUNDLAGE", Severity: Warn, Code: errcode.Other, Source: "§ 39 AufenthG; BeschV", Types: []string{catalogue.TypeBAABHZustimmung, catalogue.TypeBAABHZustimmungsfreiMitteilung},
 			Doc:   "An approval names a legal basis that requires approval, a notice that none is needed names one under which employment is approval-free.",
 			Check: checkBARechtsgrundlage},
-		{ID: "BA-FRIST", Code: errcode.BusinessRule, Types: []string{catalogue.TypeBAABHNachforderung},
+		{ID: "BA-FRIST", Severity: Warn, Code: errcode.Other, Source: "§ 36 Abs. 2 BeschV", Types: []string{catalogue.TypeBAABHNachforderung},
 			Doc:   "The deadline of a request for more data lies after the day of the message and at most three months later.",
 			Check: checkBAFrist},
-		{ID: "BA-SONSTIGES", Code: errcode.BusinessRule, Types: []string{catalogue.TypeBAABHVersagung, catalogue.TypeBAABHNachforderung},
+		{ID: "BA-SONSTIGES", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeBAABHVersagung, catalogue.TypeBAABHNachforderung},
 			Doc:   "No refusal reason or missing item is given twice, and the catch-all code (reason 10, item 09) is explained.",
 			Check: checkBASonstiges},
 	}
@@ -106,7 +110,7 @@ func checkBABetriebsnummer(c *Context) {
 		if e.Tag != "betriebsnummer" {
 			return
 		}
-		if v := message.Text(e); !ValidBetriebsnummer(v) {
+		if v := message.TokenText(e); !ValidBetriebsnummer(v) {
 			c.Report(e, "Betriebsnummer %s is invalid (range of the first three digits or check digit)", v)
 		}
 	})
@@ -118,8 +122,8 @@ func checkBABeschaeftigung(c *Context) {
 		return
 	}
 	if h := b.SelectElement("wochenarbeitszeit"); h != nil {
-		if v, err := strconv.ParseFloat(message.Text(h), 64); err == nil && v > baMaxWochenstunden {
-			c.Report(h, "weekly working time of %s hours exceeds the legal maximum of %d", message.Text(h), baMaxWochenstunden)
+		if v, err := strconv.ParseFloat(message.TokenText(h), 64); err == nil && v > baMaxWochenstunden {
+			c.Report(h, "weekly working time of %s hours exceeds the legal maximum of %d", message.TokenText(h), baMaxWochenstunden)
 		}
 	}
 	beginn := b.SelectElement("beginn")
@@ -127,14 +131,14 @@ func checkBABeschaeftigung(c *Context) {
 	day, okDay := c.CreationDay()
 	if ok && okDay && d.Before(day) {
 		c.Report(beginn, "employment begins %s, before the request of %s; approval must be sought before work starts",
-			message.Text(beginn), day.Format("2006-01-02"))
+			message.TokenText(beginn), day.Format("2006-01-02"))
 	}
 }
 
 func checkBATitel(c *Context) {
 	t := c.Msg.Root.SelectElement("beabsichtigterTitel")
 	if code := codeOf(t); slices.Contains(baTitelOhneZustimmung, code) {
-		c.Report(t, "title %s entitles to employment by law (§ 4a Abs. 1 AufenthG); the BA's approval cannot be asked for it", code)
+		c.Report(t, "employment under title %s needs no approval (§ 4a Abs. 1 AufenthG or § 31 BeschV); there is nothing for the BA to approve", code)
 	}
 }
 
@@ -163,7 +167,7 @@ func checkBARechtsgrundlage(c *Context) {
 	switch c.Type.Code {
 	case catalogue.TypeBAABHZustimmung:
 		if slices.Contains(baZustimmungsfrei, code) {
-			c.Report(rg, "legal basis %s makes the employment approval-free; answer with 120005, not an approval", code)
+			c.Report(rg, "legal basis %s makes the employment approval-free; answer with %s, not an approval", code, catalogue.TypeBAABHZustimmungsfreiMitteilung)
 		}
 	case catalogue.TypeBAABHZustimmungsfreiMitteilung:
 		if slices.Contains(baZustimmungspflichtig, code) {
@@ -181,9 +185,9 @@ func checkBAFrist(c *Context) {
 	}
 	switch {
 	case !d.After(day):
-		c.Report(f, "deadline %s is not after the day of the message (%s)", message.Text(f), day.Format("2006-01-02"))
+		c.Report(f, "deadline %s is not after the day of the message (%s)", message.TokenText(f), day.Format("2006-01-02"))
 	case d.After(day.AddDate(0, baMaxFristMonate, 0)):
-		c.Report(f, "deadline %s is more than %d months after the day of the message (%s)", message.Text(f), baMaxFristMonate, day.Format("2006-01-02"))
+		c.Report(f, "deadline %s is more than %d months after the day of the message (%s)", message.TokenText(f), baMaxFristMonate, day.Format("2006-01-02"))
 	}
 }
 

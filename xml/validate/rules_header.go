@@ -2,7 +2,6 @@ package validate
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -27,22 +26,19 @@ const TimestampLayout = "2006-01-02T15:04:05.000Z07:00"
 
 func headerRules() []Rule {
 	return []Rule{
-		{ID: "HDR-UUID", Code: errcode.BusinessRule,
+		{ID: "HDR-UUID", Severity: Warn, Code: errcode.Other, Source: "RFC 4122 (XÖV Basisnachricht: nachrichtenUUID nach RFC 4122)",
 			Doc:   "Every UUID (nachrichtenUUID, ausloeserUUID and references) is an RFC 4122 UUID (version 1-8, variant 10xx), in either case.",
 			Check: checkUUIDs},
-		{ID: "HDR-TIME", Code: errcode.BusinessRule,
+		{ID: "HDR-TIME", Severity: Reject, Code: errcode.Other, Source: "XInneres Identifikation.Nachricht: erstellungszeitpunkt mit Millisekunden und Zeitzone",
 			Doc:   "erstellungszeitpunkt carries milliseconds and a zone offset (2006-01-02T15:04:05.000Z07:00).",
 			Check: checkTimestamp},
-		{ID: "HDR-TYPE", Code: errcode.BusinessRule,
+		{ID: "HDR-TYPE", Severity: Reject, Code: errcode.Other, Source: "XÖV naming: the number of the root element is the message type",
 			Doc:   "nachrichtentyp equals the number in the root element's name.",
 			Check: checkTypeCode},
-		{ID: "HDR-PARTIES", Code: errcode.BusinessRule,
+		{ID: "HDR-PARTIES", Severity: Reject, Code: errcode.Other, Source: "xgate",
 			Doc:   "autor and leser are different authorities.",
 			Check: checkParties},
-		{ID: "HDR-ROLE", Code: errcode.BusinessRule,
-			Doc:   "The kennung prefixes of autor and leser fit the sender and receiver roles of the message type.",
-			Check: checkRoles},
-		{ID: "HDR-ANSWER", Code: errcode.BusinessRule,
+		{ID: "HDR-ANSWER", Severity: Reject, Code: errcode.Other, Source: "XAusländer Antwortnachricht.G2G.XA: ausloeserUUID in answers",
 			Doc:   "A message that answers another carries ausloeserUUID.",
 			Check: checkAnswer},
 	}
@@ -63,7 +59,7 @@ func checkUUIDs(c *Context) {
 
 func checkTimestamp(c *Context) {
 	e := kopf(c).FindElement("identifikation.nachricht/erstellungszeitpunkt")
-	v := message.Text(e)
+	v := message.TokenText(e)
 	if !timestampRE.MatchString(v) {
 		c.Report(e, "%q lacks milliseconds or a zone offset; write it as %s", v, TimestampLayout)
 		return
@@ -76,7 +72,7 @@ func checkTimestamp(c *Context) {
 func checkTypeCode(c *Context) {
 	e := kopf(c).FindElement("identifikation.nachricht/nachrichtentyp/code")
 	want := catalogue.CodeOfRoot(c.Header.Root)
-	if got := message.Text(e); got != want {
+	if got := message.TokenText(e); got != want {
 		c.Report(e, "nachrichtentyp %s does not match the root element %s", got, c.Header.Root)
 	}
 }
@@ -85,37 +81,6 @@ func checkParties(c *Context) {
 	if c.Header.Autor.Kennung == c.Header.Leser.Kennung {
 		c.Report(kopf(c).SelectElement("leser"), "autor and leser are both %s", c.Header.Autor.Kennung)
 	}
-}
-
-func checkRoles(c *Context) {
-	k := kopf(c)
-	check := func(tag, kennung string, allowed []catalogue.Role, what string) {
-		roles := catalogue.RoleOfKennung(kennung)
-		if len(roles) == 0 {
-			c.Report(k.FindElement(tag+"/kennung"), "%s %s has no known directory prefix (azr:, ags:, dbs:, opt:)", tag, kennung)
-			return
-		}
-		if allowed == nil {
-			return
-		}
-		for _, r := range roles {
-			if slices.Contains(allowed, r) {
-				return
-			}
-		}
-		c.Report(k.FindElement(tag+"/kennung"), "%s %s (role %s) may not %s %s; the catalogue says %s",
-			tag, kennung, roleNames(roles), what, c.Type.Code, roleNames(allowed))
-	}
-	check("autor", c.Header.Autor.Kennung, c.Type.From, "send")
-	check("leser", c.Header.Leser.Kennung, c.Type.To, "receive")
-}
-
-func roleNames(rs []catalogue.Role) string {
-	s := make([]string, len(rs))
-	for i, r := range rs {
-		s[i] = string(r)
-	}
-	return strings.Join(s, "/")
 }
 
 func checkAnswer(c *Context) {

@@ -15,9 +15,11 @@ var (
 	// entitlement (§ 1 Abs. 1 Nr. 3 AsylbLG), students are excluded from
 	// SGB II (§ 7 Abs. 5 SGB II), a visa is issued abroad.
 	jcTitelOhneSGB2 = []string{"AE.25.5", "AE.16b", "VI.6.3"}
-	// jcTitelWohnsitzregelung are the titles whose holders § 12a AufenthG
-	// may oblige to live in a given place.
-	jcTitelWohnsitzregelung = []string{"AE.22", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.25.3"}
+	// jcTitelWohnsitzregelung are the titles whose holders § 12a Abs. 1
+	// AufenthG obliges to live in a given place: recognised asylum
+	// seekers, refugees and subsidiary protection holders (§ 25 Abs. 1 and
+	// 2), and first titles under §§ 22, 23, 24 Abs. 1 or 25 Abs. 3.
+	jcTitelWohnsitzregelung = []string{"AE.22", "AE.23", "AE.24", "AE.25.1", "AE.25.2.1", "AE.25.2.2", "AE.25.3"}
 )
 
 // Code values of the lists anlass-statusmitteilung, erwerbstaetigkeit,
@@ -25,7 +27,7 @@ var (
 const (
 	jcAnlassRechtskreiswechsel = "01"
 	jcAnlassAblauf             = "05"
-	jcErwerbErlaubt            = "01"
+	jcErwerbErlaubt            = "erwerb-erlaubt"
 	jcMitteilungEnde           = "02"
 	jcStatusBevorstehend       = "01"
 	jcStatusLaeuft             = "02"
@@ -39,25 +41,25 @@ const (
 // jcRules are the business rules of group 92 (JC).
 func jcRules() []Rule {
 	return []Rule{
-		{ID: "JC-AZR", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung, catalogue.TypeJCABHMitteilungLeistungsbezug},
+		{ID: "JC-AZR", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeABHJCStatusmitteilung, catalogue.TypeJCABHMitteilungLeistungsbezug},
 			Doc:   "The person of a status notice or a benefit notice carries an AZR number.",
 			Check: checkJCAZR},
-		{ID: "JC-RECHTSKREIS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung},
+		{ID: "JC-RECHTSKREIS", Severity: Warn, Code: errcode.Other, Source: "§ 1 Abs. 3 AsylbLG; § 7 SGB II", Types: []string{catalogue.TypeABHJCStatusmitteilung},
 			Doc:   "A change from AsylbLG to SGB II is reported with a title that ends AsylbLG entitlement and does not exclude SGB II.",
 			Check: checkJCRechtskreis},
-		{ID: "JC-ERWERB", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung},
+		{ID: "JC-ERWERB", Severity: Warn, Code: errcode.Other, Source: "§ 4a Abs. 1 AufenthG", Types: []string{catalogue.TypeABHJCStatusmitteilung},
 			Doc:   "A title that entitles to employment by law carries the employment condition 'employment permitted' (01).",
 			Check: checkJCErwerb},
-		{ID: "JC-WOHNSITZ", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung},
+		{ID: "JC-WOHNSITZ", Severity: Warn, Code: errcode.Other, Source: "§ 12a Abs. 1 AufenthG", Types: []string{catalogue.TypeABHJCStatusmitteilung},
 			Doc:   "A residence obligation under § 12a AufenthG goes with a protection or humanitarian title and lasts at most three years.",
 			Check: checkJCWohnsitz},
-		{ID: "JC-TITEL", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung},
+		{ID: "JC-TITEL", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeABHJCStatusmitteilung},
 			Doc:   "A title that has expired by the day of the message is reported only with the reason expiry or lapse (05), and that reason needs the end date.",
 			Check: checkJCTitel},
-		{ID: "JC-ENDE", Code: errcode.BusinessRule, Types: []string{catalogue.TypeJCABHMitteilungLeistungsbezug},
+		{ID: "JC-ENDE", Severity: Reject, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeJCABHMitteilungLeistungsbezug},
 			Doc:   "A notice that benefits end gives the end date.",
 			Check: checkJCEnde},
-		{ID: "JC-STATUS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeJCABHIntegrationsmassnahme},
+		{ID: "JC-STATUS", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{catalogue.TypeJCABHIntegrationsmassnahme},
 			Doc:   "The status of an integration measure fits its dates on the day of the message: an imminent one has not begun, a running one has begun and not ended, a finished or broken-off one has an end date that has passed.",
 			Check: checkJCStatus},
 	}
@@ -83,7 +85,7 @@ func checkJCRechtskreis(c *Context) {
 func checkJCErwerb(c *Context) {
 	code := codeOf(c.Msg.Root.FindElement("aufenthaltstitel/titel"))
 	e := c.Msg.Root.SelectElement("erwerbstaetigkeit")
-	if slices.Contains(baTitelOhneZustimmung, code) && codeOf(e) != jcErwerbErlaubt {
+	if slices.Contains(baTitelKraftGesetzes, code) && codeOf(e) != jcErwerbErlaubt {
 		c.Report(e, "title %s entitles to employment by law (§ 4a Abs. 1 AufenthG); the condition must be %s, not %s", code, jcErwerbErlaubt, codeOf(e))
 	}
 }
@@ -99,7 +101,7 @@ func checkJCWohnsitz(c *Context) {
 	ab, okAb := dateOf(w.SelectElement("gueltigAb"))
 	bis := w.SelectElement("gueltigBis")
 	if d, ok := dateOf(bis); ok && okAb && d.After(ab.AddDate(jcWohnsitzJahre, 0, 0)) {
-		c.Report(bis, "residence obligation until %s lasts longer than %d years from %s", message.Text(bis), jcWohnsitzJahre, ab.Format("2006-01-02"))
+		c.Report(bis, "residence obligation until %s lasts longer than %d years from %s", message.TokenText(bis), jcWohnsitzJahre, ab.Format("2006-01-02"))
 	}
 }
 
@@ -115,7 +117,7 @@ func checkJCTitel(c *Context) {
 	d, ok := dateOf(bis)
 	day, okDay := c.CreationDay()
 	if ok && okDay && d.Before(day) {
-		c.Report(bis, "title expired on %s, before the day of the message (%s); report it with anlass %s", message.Text(bis), day.Format("2006-01-02"), jcAnlassAblauf)
+		c.Report(bis, "title expired on %s, before the day of the message (%s); report it with anlass %s", message.TokenText(bis), day.Format("2006-01-02"), jcAnlassAblauf)
 	}
 }
 
@@ -144,25 +146,25 @@ func checkJCStatus(c *Context) {
 	switch status {
 	case jcStatusBevorstehend:
 		if okBeginn && beginn.Before(day) {
-			c.Report(beginnEl, "status %s says the measure is yet to begin, but it began on %s (message of %s)", status, message.Text(beginnEl), today)
+			c.Report(beginnEl, "status %s says the measure is yet to begin, but it began on %s (message of %s)", status, message.TokenText(beginnEl), today)
 		}
 	case jcStatusLaeuft:
 		if okBeginn && beginn.After(day) {
-			c.Report(beginnEl, "status %s says the measure is running, but it begins only on %s (message of %s)", status, message.Text(beginnEl), today)
+			c.Report(beginnEl, "status %s says the measure is running, but it begins only on %s (message of %s)", status, message.TokenText(beginnEl), today)
 		}
 		if okEnde && ende.Before(day) {
-			c.Report(endeEl, "status %s says the measure is running, but it ended on %s (message of %s)", status, message.Text(endeEl), today)
+			c.Report(endeEl, "status %s says the measure is running, but it ended on %s (message of %s)", status, message.TokenText(endeEl), today)
 		}
 	case jcStatusBeendet, jcStatusAbgebrochen:
 		switch {
 		case endeEl == nil:
 			c.Report(st, "status %s says the measure is over; its ende is missing", status)
 		case okEnde && ende.After(day):
-			c.Report(endeEl, "status %s says the measure is over, but ende %s lies after the message of %s", status, message.Text(endeEl), today)
+			c.Report(endeEl, "status %s says the measure is over, but ende %s lies after the message of %s", status, message.TokenText(endeEl), today)
 		}
 	case jcStatusNichtAngetreten:
 		if okBeginn && beginn.After(day) {
-			c.Report(beginnEl, "status %s says the person did not start, but the measure begins only on %s (message of %s)", status, message.Text(beginnEl), today)
+			c.Report(beginnEl, "status %s says the person did not start, but the measure begins only on %s (message of %s)", status, message.TokenText(beginnEl), today)
 		}
 	}
 }

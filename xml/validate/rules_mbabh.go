@@ -21,13 +21,15 @@ const (
 
 // Values of the code lists of group 03 that rules depend on.
 const (
-	mbabhAbmeldungAusland = "01" // abmeldegrund: Wegzug ins Ausland
-	mbabhAbmeldungInland  = "05" // abmeldegrund: Bezug einer Wohnung in einer anderen Gemeinde
+	// Code.MBABH.GrundDerAbmeldung (urn:de:xauslaender:codelist:mbabh:abmeldung, version 2)
+	mbabhAbmeldungInland  = "01" // Wegzug in eine andere Gemeinde
+	mbabhAbmeldungAusland = "02" // Wegzug ins Ausland
 
-	mbabhSperreBMG51 = "01" // auskunftssperre: § 51 Abs. 1 BMG, limited to two years
+	mbabhSperreBMG51 = "bmg-51-1" // auskunftssperre: § 51 Abs. 1 BMG, two years unless extended
 
-	mbabhAblehnungNachweis = "05" // grund-ablehnung-mb: evidence missing or unusable
-	mbabhAblehnungSonstige = "06" // grund-ablehnung-mb: other reason, explanation needed
+	// Code.ABHMB.GrundDerAblehnung (urn:de:xauslaender:codelist:abhmb:grundderablehnung, version 2)
+	mbabhAblehnungAbweichung = "05" // dauerhafte Abweichung: the remark should explain
+	mbabhAblehnungSonstige   = "06" // sonstige Gründe: the remark should explain
 )
 
 // mbabhEarlyDeregistration is how far ahead of moving out a person may
@@ -38,27 +40,30 @@ const mbabhEarlyDeregistration = 7 * 24 * time.Hour
 // office to foreigners authority).
 func mbabhRules() []Rule {
 	return []Rule{
-		{ID: "MBABH-MOVE-DATE", Code: errcode.BusinessRule, Types: []string{mbabhAnmeldung, mbabhAbmeldung, mbabhHauptwohnung},
+		{ID: "MBABH-MOVE-DATE", Severity: Warn, Code: errcode.Other, Source: "§ 17 BMG", Types: []string{mbabhAnmeldung, mbabhAbmeldung, mbabhHauptwohnung},
 			Doc:   "A move-in or main-residence date is not after the day of the notice, and a move-out date at most one week after it (§ 17 BMG).",
 			Check: checkMBABHMoveDate},
-		{ID: "MBABH-FOREIGN-STATE", Code: errcode.BusinessRule, Types: []string{mbabhAnmeldung, mbabhAbmeldung},
+		{ID: "MBABH-FOREIGN-STATE", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{mbabhAnmeldung, mbabhAbmeldung},
 			Doc:   "A previous address abroad and a destination state name a foreign state, not Germany.",
 			Check: checkMBABHForeignState},
-		{ID: "MBABH-DEREG-REASON", Code: errcode.BusinessRule, Types: []string{mbabhAbmeldung},
+		{ID: "MBABH-DEREG-REASON", Severity: Reject, Code: errcode.Other, Source: "XAusländer MBABH.GrundDerAbmeldung", Types: []string{mbabhAbmeldung},
 			Doc:   "A deregistration gives zielstaat exactly when moving abroad (01) and neueAnschrift exactly when moving to another municipality (05).",
 			Check: checkMBABHDeregReason},
-		{ID: "MBABH-BLOCK-PERIOD", Code: errcode.BusinessRule, Types: []string{mbabhAnmeldung},
-			Doc:   "A disclosure block under § 51 BMG has an end date at most two years after its start.",
+		{ID: "MBABH-BLOCK-PERIOD", Severity: Warn, Code: errcode.Other, Source: "§ 51 Abs. 4 BMG", Types: []string{mbabhAnmeldung},
+			Doc:   "A disclosure block under § 51 BMG has an end date at most the configured term (default two years, Config.DisclosureBlockMonths) after its start; the statute allows extension, hence a warning.",
 			Check: checkMBABHBlockPeriod},
-		{ID: "MBABH-MAIN-CHANGED", Code: errcode.BusinessRule, Types: []string{mbabhHauptwohnung},
+		{ID: "MBABH-MAIN-CHANGED", Severity: Warn, Code: errcode.Other, Source: "xgate", Types: []string{mbabhHauptwohnung},
 			Doc:   "The new main residence differs from the previous one.",
 			Check: checkMBABHMainChanged},
-		{ID: "MBABH-REFUSAL-REF", Code: errcode.BusinessRule, Types: []string{mbabhAblehnung},
+		{ID: "MBABH-REFUSAL-REF", Severity: Reject, Code: errcode.Other, Source: "XAusländer MBABH.Ablehnung.030301 (ausloeserUUID)", Types: []string{mbabhAblehnung},
 			Doc:   "The refused message named in abgelehnteNachricht is the one in ausloeserUUID.",
 			Check: checkMBABHRefusalRef},
-		{ID: "MBABH-REFUSAL-REASON", Code: errcode.BusinessRule, Types: []string{mbabhAblehnung},
-			Doc:   "A refusal answers a type that may be refused, gives reason 05 only for a name change with evidence, and explains reason 06.",
+		{ID: "MBABH-REFUSAL-REASON", Severity: Reject, Code: errcode.Other, Source: "XAusländer MBABH.Ablehnung.030301 (answer to a group 02 notice)", Types: []string{mbabhAblehnung},
+			Doc:   "A refusal answers a type that may be refused: a notice of group 02.",
 			Check: checkMBABHRefusalReason},
+		{ID: "MBABH-REFUSAL-REMARK", Severity: Warn, Code: errcode.Other, Source: "XAusländer MBABH.Ablehnung.030301 (bemerkung zu dauerhafter Abweichung und Sonstiges)", Types: []string{mbabhAblehnung},
+			Doc:   "A refusal for reason 05 (dauerhafte Abweichung) or 06 (sonstige Gründe) explains itself in erlaeuterung.",
+			Check: checkMBABHRefusalRemark},
 	}
 }
 
@@ -74,12 +79,12 @@ func checkMBABHMoveDate(c *Context) {
 			e = c.Msg.Root.SelectElement("aenderungsdatum")
 		}
 		if d, ok := dateOf(e); ok && d.After(day) {
-			c.Report(e, "%s %s lies after the day of the notice %s; nobody registers in advance", e.Tag, message.Text(e), day.Format(time.DateOnly))
+			c.Report(e, "%s %s lies after the day of the notice %s; nobody registers in advance", e.Tag, message.TokenText(e), day.Format(time.DateOnly))
 		}
 	case mbabhAbmeldung:
 		e := c.Msg.Root.FindElement("abmeldung/auszugsdatum")
 		if d, ok := dateOf(e); ok && d.Sub(day) > mbabhEarlyDeregistration {
-			c.Report(e, "auszugsdatum %s is more than one week after the day of the notice %s (§ 17 Abs. 2 BMG)", message.Text(e), day.Format(time.DateOnly))
+			c.Report(e, "auszugsdatum %s is more than one week after the day of the notice %s (§ 17 Abs. 2 BMG)", message.TokenText(e), day.Format(time.DateOnly))
 		}
 	}
 }
@@ -124,14 +129,14 @@ func checkMBABHBlockPeriod(c *Context) {
 		}
 		to := s.SelectElement("gueltigBis")
 		if to == nil {
-			c.Report(s, "a disclosure block under § 51 BMG is limited to two years and needs gueltigBis")
+			c.Report(s, "a disclosure block under § 51 BMG is limited (%d months unless extended) and should give gueltigBis", c.DisclosureBlockMonths)
 			continue
 		}
 		from, okA := dateOf(s.SelectElement("gueltigAb"))
 		end, okB := dateOf(to)
-		if okA && okB && end.After(from.AddDate(2, 0, 0)) {
-			c.Report(to, "a disclosure block under § 51 BMG lasts at most two years; %s to %s is longer",
-				from.Format(time.DateOnly), end.Format(time.DateOnly))
+		if okA && okB && end.After(from.AddDate(0, c.DisclosureBlockMonths, 0)) {
+			c.Report(to, "a disclosure block under § 51 BMG lasts %d months unless extended; %s to %s is longer",
+				c.DisclosureBlockMonths, from.Format(time.DateOnly), end.Format(time.DateOnly))
 		}
 	}
 }
@@ -143,7 +148,7 @@ func checkMBABHMainChanged(c *Context) {
 		return
 	}
 	for _, tag := range []string{"strasse", "hausnummer", "postleitzahl", "ort"} {
-		if mbFold(message.Text(neu.SelectElement(tag))) != mbFold(message.Text(alt.SelectElement(tag))) {
+		if mbFold(message.TokenText(neu.SelectElement(tag))) != mbFold(message.TokenText(alt.SelectElement(tag))) {
 			return
 		}
 	}
@@ -152,8 +157,8 @@ func checkMBABHMainChanged(c *Context) {
 
 func checkMBABHRefusalRef(c *Context) {
 	ref := c.Msg.Root.FindElement("abgelehnteNachricht/nachrichtenUUID")
-	if ref != nil && c.Header.AusloeserUUID != "" && message.Text(ref) != c.Header.AusloeserUUID {
-		c.Report(ref, "refuses %s but ausloeserUUID is %s", message.Text(ref), c.Header.AusloeserUUID)
+	if ref != nil && c.Header.AusloeserUUID != "" && message.CanonicalUUID(message.TokenText(ref)) != message.CanonicalUUID(c.Header.AusloeserUUID) {
+		c.Report(ref, "refuses %s but ausloeserUUID is %s", message.TokenText(ref), c.Header.AusloeserUUID)
 	}
 }
 
@@ -162,13 +167,15 @@ func checkMBABHRefusalReason(c *Context) {
 	refused := codeOf(typ)
 	if t, ok := c.Catalogue.Lookup(refused); !ok || !slices.Contains(t.Answers, mbabhAblehnung) {
 		c.Report(typ.SelectElement("code"), "message type %s cannot be refused with %s; only group 02 notices can", refused, mbabhAblehnung)
-		return
 	}
+}
+
+func checkMBABHRefusalRemark(c *Context) {
 	grund := c.Msg.Root.SelectElement("grund")
-	switch g := codeOf(grund); {
-	case g == mbabhAblehnungNachweis && refused != abhmbAenderungName:
-		c.Report(grund, "reason %s (evidence missing or unusable) fits only %s, which carries evidence; the refused message is %s", g, abhmbAenderungName, refused)
-	case g == mbabhAblehnungSonstige && message.Text(c.Msg.Root.SelectElement("erlaeuterung")) == "":
-		c.Report(grund, "reason %s (other) needs an erlaeuterung", g)
+	switch g := codeOf(grund); g {
+	case mbabhAblehnungAbweichung, mbabhAblehnungSonstige:
+		if message.TokenText(c.Msg.Root.SelectElement("erlaeuterung")) == "" {
+			c.Report(grund, "reason %s (%s) should be explained in erlaeuterung", g, map[string]string{mbabhAblehnungAbweichung: "dauerhafte Abweichung", mbabhAblehnungSonstige: "sonstige Gründe"}[g])
+		}
 	}
 }

@@ -23,6 +23,11 @@ type Config struct {
 	// MaxAttachmentBytes is the largest decoded attachment (anlage/inhalt).
 	// Defaults to 3 MiB.
 	MaxAttachmentBytes int
+	// DisclosureBlockMonths is the longest disclosure block under § 51
+	// Abs. 1 BMG that rule MBABH-BLOCK-PERIOD accepts without a warning.
+	// Defaults to 24 (two years, § 51 Abs. 4 BMG); the statute allows
+	// extension, so a longer block is a warning, never a rejection.
+	DisclosureBlockMonths int
 	// Catalogue is the message catalogue. Defaults to catalogue.New().
 	Catalogue *catalogue.Catalogue
 	// CodeLists are the code lists checked at run time. Defaults to
@@ -35,6 +40,10 @@ type Config struct {
 	Clock clock.Clock
 }
 
+// DefaultDisclosureBlockMonths is the default term of a disclosure block
+// under § 51 BMG, in months.
+const DefaultDisclosureBlockMonths = 24
+
 // DefaultMaxAttachmentBytes is the default attachment limit (catalogue.md §1).
 const DefaultMaxAttachmentBytes = 3 << 20
 
@@ -42,6 +51,9 @@ func (c *Config) setDefaults() error {
 	c.Limits = c.Limits.WithDefaults()
 	if c.MaxAttachmentBytes == 0 {
 		c.MaxAttachmentBytes = DefaultMaxAttachmentBytes
+	}
+	if c.DisclosureBlockMonths == 0 {
+		c.DisclosureBlockMonths = DefaultDisclosureBlockMonths
 	}
 	if c.Catalogue == nil {
 		c.Catalogue = catalogue.New()
@@ -70,6 +82,9 @@ func (c Config) Validate() error {
 		if r.ID == "" || r.Check == nil || !r.Code.Valid() {
 			return fmt.Errorf("validate: rule %q needs an id, a valid code and a check", r.ID)
 		}
+		if r.Severity > Warn {
+			return fmt.Errorf("validate: rule %s has an unknown severity %d", r.ID, r.Severity)
+		}
 		if seen[r.ID] {
 			return fmt.Errorf("validate: rule %s defined twice", r.ID)
 		}
@@ -83,6 +98,7 @@ func (c Config) Validate() error {
 type Validator struct {
 	cfg    Config
 	schema *xsd.Schema
+	model  *schemas.Model
 }
 
 // New parses the embedded schemas once and returns a Validator.
@@ -91,6 +107,10 @@ func New(cfg Config) (*Validator, error) {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	model, err := schemas.NewModel()
+	if err != nil {
 		return nil, err
 	}
 	disableNetwork()
@@ -107,7 +127,7 @@ func New(cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("validate: parse schemas: %w", err)
 	}
-	return &Validator{cfg: cfg, schema: s}, nil
+	return &Validator{cfg: cfg, schema: s, model: model}, nil
 }
 
 // Close frees the schema. The Validator must not be used afterwards.
@@ -119,6 +139,9 @@ func (v *Validator) Close() error {
 	return nil
 }
 
+// Model returns the parsed schema model (fields and code types per message).
+func (v *Validator) Model() *schemas.Model { return v.model }
+
 // Catalogue returns the catalogue the validator checks against.
 func (v *Validator) Catalogue() *catalogue.Catalogue { return v.cfg.Catalogue }
 
@@ -128,17 +151,25 @@ type Report struct {
 	Type catalogue.Type
 	// Header holds the header fields, as far as they could be read.
 	Header message.Header
-	// Findings lists every problem found, in document order per stage.
+	// Findings lists every problem that rejects the message (severity
+	// Reject), in document order per stage: parse, version and schema
+	// findings and the findings of rejecting rules. A message with findings
+	// is answered with a Rückweisung.
 	Findings []*errcode.Error
+	// Warnings lists the findings of rules with severity Warn, in rule
+	// order. They never reject the message and never draw a Rückweisung;
+	// they are reported (xgate validate prints them) for the clerk.
+	// Warnings are only computed for schema-valid messages.
+	Warnings []*errcode.Error
 	// Message is the parsed message when parsing succeeded.
 	Message *message.Message
 }
 
-// Valid reports whether nothing was found.
+// Valid reports whether nothing rejects the message. Warnings do not count.
 func (r *Report) Valid() bool { return len(r.Findings) == 0 }
 
-// Err returns nil for a valid message, else an error joining the findings;
-// errcode.Of on it gives the first finding's code.
+// Err returns nil for a valid message, else an error joining the findings
+// (never the warnings); errcode.Of on it gives the first finding's code.
 func (r *Report) Err() error {
 	if r.Valid() {
 		return nil
@@ -197,7 +228,7 @@ func (v *Validator) Validate(ctx context.Context, data []byte) *Report {
 		rep.Findings = append(rep.Findings, cancelled(ctx))
 		return rep
 	}
-	rep.Findings = v.runRules(msg, rep.Header, rep.Type)
+	rep.Findings, rep.Warnings = v.runRules(msg, rep.Header, rep.Type)
 	return rep
 }
 

@@ -46,21 +46,43 @@ func TestVectors(t *testing.T) {
 	}
 }
 
-// Every catalogue type has at least one valid and one invalid vector, and
-// every business rule is violated by at least one invalid vector.
+// Every catalogue type has at least one valid and one invalid vector;
+// every rejecting rule is violated by at least one invalid vector named
+// with the rule's code, and every warning rule by at least one valid
+// WARN- vector; no invalid vector names a warning rule.
 func TestVectorCoverage(t *testing.T) {
 	vectors, err := conformance.Vectors()
 	if err != nil {
 		t.Fatal(err)
 	}
 	valid, invalid := map[string]int{}, map[string]int{}
-	rules := map[string]int{}
+	rules, warned := map[string]int{}, map[string]int{}
+	byID := map[string]validate.Rule{}
+	for _, r := range validate.DefaultRules() {
+		byID[r.ID] = r
+	}
 	for _, vec := range vectors {
 		if vec.Valid {
 			valid[vec.Type]++
-		} else {
-			invalid[vec.Type]++
-			rules[vec.WantRule]++
+			warned[vec.WantWarning]++
+			if r, ok := byID[vec.WantWarning]; vec.WantWarning != "" && (!ok || r.Severity != validate.Warn) {
+				t.Errorf("%s: %s is not a warning rule", vec.Path, vec.WantWarning)
+			}
+			continue
+		}
+		invalid[vec.Type]++
+		rules[vec.WantRule]++
+		if vec.WantRule == "" {
+			continue
+		}
+		r, ok := byID[vec.WantRule]
+		switch {
+		case !ok:
+			t.Errorf("%s: no rule %s", vec.Path, vec.WantRule)
+		case r.Severity != validate.Reject:
+			t.Errorf("%s: rule %s only warns; name the vector valid/WARN-%s-…", vec.Path, r.ID, r.ID)
+		case r.Code != vec.WantCode:
+			t.Errorf("%s: rule %s reports %s, the name says %s", vec.Path, r.ID, r.Code, vec.WantCode)
 		}
 	}
 	for _, ty := range catalogue.New().Types() {
@@ -72,8 +94,11 @@ func TestVectorCoverage(t *testing.T) {
 		}
 	}
 	for _, r := range validate.DefaultRules() {
-		if rules[r.ID] == 0 {
+		if r.Severity == validate.Reject && rules[r.ID] == 0 {
 			t.Errorf("rule %s has no invalid vector", r.ID)
+		}
+		if r.Severity == validate.Warn && warned[r.ID] == 0 {
+			t.Errorf("warning rule %s has no valid WARN-%s-… vector", r.ID, r.ID)
 		}
 	}
 }
