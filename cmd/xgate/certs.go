@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/certs/devpki"
 )
 
 func newCertsCmd() *cobra.Command {
@@ -93,7 +94,7 @@ func runCertsInit(ctx context.Context, stdout, stderr io.Writer, o *certsInitOpt
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	res, err := certs.Init(ctx, o.dir, certs.Options{
+	res, err := devpki.Init(ctx, o.dir, devpki.Options{
 		Force:   o.force,
 		Workers: o.workers,
 		Progress: func(done, total int) {
@@ -102,7 +103,7 @@ func runCertsInit(ctx context.Context, stdout, stderr io.Writer, o *certsInitOpt
 			}
 		},
 	})
-	if errors.Is(err, certs.ErrDirNotEmpty) {
+	if errors.Is(err, devpki.ErrDirNotEmpty) {
 		return withExit(exitError, fmt.Errorf("%s is not empty; use --force to overwrite", o.dir))
 	}
 	if err != nil {
@@ -115,7 +116,7 @@ func runCertsInit(ctx context.Context, stdout, stderr io.Writer, o *certsInitOpt
 }
 
 // folderNotes says what each top-level folder of the PKI holds.
-func folderNotes(m *certs.Manifest) map[string]string {
+func folderNotes(m *devpki.Manifest) map[string]string {
 	notes := map[string]string{
 		path.Dir(m.Root.Cert):      "root CA and its CRL",
 		path.Dir(m.Directory.Cert): "directory authority",

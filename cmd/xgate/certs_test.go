@@ -12,6 +12,7 @@ import (
 
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/certs/certstest"
+	"github.com/xgate/xgate/certs/devpki"
 )
 
 // runCerts runs the command line through run, as main does.
@@ -23,11 +24,11 @@ func runCerts(args ...string) (code int, stdout, stderr string) {
 
 // TestCertsCommands makes one development PKI with `certs init` (real key
 // generation: about 4 s on an idle 2-core machine) and runs show and check
-// on it. With -short the PKI comes from certs.Init with pool keys instead.
+// on it. With -short the PKI comes from devpki.Init with pool keys instead.
 func TestCertsCommands(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")
 	if testing.Short() {
-		if _, err := certs.Init(context.Background(), dir, certs.Options{GenerateKey: certstest.KeyGenerator()}); err != nil {
+		if _, err := devpki.Init(context.Background(), dir, devpki.Options{GenerateKey: certstest.KeyGenerator()}); err != nil {
 			t.Fatal(err)
 		}
 	} else {
@@ -50,7 +51,7 @@ func TestCertsCommands(t *testing.T) {
 			t.Errorf("no progress on stderr: %q", errOut)
 		}
 	}
-	m, err := certs.LoadManifest(dir)
+	m, err := devpki.LoadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func runOpen(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *
 	}
 	op, err := secure.Open(ctx, data, secure.OpenOptions{
 		DecryptionKeys: keys,
-		Verifier:       certVerifier(v),
+		Verifier:       v,
 		Clock:          clock.Fixed(now),
 		Limits:         secure.Limits{Message: message.Limits{MaxBytes: o.maxBytes}},
 	})
@@ -106,7 +106,7 @@ func runOpen(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *
 	if _, err := stdout.Write(op.Canonical); err != nil {
 		return withExit(exitError, err)
 	}
-	kennung := op.Sender.Kennung
+	kennung := op.Sender.Kennung.String()
 	if kennung == "" {
 		kennung = "(none in the certificate)"
 	}

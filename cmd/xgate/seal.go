@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -113,7 +112,7 @@ func runSeal(ctx context.Context, stdout io.Writer, stdin io.Reader, o *sealOpti
 		if err != nil {
 			return err
 		}
-		verifier = certVerifier(v)
+		verifier = v
 	}
 	data, err := readLimited(in, stdin, o.maxBytes)
 	if err != nil {
@@ -170,19 +169,6 @@ func loadVerifier(trust string, crlFiles []string) (*certs.Verifier, error) {
 		return nil, withExit(exitUsage, err)
 	}
 	return v, nil
-}
-
-// certVerifier adapts a certs.Verifier to the interface xml/secure
-// consumes.
-func certVerifier(v *certs.Verifier) secure.CertVerifier {
-	return secure.CertVerifierFunc(func(_ context.Context, c *x509.Certificate, p secure.Purpose, now time.Time) error {
-		cp := certs.Signing
-		if p == secure.PurposeEncryption {
-			cp = certs.Encryption
-		}
-		_, err := v.Verify(c, cp, now)
-		return err
-	})
 }
 
 // refused reports a refusal: the XÖV code, its short text, the specific

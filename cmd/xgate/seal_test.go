@@ -119,7 +119,7 @@ func TestSealOpenCommands(t *testing.T) {
 		stderr []string
 	}{
 		{"open from stdin", openArgs("-"), sealed, 0, []string{"type: 090004"}},
-		{"rollover receiver", []string{"open", "--key", f.nextKey, "--key", f.encKey, "--trust", f.ca, sealedFile}, "", 0, []string{"type: 090004"}},
+		{"rollover receiver", []string{"open", "--key", f.nextKey, "--key", f.encKey, "--trust", f.ca, "--crl", f.crl, sealedFile}, "", 0, []string{"type: 090004"}},
 		{"wrong key", []string{"open", "--key", f.nextKey, "--trust", f.ca, sealedFile}, "", 1, []string{"T020", "cannot be decrypted"}},
 		{"tampered", openArgs(tampered), "", 1, []string{"open refused: T020"}},
 		{"untrusted signer", []string{"open", "--key", f.encKey, "--trust", f.otherCA, sealedFile}, "", 1, []string{"T002", "does not chain to a trusted root"}},

@@ -1,7 +1,6 @@
 package secure_test
 
 import (
-	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
@@ -92,18 +91,9 @@ func newTestPKI(t testing.TB) *testPKI {
 	return p
 }
 
-// Verifier adapts the certs verifier to secure.CertVerifier, as the
-// gateway and the CLI do.
-func (p *testPKI) Verifier() secure.CertVerifier {
-	return secure.CertVerifierFunc(func(_ context.Context, c *x509.Certificate, purpose secure.Purpose, now time.Time) error {
-		cp := certs.Signing
-		if purpose == secure.PurposeEncryption {
-			cp = certs.Encryption
-		}
-		_, err := p.verifier.Verify(c, cp, now)
-		return err
-	})
-}
+// Verifier is the certs verifier, which satisfies secure.CertVerifier
+// directly (as the gateway and the CLI use it).
+func (p *testPKI) Verifier() secure.CertVerifier { return p.verifier }
 
 // sealOpts are the options of the sender sealing for the receiver.
 func (p *testPKI) sealOpts(prof secure.Profile) secure.SealOptions {
