@@ -1,6 +1,11 @@
 package secure
 
 import (
+	"fmt"
+	"strings"
+
+	"github.com/beevik/etree"
+
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/kennung"
 )
@@ -13,7 +18,8 @@ const opParties = "parties"
 // the message. In order:
 //
 //   - the header's autor must be a valid kennung (kennung.Parse, exactly:
-//     nothing trimmed) and equal the signer's (op.Sender.Kennung, from the
+//     only XML white space is trimmed, as the schema's xs:token does; a
+//     no-break space is not) and equal the signer's (op.Sender.Kennung, from the
 //     signing certificate); a signer whose certificate names no kennung
 //     cannot be tied to any autor — T070;
 //   - sender, unless empty, is who the caller knows sent the message (the
@@ -24,12 +30,15 @@ const opParties = "parties"
 //     gateway's kennung; --expect-recipient): the header's leser must be a
 //     valid kennung equal to it — T080.
 //
-// Every error is an *errcode.Error whose Detail quotes the kennungen with
-// %q, so that a value from the message cannot break a log or report line.
+// The kennungen are read from op.Element (the verified message), where
+// nachrichtenkopf.g2g must hold exactly one autor and one leser with one
+// kennung each. Every error is an *errcode.Error whose Detail quotes only
+// valid kennungen (or %q), so that a value from the message cannot break a
+// log or report line.
 // Whether the sender may send this message type to this recipient is the
 // routing directory's question, not this function's.
 func CheckParties(op *Opened, sender, recipient kennung.Kennung) error {
-	autor, err := kennung.Parse(op.Header.Autor.Kennung)
+	autor, err := partyKennung(op.Element, "autor")
 	if err != nil {
 		return &errcode.Error{Code: errcode.SenderNotAuthorised, Op: opParties,
 			Detail: "the header names no valid autor kennung", Err: err}
@@ -48,7 +57,7 @@ func CheckParties(op *Opened, sender, recipient kennung.Kennung) error {
 	if recipient == "" {
 		return nil
 	}
-	leser, err := kennung.Parse(op.Header.Leser.Kennung)
+	leser, err := partyKennung(op.Element, "leser")
 	if err != nil {
 		return &errcode.Error{Code: errcode.WrongRecipient, Op: opParties,
 			Detail: "the header names no valid leser kennung", Err: err}
@@ -63,3 +72,24 @@ func CheckParties(op *Opened, sender, recipient kennung.Kennung) error {
 // quote writes a kennung for a Detail. A parsed kennung holds only ASCII
 // letters, digits and ".:_-", so quoting is enough.
 func quote(k kennung.Kennung) string { return `"` + string(k) + `"` }
+
+// partyKennung returns the kennung of the header's autor or leser:
+// exactly one nachrichtenkopf.g2g/<party>/kennung, its text with XML
+// white space trimmed (xs:token), parsed exactly.
+func partyKennung(root *etree.Element, party string) (kennung.Kennung, error) {
+	el := root
+	for _, tag := range []string{"nachrichtenkopf.g2g", party, "kennung"} {
+		var found []*etree.Element
+		if el != nil {
+			found = el.SelectElements(tag)
+		}
+		if len(found) != 1 {
+			return "", fmt.Errorf("the header has %d <%s> where it needs exactly one", len(found), tag)
+		}
+		el = found[0]
+	}
+	if len(el.ChildElements()) != 0 {
+		return "", fmt.Errorf("<%s><kennung> holds elements", party)
+	}
+	return kennung.Parse(strings.Trim(el.Text(), " \t\r\n"))
+}
