@@ -3,7 +3,10 @@
 //
 // # Overview
 //
-// Parse is the only way bytes from outside become a *Message. Before
+// Parse is the only way bytes from outside become a *Message. Its Limits
+// (size, depth, elements, attributes) are part of the one list of limits
+// of the message path in the xml/secure package documentation (# Limits).
+// Before
 // building anything it rejects documents over the size limit, bytes that
 // are not UTF-8 (S001) and NUL bytes; while scanning, a declared encoding
 // other than UTF-8 (S001), DOCTYPE and entity declarations, processing

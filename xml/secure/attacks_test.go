@@ -313,37 +313,6 @@ func attacks() []attack {
 		{name: "signature-value-not-base64", code: errcode.SignatureInvalid, build: signedEdit(func(t testing.TB, k *kit, s string) string {
 			return replace1(t, s, "<ds:SignatureValue>", "<ds:SignatureValue>!!")
 		})},
-		{name: "canonical-form-blow-up", code: errcode.NotWellFormed, build: func(t testing.TB, k *kit) []byte {
-			// A trusted signer's message whose one namespace declaration
-			// (a long URI) the canonical form repeats on 5,000 siblings:
-			// 10 MB to digest for 50 KB of message. Signed with goxmldsig
-			// directly (Seal refuses to sign it) on a copy, since its
-			// canonicaliser rewrites the tree it digests.
-			msg := string(k.msg)
-			msg = strings.Replace(msg, `xmlns:xaus="urn:xgate:de:xauslaender:1"`, `xmlns:xaus="urn:xgate:de:xauslaender:1" xmlns:p="urn:`+strings.Repeat("x", 2000)+`"`, 1)
-			i := strings.LastIndex(msg, "</")
-			msg = msg[:i] + strings.Repeat("<p:c/>", 5000) + msg[i:]
-			doc := etree.NewDocument()
-			if err := doc.ReadFromString(msg); err != nil {
-				t.Fatal(err)
-			}
-			sc, err := dsig.NewSigningContext(k.p.Sender.Key, [][]byte{k.p.Sender.Cert.Raw})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-			sig, err := sc.ConstructSignature(doc.Root().Copy(), true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			doc.Root().AddChild(sig)
-			plain, err := doc.WriteToString()
-			if err != nil || len(plain) > 100<<10 {
-				t.Fatalf("%d bytes, %v", len(plain), err)
-			}
-			return k.seal(t, plain)
-		}},
-
 		// Algorithms below the profile.
 		{name: "signature-method-rsa-sha1", code: errcode.SignatureWeak, build: func(t testing.TB, k *kit) []byte {
 			return k.seal(t, k.signWith(t, k.p.Sender, func(sc *dsig.SigningContext) {
@@ -566,6 +535,37 @@ func attacks() []attack {
 		{name: "payload-rebinds-xml-prefix", code: errcode.NotWellFormed, build: signedEdit(func(t testing.TB, k *kit, s string) string {
 			return replace1(t, s, "<azrNummer>", `<azrNummer xmlns:xml="urn:evil">`)
 		})},
+		{name: "canonical-form-blow-up", code: errcode.NotWellFormed, build: func(t testing.TB, k *kit) []byte {
+			// A trusted signer's message whose one namespace declaration
+			// (a long URI) the canonical form repeats on 5,000 siblings:
+			// 10 MB to digest for 50 KB of message. Signed with goxmldsig
+			// directly (Seal refuses to sign it) on a copy, since its
+			// canonicaliser rewrites the tree it digests.
+			msg := string(k.msg)
+			msg = strings.Replace(msg, `xmlns:xaus="urn:xgate:de:xauslaender:1"`, `xmlns:xaus="urn:xgate:de:xauslaender:1" xmlns:p="urn:`+strings.Repeat("x", 2000)+`"`, 1)
+			i := strings.LastIndex(msg, "</")
+			msg = msg[:i] + strings.Repeat("<p:c/>", 5000) + msg[i:]
+			doc := etree.NewDocument()
+			if err := doc.ReadFromString(msg); err != nil {
+				t.Fatal(err)
+			}
+			sc, err := dsig.NewSigningContext(k.p.Sender.Key, [][]byte{k.p.Sender.Cert.Raw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+			sig, err := sc.ConstructSignature(doc.Root().Copy(), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc.Root().AddChild(sig)
+			plain, err := doc.WriteToString()
+			if err != nil || len(plain) > 100<<10 {
+				t.Fatalf("%d bytes, %v", len(plain), err)
+			}
+			return k.seal(t, plain)
+		}},
+
 		{name: "payload-relative-namespace", code: errcode.SignatureInvalid, build: signedEdit(func(t testing.TB, k *kit, s string) string {
 			return replace1(t, s, "<azrNummer>", `<azrNummer xmlns:r="relative/path">`)
 		})},
