@@ -53,15 +53,15 @@ func TestValidateCommand(t *testing.T) {
 		golden string // compare stdout with testdata/<golden>
 		stderr string // substring of stderr
 	}{
-		{name: "valid file", args: []string{"validate", vectors + "000020/valid/quittung.xml"}, code: 0, stderr: "1 valid, 0 invalid"},
-		{name: "invalid dir", args: []string{"validate", vectors + "000020/invalid"}, code: 3, golden: "validate_000020_invalid.golden", stderr: "0 valid, 14 invalid"},
-		{name: "hostile doctype", args: []string{"validate", vectors + "000001/invalid/X000-doctype-entity.xml"}, code: 3, golden: "validate_doctype.golden"},
+		{name: "valid file", args: []string{"validate", vectors + "900020/valid/quittung.xml"}, code: 0, stderr: "1 valid, 0 invalid"},
+		{name: "invalid dir", args: []string{"validate", vectors + "900020/invalid"}, code: 3, golden: "validate_900020_invalid.golden", stderr: "0 valid, 14 invalid"},
+		{name: "hostile doctype", args: []string{"validate", vectors + "900001/invalid/X000-doctype-entity.xml"}, code: 3, golden: "validate_doctype.golden"},
 		{name: "stdin", args: []string{"validate", "-"}, stdin: "<r>\xff</r>", code: 3, golden: "validate_stdin.golden"},
 		{name: "missing file", args: []string{"validate", "no-such-file.xml"}, code: 2, stderr: "no such file"},
 		{name: "bad format", args: []string{"validate", "--format", "yaml", "x.xml"}, code: 2, stderr: "--format must be text or json"},
 		{name: "no args", args: []string{"validate"}, code: 2, stderr: "requires at least 1 arg"},
 		{name: "unknown flag", args: []string{"validate", "--bogus", "x.xml"}, code: 2, stderr: "unknown flag"},
-		{name: "too large", args: []string{"validate", "--max-bytes", "100", vectors + "000020/valid/quittung.xml"}, code: 3, stderr: "1 invalid"},
+		{name: "too large", args: []string{"validate", "--max-bytes", "100", vectors + "900020/valid/quittung.xml"}, code: 3, stderr: "1 invalid"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,7 +81,7 @@ func TestValidateCommand(t *testing.T) {
 
 func TestValidateJSON(t *testing.T) {
 	code, out, _ := runXgate(t, "", "validate", "--format", "json",
-		vectors+"000020/valid/quittung.xml", vectors+"000020/invalid/S020-AZR-DATE-none.xml", vectors+"000020/invalid/S011-CODE-VALUE-ergebnis.xml")
+		vectors+"900020/valid/quittung.xml", vectors+"900020/invalid/S020-AZR-DATE-none.xml", vectors+"900020/invalid/S011-CODE-VALUE-ergebnis.xml")
 	if code != 2 { // the middle file does not exist
 		t.Errorf("exit %d, want 2", code)
 	}
@@ -92,12 +92,12 @@ func TestValidateJSON(t *testing.T) {
 	if len(res) != 2 {
 		t.Fatalf("%d results, want 2 (the unreadable file is reported on stderr)", len(res))
 	}
-	if !res[0].Valid || res[0].Type != "000020" || res[0].UUID != "5e6f7a8b-9c0d-4e1f-b203-4c5d6e7f8091" || len(res[0].Findings) != 0 {
+	if !res[0].Valid || res[0].Type != "900020" || res[0].UUID != "5e6f7a8b-9c0d-4e1f-b203-4c5d6e7f8091" || len(res[0].Findings) != 0 {
 		t.Errorf("valid result wrong: %+v", res[0])
 	}
 	f := res[1].Findings
-	if res[1].Valid || len(f) != 1 || f[0].Code != "S011" || f[0].Rule != "CODE-VALUE" || f[0].Line != 35 ||
-		f[0].Path != "/Administration.Quittung.000020/ergebnis/code" || f[0].Reason == "" {
+	if res[1].Valid || len(f) != 1 || f[0].Code != "S011" || f[0].Rule != "CODE-VALUE" || f[0].Line != 49 ||
+		f[0].Path != "/Prozess.Quittung.900020/ergebnis/code" || f[0].Reason == "" {
 		t.Errorf("invalid result wrong: %+v", res[1])
 	}
 }

@@ -54,24 +54,48 @@ func Path(e *etree.Element) string {
 // Party is an autor or leser of the header.
 type Party struct {
 	Verzeichnisdienst string // code, "DVDV"
-	Kennung           string // "prefix:key"
+	Kennung           string // "prefix:key", exactly as written (XML white space trimmed)
 	Name              string
+	// Erreichbarkeit lists the channels (erreichbarkeit), in document
+	// order: one or more for the autor, optional for the leser.
+	Erreichbarkeit []Kommunikation
 }
 
-// Header holds the fields of nachrichtenkopf.g2g and the root attributes.
-// Missing fields are empty; the schema decides what is mandatory.
+// Kommunikation is one erreichbarkeit of a Party.
+type Kommunikation struct {
+	Kanal   string // code of urn:xgate:de:codeliste:erreichbarkeit, "01" e-mail
+	Kennung string // the address or number
+	Zusatz  string
+}
+
+// Ereignis is identifikation.ereignis: the time the author stored or
+// processed the event, and the author's mark for it.
+type Ereignis struct {
+	Zeitpunkt string // ereignis.zeitpunkt, as written
+	Zeichen   string // ereignis.zeichen
+}
+
+// Header holds the fields of nachrichtenkopf.g2g, the elements that follow
+// it (ausloeserUUID, identifikation.ereignis) and the root attributes, as
+// in XAusländer's Nachricht.G2G.XA family. Missing fields are empty; the
+// schema decides what is mandatory. Values are the element text with XML
+// white space (space, tab, CR, LF) trimmed and nothing else: a no-break
+// space or another Unicode space stays part of the value, so that codes,
+// kennungen and UUIDs compare exactly. Compare UUIDs with CanonicalUUID.
 type Header struct {
 	Root          string // local name of the root element
 	Namespace     string // namespace URI of the root element
-	UUID          string // nachrichtenUUID
+	UUID          string // nachrichtenUUID, as written
 	Type          string // nachrichtentyp/code
 	Created       string // erstellungszeitpunkt, as written
 	Leser         Party
 	Autor         Party
-	AusloeserUUID string
-	Standard      string // root attribute standard
-	Version       string // root attribute version
-	Test          bool   // root attribute test present
+	AusloeserUUID string   // ausloeserUUID after the header, as written
+	Ereignis      Ereignis // identifikation.ereignis after the header
+	Standard      string   // root attribute standard
+	Version       string   // root attribute version
+	Test          bool     // root attribute test present: a test message
+	TestText      string   // content of the test attribute (agreed bilaterally)
 }
 
 // Header reads the header fields.
@@ -84,19 +108,27 @@ func (m *Message) Header() Header {
 	h.Namespace = m.Root.NamespaceURI()
 	h.Standard = m.Root.SelectAttrValue("standard", "")
 	h.Version = m.Root.SelectAttrValue("version", "")
-	h.Test = m.Root.SelectAttr("test") != nil
+	if a := m.Root.SelectAttr("test"); a != nil {
+		h.Test, h.TestText = true, a.Value
+	}
+	h.AusloeserUUID = TokenText(m.Root.SelectElement("ausloeserUUID"))
+	if ev := m.Root.SelectElement("identifikation.ereignis"); ev != nil {
+		h.Ereignis = Ereignis{
+			Zeitpunkt: TokenText(ev.SelectElement("ereignis.zeitpunkt")),
+			Zeichen:   TokenText(ev.SelectElement("ereignis.zeichen")),
+		}
+	}
 	kopf := m.Root.SelectElement("nachrichtenkopf.g2g")
 	if kopf == nil {
 		return h
 	}
 	if id := kopf.SelectElement("identifikation.nachricht"); id != nil {
-		h.UUID = Text(id.SelectElement("nachrichtenUUID"))
-		h.Type = Text(child(id.SelectElement("nachrichtentyp"), "code"))
-		h.Created = Text(id.SelectElement("erstellungszeitpunkt"))
+		h.UUID = TokenText(id.SelectElement("nachrichtenUUID"))
+		h.Type = TokenText(child(id.SelectElement("nachrichtentyp"), "code"))
+		h.Created = TokenText(id.SelectElement("erstellungszeitpunkt"))
 	}
 	h.Leser = party(kopf.SelectElement("leser"))
 	h.Autor = party(kopf.SelectElement("autor"))
-	h.AusloeserUUID = Text(kopf.SelectElement("ausloeserUUID"))
 	return h
 }
 
@@ -104,11 +136,19 @@ func party(e *etree.Element) Party {
 	if e == nil {
 		return Party{}
 	}
-	return Party{
-		Verzeichnisdienst: Text(child(e.SelectElement("verzeichnisdienst"), "code")),
-		Kennung:           Text(e.SelectElement("kennung")),
-		Name:              Text(e.SelectElement("name")),
+	p := Party{
+		Verzeichnisdienst: TokenText(child(e.SelectElement("verzeichnisdienst"), "code")),
+		Kennung:           TokenText(e.SelectElement("kennung")),
+		Name:              TokenText(e.SelectElement("name")),
 	}
+	for _, k := range e.SelectElements("erreichbarkeit") {
+		p.Erreichbarkeit = append(p.Erreichbarkeit, Kommunikation{
+			Kanal:   TokenText(child(k.SelectElement("kanal"), "code")),
+			Kennung: TokenText(k.SelectElement("kennung")),
+			Zusatz:  TokenText(k.SelectElement("zusatz")),
+		})
+	}
+	return p
 }
 
 func child(e *etree.Element, tag string) *etree.Element {

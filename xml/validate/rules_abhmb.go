@@ -7,16 +7,17 @@ import (
 	"github.com/beevik/etree"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
 
 // Type codes of group 02 (ABHMB).
 const (
-	abhmbAnmeldung     = "020101"
-	abhmbAenderungName = "020105"
-	abhmbAusreise      = "020112"
-	abhmbAZRNummer     = "020114"
+	abhmbAnmeldung     = catalogue.TypeABHMBAnmeldung
+	abhmbAenderungName = catalogue.TypeABHMBAenderungName
+	abhmbAusreise      = catalogue.TypeABHMBNachgewieseneAusreise
+	abhmbAZRNummer     = catalogue.TypeABHMBMitteilungAZRNummer
 )
 
 // Values of the code lists of groups 02 and 03 that rules depend on.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
@@ -39,7 +40,7 @@ var (
 )
 
 // asylBAMFTypes are the BAMF messages that name verfahrensbeteiligte.
-var asylBAMFTypes = []string{"110202", "110203", "110204"}
+var asylBAMFTypes = []string{catalogue.TypeAsylEntscheidungsuebermittlung, catalogue.TypeAsylBescheidZustelldatum, catalogue.TypeAsylAbschlussmitteilung}
 
 // asylRules are the business rules of group 11 (Asyl).
 func asylRules() []Rule {
@@ -53,17 +54,17 @@ func asylRules() []Rule {
 		{ID: "ASYL-DATUM", Code: errcode.BusinessRule, Types: asylBAMFTypes,
 			Doc:   "Decision, service and finality dates follow each other in that order and none lies after the day the message was created.",
 			Check: checkAsylDatum},
-		{ID: "ASYL-ANDROHUNG", Code: errcode.BusinessRule, Types: []string{"110202"},
+		{ID: "ASYL-ANDROHUNG", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylEntscheidungsuebermittlung},
 			Doc:   "A rejection as unfounded or manifestly unfounded carries a deportation warning to a state other than Germany, and a grant of protection or a ban on deportation carries none.",
 			Check: checkAsylAndrohung},
-		{ID: "ASYL-FRIST", Code: errcode.BusinessRule, Types: []string{"110202"},
+		{ID: "ASYL-FRIST", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylEntscheidungsuebermittlung},
 			Doc:   "The departure period of a deportation warning is the one the Asylum Act sets for the decision (7 or 30 days).",
 			Check: checkAsylFrist},
-		{ID: "ASYL-ERGEBNIS", Code: errcode.BusinessRule, Types: []string{"110204"},
+		{ID: "ASYL-ERGEBNIS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylAbschlussmitteilung},
 			Doc:   "The outcomes of a final notice are consistent: none twice, a protection status alone, at most one way of rejecting or closing the application, and no ban on deportation together with its denial.",
 			Check: checkAsylErgebnis},
-		{ID: "ASYL-EREIGNIS", Code: errcode.BusinessRule, Types: []string{"111501"},
-			Doc:   "A case information that reports an event names the event date in identifikation.ereignis, not after the day the message was created.",
+		{ID: "ASYL-EREIGNIS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAsylEinzelfallinformationAnBAMF},
+			Doc:   "A case information that reports an event names the event date in tagDesEreignisses, not after the day the message was created.",
 			Check: checkAsylEreignis},
 	}
 }
@@ -191,9 +192,9 @@ func checkAsylEreignis(c *Context) {
 	if !slices.Contains(asylEreignis, code) {
 		return
 	}
-	ev := kopf(c).FindElement("identifikation.ereignis/ereignisdatum")
+	ev := c.Msg.Root.SelectElement("tagDesEreignisses")
 	if ev == nil {
-		c.Report(an, "concern %s reports an event; the header must give its date in identifikation.ereignis", code)
+		c.Report(an, "concern %s reports an event; tagDesEreignisses must give its date", code)
 		return
 	}
 	if d, ok := dateOf(ev); ok {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
@@ -25,9 +26,9 @@ const (
 	azrProfilStaatsangehoerigkeit = "06"
 
 	// nachrichtentyp
-	azrAnfrage      = "090001"
-	azrErstmeldung  = "090009"
-	azrFolgemeldung = "090010"
+	azrAnfrage      = catalogue.TypeAZRAnfrage
+	azrErstmeldung  = catalogue.TypeAZRErstmeldung
+	azrFolgemeldung = catalogue.TypeAZRFolgemeldung
 )
 
 // azrCET and azrCEST are German winter and summer time, fixed so that no
@@ -63,28 +64,28 @@ var azrErrorKeyTypes = map[string][]string{
 // azrRules are the business rules of group 09 (AZR).
 func azrRules() []Rule {
 	return []Rule{
-		{ID: "AZR-SUCHPROFIL", Code: errcode.BusinessRule, Types: []string{"090001"},
+		{ID: "AZR-SUCHPROFIL", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRAnfrage},
 			Doc:   "A personal-data query carries the data its search profile searches by (birth name, place of birth, nationality).",
 			Check: checkAZRSearchProfile},
-		{ID: "AZR-HITLIST", Code: errcode.BusinessRule, Types: []string{"090003"},
+		{ID: "AZR-HITLIST", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRTrefferliste},
 			Doc:   "Every candidate of a hit list carries an AZR number, and no AZR number appears twice.",
 			Check: checkAZRHitList},
-		{ID: "AZR-FIRST", Code: errcode.BusinessRule, Types: []string{"090009"},
+		{ID: "AZR-FIRST", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRErstmeldung},
 			Doc:   "A first registration carries no AZR number, because the register assigns it; a person already stored gets a follow-up registration.",
 			Check: checkAZRFirst},
-		{ID: "AZR-REFERENZ", Code: errcode.BusinessRule, Types: []string{"090010"},
+		{ID: "AZR-REFERENZ", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRFolgemeldung},
 			Doc:   "A follow-up registration names the referenz.id of the fact it changes, corrects or deletes, and a new fact has none.",
 			Check: checkAZRReference},
-		{ID: "AZR-CHANGE", Code: errcode.BusinessRule, Types: []string{"090030"},
+		{ID: "AZR-CHANGE", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRMitteilungZuDatenaenderung},
 			Doc:   "A data change notification carries the content now and before as its change kind demands (new: now only; change or correction: both, for the same referenz.id and kind of fact, and different; deletion: before only).",
 			Check: checkAZRChange},
-		{ID: "AZR-BEZUG", Code: errcode.BusinessRule, Types: []string{"090098", "090099"},
+		{ID: "AZR-BEZUG", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRBestaetigungMeldung, catalogue.TypeAZRFehlernachricht},
 			Doc:   "The answered message in bezug is the one in ausloeserUUID, is of a type this answer can answer, and was received before the answer was created.",
 			Check: checkAZRBezug},
-		{ID: "AZR-NEWNUMBER", Code: errcode.BusinessRule, Types: []string{"090098"},
+		{ID: "AZR-NEWNUMBER", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRBestaetigungMeldung},
 			Doc:   "The AZR number assigned on a first registration begins with the day of storage (YYMMDD of the receipt or of the confirmation).",
 			Check: checkAZRNewNumber},
-		{ID: "AZR-FEHLERSCHLUESSEL", Code: errcode.BusinessRule, Types: []string{"090099"},
+		{ID: "AZR-FEHLERSCHLUESSEL", Code: errcode.BusinessRule, Types: []string{catalogue.TypeAZRFehlernachricht},
 			Doc:   "Each error key of an AZR error message fits the type of the refused message (a duplicate only for a first registration, an unknown reference id only for a follow-up registration, …).",
 			Check: checkAZRErrorKeys},
 	}

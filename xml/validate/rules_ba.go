@@ -6,11 +6,12 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
 
-// Code values of group 12 that the rules interpret.
+// Code values of group 91 that the rules interpret.
 var (
 	// baTitelOhneZustimmung are residence titles (aufenthaltstitel) that
 	// entitle to employment by law (§ 4a Abs. 1 AufenthG): settlement and
@@ -34,31 +35,31 @@ const (
 	baMaxFristMonate = 3
 )
 
-// baRules are the business rules of group 12 (BA).
+// baRules are the business rules of group 91 (BA).
 func baRules() []Rule {
 	return []Rule{
-		{ID: "BA-AZR", Code: errcode.BusinessRule, Types: []string{"120001"},
+		{ID: "BA-AZR", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
 			Doc:   "The person of a request for approval carries an AZR number.",
 			Check: checkBAAZR},
-		{ID: "BA-BETRIEBSNUMMER", Code: errcode.BusinessRule, Types: []string{"120001", "120002"},
+		{ID: "BA-BETRIEBSNUMMER", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHBAZustimmungsanfrage, catalogue.TypeBAABHZustimmung},
 			Doc:   "A Betriebsnummer has a valid range in its first three digits and a correct check digit.",
 			Check: checkBABetriebsnummer},
-		{ID: "BA-BESCHAEFTIGUNG", Code: errcode.BusinessRule, Types: []string{"120001"},
+		{ID: "BA-BESCHAEFTIGUNG", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
 			Doc:   "The intended employment has at most 48 hours a week and does not begin before the day of the request.",
 			Check: checkBABeschaeftigung},
-		{ID: "BA-TITEL", Code: errcode.BusinessRule, Types: []string{"120001"},
+		{ID: "BA-TITEL", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHBAZustimmungsanfrage},
 			Doc:   "The intended title is not one that entitles to employment by law, for which no approval can be asked.",
 			Check: checkBATitel},
-		{ID: "BA-BESCHRAENKUNG", Code: errcode.BusinessRule, Types: []string{"120002"},
+		{ID: "BA-BESCHRAENKUNG", Code: errcode.BusinessRule, Types: []string{catalogue.TypeBAABHZustimmung},
 			Doc:   "Each kind of restriction appears once, and a Betriebsnummer is given exactly for the restriction to one employer.",
 			Check: checkBABeschraenkung},
-		{ID: "BA-RECHTSGRUNDLAGE", Code: errcode.BusinessRule, Types: []string{"120002", "120005"},
+		{ID: "BA-RECHTSGRUNDLAGE", Code: errcode.BusinessRule, Types: []string{catalogue.TypeBAABHZustimmung, catalogue.TypeBAABHZustimmungsfreiMitteilung},
 			Doc:   "An approval names a legal basis that requires approval, a notice that none is needed names one under which employment is approval-free.",
 			Check: checkBARechtsgrundlage},
-		{ID: "BA-FRIST", Code: errcode.BusinessRule, Types: []string{"120004"},
+		{ID: "BA-FRIST", Code: errcode.BusinessRule, Types: []string{catalogue.TypeBAABHNachforderung},
 			Doc:   "The deadline of a request for more data lies after the day of the message and at most three months later.",
 			Check: checkBAFrist},
-		{ID: "BA-SONSTIGES", Code: errcode.BusinessRule, Types: []string{"120003", "120004"},
+		{ID: "BA-SONSTIGES", Code: errcode.BusinessRule, Types: []string{catalogue.TypeBAABHVersagung, catalogue.TypeBAABHNachforderung},
 			Doc:   "No refusal reason or missing item is given twice, and the catch-all code (reason 10, item 09) is explained.",
 			Check: checkBASonstiges},
 	}
@@ -160,11 +161,11 @@ func checkBARechtsgrundlage(c *Context) {
 	rg := c.Msg.Root.SelectElement("rechtsgrundlage")
 	code := codeOf(rg)
 	switch c.Type.Code {
-	case "120002":
+	case catalogue.TypeBAABHZustimmung:
 		if slices.Contains(baZustimmungsfrei, code) {
 			c.Report(rg, "legal basis %s makes the employment approval-free; answer with 120005, not an approval", code)
 		}
-	case "120005":
+	case catalogue.TypeBAABHZustimmungsfreiMitteilung:
 		if slices.Contains(baZustimmungspflichtig, code) {
 			c.Report(rg, "legal basis %s requires the BA's approval; it cannot ground a notice that none is needed", code)
 		}
@@ -190,7 +191,7 @@ func checkBASonstiges(c *Context) {
 	// item is the repeated element, code its code child, text the
 	// explanation, catchAll the code that needs one.
 	item, code, text, catchAll := "versagungsgrund", "grund", "erlaeuterung", "10"
-	if c.Type.Code == "120004" {
+	if c.Type.Code == catalogue.TypeBAABHNachforderung {
 		item, code, text, catchAll = "fehlendeAngabe", "art", "hinweis", "09"
 	}
 	seen := map[string]bool{}

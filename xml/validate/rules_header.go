@@ -13,10 +13,11 @@ import (
 	"github.com/xgate/xgate/xml/message"
 )
 
-// uuidRE is the canonical RFC 4122 text form: lower-case hex, version 1-8,
-// variant 10xx. Lower case only, so that one UUID has one spelling and
-// de-duplication by UUID cannot be dodged by changing case.
-var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+// rfc4122RE is an RFC 4122 UUID in either case: version 1-8, variant
+// 10xx. The schema's UUID type (the XÖV pattern) already fixes the text
+// form; the rule adds the version and variant. Case does not matter: the
+// gateway compares UUIDs with message.CanonicalUUID.
+var rfc4122RE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
 
 // timestampRE: milliseconds and an explicit zone, 2006-01-02T15:04:05.000Z07:00.
 var timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2})$`)
@@ -27,7 +28,7 @@ const TimestampLayout = "2006-01-02T15:04:05.000Z07:00"
 func headerRules() []Rule {
 	return []Rule{
 		{ID: "HDR-UUID", Code: errcode.BusinessRule,
-			Doc:   "Every UUID (nachrichtenUUID, ausloeserUUID and references) is an RFC 4122 UUID in canonical lower-case form.",
+			Doc:   "Every UUID (nachrichtenUUID, ausloeserUUID and references) is an RFC 4122 UUID (version 1-8, variant 10xx), in either case.",
 			Check: checkUUIDs},
 		{ID: "HDR-TIME", Code: errcode.BusinessRule,
 			Doc:   "erstellungszeitpunkt carries milliseconds and a zone offset (2006-01-02T15:04:05.000Z07:00).",
@@ -54,8 +55,8 @@ func checkUUIDs(c *Context) {
 		if !strings.HasSuffix(e.Tag, "UUID") || !isLeaf(e) {
 			continue
 		}
-		if v := message.Text(e); !uuidRE.MatchString(v) {
-			c.Report(e, "%q is not an RFC 4122 UUID in lower-case canonical form", v)
+		if v := message.TokenText(e); !rfc4122RE.MatchString(v) {
+			c.Report(e, "%q is not an RFC 4122 UUID (version 1-8, variant 10xx)", v)
 		}
 	}
 }
@@ -91,7 +92,7 @@ func checkRoles(c *Context) {
 	check := func(tag, kennung string, allowed []catalogue.Role, what string) {
 		roles := catalogue.RoleOfKennung(kennung)
 		if len(roles) == 0 {
-			c.Report(k.FindElement(tag+"/kennung"), "%s %s has no known directory prefix (azr:, ags:, dbs:, jc:)", tag, kennung)
+			c.Report(k.FindElement(tag+"/kennung"), "%s %s has no known directory prefix (azr:, ags:, dbs:, opt:)", tag, kennung)
 			return
 		}
 		if allowed == nil {
@@ -119,6 +120,6 @@ func roleNames(rs []catalogue.Role) string {
 
 func checkAnswer(c *Context) {
 	if c.Type.IsAnswer && c.Header.AusloeserUUID == "" {
-		c.Report(kopf(c), "%s answers another message and must carry ausloeserUUID", c.Type.Root())
+		c.Report(kopf(c), "%s answers another message and must carry ausloeserUUID after the header", c.Type.Root())
 	}
 }

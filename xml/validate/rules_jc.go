@@ -3,11 +3,12 @@ package validate
 import (
 	"slices"
 
+	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
 
-// Code values of group 13 that the rules interpret.
+// Code values of group 92 that the rules interpret.
 var (
 	// jcTitelOhneSGB2 are titles (aufenthaltstitel) that cannot be the
 	// reason for a change from AsylbLG to SGB II: AE.25.5 keeps AsylbLG
@@ -35,28 +36,28 @@ const (
 	jcWohnsitzJahre = 3
 )
 
-// jcRules are the business rules of group 13 (JC).
+// jcRules are the business rules of group 92 (JC).
 func jcRules() []Rule {
 	return []Rule{
-		{ID: "JC-AZR", Code: errcode.BusinessRule, Types: []string{"130001", "130002"},
+		{ID: "JC-AZR", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung, catalogue.TypeJCABHMitteilungLeistungsbezug},
 			Doc:   "The person of a status notice or a benefit notice carries an AZR number.",
 			Check: checkJCAZR},
-		{ID: "JC-RECHTSKREIS", Code: errcode.BusinessRule, Types: []string{"130001"},
+		{ID: "JC-RECHTSKREIS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung},
 			Doc:   "A change from AsylbLG to SGB II is reported with a title that ends AsylbLG entitlement and does not exclude SGB II.",
 			Check: checkJCRechtskreis},
-		{ID: "JC-ERWERB", Code: errcode.BusinessRule, Types: []string{"130001"},
+		{ID: "JC-ERWERB", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung},
 			Doc:   "A title that entitles to employment by law carries the employment condition 'employment permitted' (01).",
 			Check: checkJCErwerb},
-		{ID: "JC-WOHNSITZ", Code: errcode.BusinessRule, Types: []string{"130001"},
+		{ID: "JC-WOHNSITZ", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung},
 			Doc:   "A residence obligation under § 12a AufenthG goes with a protection or humanitarian title and lasts at most three years.",
 			Check: checkJCWohnsitz},
-		{ID: "JC-TITEL", Code: errcode.BusinessRule, Types: []string{"130001"},
+		{ID: "JC-TITEL", Code: errcode.BusinessRule, Types: []string{catalogue.TypeABHJCStatusmitteilung},
 			Doc:   "A title that has expired by the day of the message is reported only with the reason expiry or lapse (05), and that reason needs the end date.",
 			Check: checkJCTitel},
-		{ID: "JC-ENDE", Code: errcode.BusinessRule, Types: []string{"130002"},
+		{ID: "JC-ENDE", Code: errcode.BusinessRule, Types: []string{catalogue.TypeJCABHMitteilungLeistungsbezug},
 			Doc:   "A notice that benefits end gives the end date.",
 			Check: checkJCEnde},
-		{ID: "JC-STATUS", Code: errcode.BusinessRule, Types: []string{"130003"},
+		{ID: "JC-STATUS", Code: errcode.BusinessRule, Types: []string{catalogue.TypeJCABHIntegrationsmassnahme},
 			Doc:   "The status of an integration measure fits its dates on the day of the message: an imminent one has not begun, a running one has begun and not ended, a finished or broken-off one has an end date that has passed.",
 			Check: checkJCStatus},
 	}

@@ -6,16 +6,17 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
 
 // Type codes of group 03 (MBABH).
 const (
-	mbabhAnmeldung    = "030101"
-	mbabhAbmeldung    = "030102"
-	mbabhHauptwohnung = "030103"
-	mbabhAblehnung    = "030301"
+	mbabhAnmeldung    = catalogue.TypeMBABHAnmeldung
+	mbabhAbmeldung    = catalogue.TypeMBABHAbmeldung
+	mbabhHauptwohnung = catalogue.TypeMBABHHauptwohnung
+	mbabhAblehnung    = catalogue.TypeMBABHAblehnung
 )
 
 // Values of the code lists of group 03 that rules depend on.
