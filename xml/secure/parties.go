@@ -2,12 +2,12 @@ package secure
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/beevik/etree"
 
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/kennung"
+	"github.com/xgate/xgate/xml/message"
 )
 
 // opParties is the Op of CheckParties' errors.
@@ -75,7 +75,8 @@ func quote(k kennung.Kennung) string { return `"` + string(k) + `"` }
 
 // partyKennung returns the kennung of the header's autor or leser:
 // exactly one nachrichtenkopf.g2g/<party>/kennung, its text with XML
-// white space trimmed (xs:token), parsed exactly.
+// white space trimmed (message.TrimXMLSpace: the xs:token facet, and no
+// Unicode space), parsed exactly.
 func partyKennung(root *etree.Element, party string) (kennung.Kennung, error) {
 	el := root
 	for _, tag := range []string{"nachrichtenkopf.g2g", party, "kennung"} {
@@ -91,5 +92,5 @@ func partyKennung(root *etree.Element, party string) (kennung.Kennung, error) {
 	if len(el.ChildElements()) != 0 {
 		return "", fmt.Errorf("<%s><kennung> holds elements", party)
 	}
-	return kennung.Parse(strings.Trim(el.Text(), " \t\r\n"))
+	return kennung.Parse(message.TrimXMLSpace(el.Text()))
 }

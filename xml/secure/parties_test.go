@@ -2,6 +2,7 @@ package secure_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,12 +17,19 @@ import (
 func TestCheckParties(t *testing.T) {
 	p := getPKI(t)
 	const signer, me = "azr:abh-musterstadt", "dbs:499990020000"
-	// The sample is from dbs:azr-bva to azr:abh-musterstadt; make it from
-	// the test signer to me.
+	// The sample is from the AZR to an ABH; make it from the test signer
+	// to me.
 	withParties := func(autor, leser string) string {
 		msg := string(sampleMessage(t))
-		msg = replace1(t, msg, "<kennung>dbs:azr-bva</kennung>", "<kennung>"+autor+"</kennung>")
-		return replace1(t, msg, "<kennung>azr:abh-musterstadt</kennung>", "<kennung>"+leser+"</kennung>")
+		for party, k := range map[string]string{"autor": autor, "leser": leser} {
+			re := regexp.MustCompile(`(?s)(<` + party + `>.*?<kennung>)[^<]*(</kennung>)`)
+			m := re.FindStringSubmatchIndex(msg)
+			if m == nil {
+				t.Fatalf("no %s kennung in the sample", party)
+			}
+			msg = msg[:m[3]] + k + msg[m[4]:]
+		}
+		return msg
 	}
 	cases := []struct {
 		name              string
