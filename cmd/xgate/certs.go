@@ -21,6 +21,7 @@ import (
 
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/certs/devpki"
+	"github.com/xgate/xgate/internal/escape"
 )
 
 func newCertsCmd() *cobra.Command {
@@ -237,14 +238,14 @@ func runCertsShow(stdout io.Writer, o *certsShowOptions, files []string, now tim
 			if j > 0 {
 				fmt.Fprintln(stdout)
 			}
-			fmt.Fprintf(stdout, "%s: certificate %d of %d\n", fd.File, j+1, len(fd.Certificates))
+			fmt.Fprintf(stdout, "%s: certificate %d of %d\n", escape.Line(fd.File), j+1, len(fd.Certificates))
 			printDescription(stdout, d)
 		}
 		for j, c := range fd.CRLs {
 			if j > 0 || len(fd.Certificates) > 0 {
 				fmt.Fprintln(stdout)
 			}
-			fmt.Fprintf(stdout, "%s: CRL %d of %d\n", fd.File, j+1, len(fd.CRLs))
+			fmt.Fprintf(stdout, "%s: CRL %d of %d\n", escape.Line(fd.File), j+1, len(fd.CRLs))
 			printCRL(stdout, c)
 		}
 	}
@@ -253,7 +254,9 @@ func runCertsShow(stdout io.Writer, o *certsShowOptions, files []string, now tim
 
 func printDescription(w io.Writer, d certs.Description) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, v) }
+	// Values come from the certificate: escaped, so that a line break in a
+	// name cannot forge a row.
+	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, escape.Line(v)) }
 	row("Subject", d.Subject)
 	row("Issuer", d.Issuer)
 	row("Serial", d.Serial)
@@ -301,7 +304,7 @@ func printDescription(w io.Writer, d certs.Description) {
 
 func printCRL(w io.Writer, c certs.CRLDescription) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, v) }
+	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, escape.Line(v)) }
 	row("Issuer", c.Issuer)
 	row("Number", c.Number)
 	next := "-"
@@ -411,20 +414,20 @@ func printReport(w io.Writer, rep *certs.Report) {
 		if c.Index > 1 {
 			file = fmt.Sprintf("%s[%d]", c.File, c.Index)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Status, stampUTC(c.NotAfter), file, c.Name, c.Detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Status, stampUTC(c.NotAfter), escape.Line(file), escape.Line(c.Name), escape.Line(c.Detail))
 	}
 	for _, c := range rep.CRLs {
 		next := "-"
 		if !c.NextUpdate.IsZero() {
 			next = stampUTC(c.NextUpdate)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\tCRL of %s, %d revoked\t%s\n", c.Status, next, c.File, c.IssuerName, c.Revoked, c.Detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\tCRL of %s, %d revoked\t%s\n", c.Status, next, escape.Line(c.File), escape.Line(c.IssuerName), c.Revoked, escape.Line(c.Detail))
 	}
 	openKeys := 0
 	for _, k := range rep.Keys {
 		if k.Status != certs.CheckOK {
 			openKeys++
-			fmt.Fprintf(tw, "%s\t-\t%s\tprivate key, mode %s\t%s\n", k.Status, k.File, k.Mode, k.Detail)
+			fmt.Fprintf(tw, "%s\t-\t%s\tprivate key, mode %s\t%s\n", k.Status, escape.Line(k.File), k.Mode, escape.Line(k.Detail))
 		}
 	}
 	tw.Flush()

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -264,5 +265,20 @@ func TestParseLongDuration(t *testing.T) {
 		if tc.bad != (err != nil) || got != tc.want {
 			t.Errorf("parseLongDuration(%q) = %v, %v", tc.in, got, err)
 		}
+	}
+}
+
+// TestCertsShowEscapes: a certificate's names cannot forge rows of the
+// text output.
+func TestCertsShowEscapes(t *testing.T) {
+	ca := certstest.NewCA(t, "Root")
+	kp := ca.Issue(t, certstest.Spec{Purpose: certs.Signing, Subject: pkix.Name{CommonName: "Evil\nSHA-256: 00:00", SerialNumber: "azr:999901"}})
+	file, _ := certstest.WriteKeyPair(t, t.TempDir(), "evil", kp)
+	code, out, errs := runXgate(t, "", "certs", "show", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Count(out, "\n  SHA-256:") != 1 || !strings.Contains(out, `CN=Evil\nSHA-256: 00:00`) {
+		t.Errorf("the subject forges a row:\n%s", out)
 	}
 }

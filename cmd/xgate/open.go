@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,53 +15,81 @@ import (
 
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/internal/clock"
+	"github.com/xgate/xgate/internal/escape"
 	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/secure"
 )
 
 type openOptions struct {
-	keys     []string
-	certs    []string
-	trust    string
-	crls     []string
-	maxBytes int
+	keys            []string
+	certs           []string
+	trust           string
+	intermediates   []string
+	crls            []string
+	crlPolicy       string
+	expectSender    string
+	expectRecipient string
+	maxBytes        int
 }
 
 func (o *openOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.keys, "key", nil, "this gateway's encryption key, PEM, mode 0600; repeat during a rollover: each is tried (required)")
 	fs.StringArrayVar(&o.certs, "cert", nil, "this gateway's encryption certificate(s) of --key; keys whose certificate is not valid now are not used")
 	fs.StringVar(&o.trust, "trust", "", "trust roots for the sender's signing certificate, PEM file or folder (required)")
-	fs.StringArrayVar(&o.crls, "crl", nil, "CRL file(s) of the trusted CAs (repeatable)")
-	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest decrypted message accepted, in bytes")
+	fs.StringArrayVar(&o.intermediates, "intermediate", nil, "intermediate (sub-)CA certificate(s), PEM file or folder: they complete the signer's chain to --trust but are not trusted by themselves (repeatable)")
+	fs.StringArrayVar(&o.crls, "crl", nil, "CRL file(s) of the trusted and intermediate CAs (repeatable)")
+	fs.StringVar(&o.crlPolicy, "crl-policy", certs.CRLRequired.String(), "require: refuse a signer whose chain has a CA without a current --crl (fail closed); if-present: check revocation only where a --crl is given")
+	fs.StringVar(&o.expectSender, "expect-sender", "", "refuse (T070) unless the header's autor is this kennung (autor must always be the signer's kennung)")
+	fs.StringVar(&o.expectRecipient, "expect-recipient", "", "refuse (T080) unless the header's leser is this kennung (this gateway)")
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest decrypted message accepted, in bytes (limits: go doc xml/secure, # Limits)")
 }
 
 func newOpenCmd() *cobra.Command {
 	o := &openOptions{}
 	cmd := &cobra.Command{
-		Use:   "open --key KEY [--key KEY2] [--cert CERT] --trust CA.pem [--crl CRL] FILE|-",
-		Short: "Decrypt a sealed message and verify its signature",
+		Use:   "open --key KEY [--key KEY2] [--cert CERT] --trust CA.pem [--intermediate SUB.pem] --crl CRL [--expect-sender K] [--expect-recipient K] FILE|-",
+		Short: "Decrypt a sealed message and verify its signature and sender",
 		Long: `Open decrypts a sealed message with this gateway's encryption key and checks
-its signature: only AES-GCM with RSA-OAEP is accepted (CBC, 3DES and
-RSA-1.5 are refused before anything is decrypted), the message must carry
-exactly one enveloped rsa-sha256/exc-c14n signature over the whole
-message, and the signer's certificate must chain to --trust, be valid now,
-be a signing certificate, not be revoked (--crl) and have an RSA key of at
-least 3072 bits.
+its signature: only AES-256-GCM with RSA-OAEP is accepted (CBC, 3DES,
+RSA-1.5 and shorter AES keys are refused before anything is decrypted), the
+message must carry exactly one enveloped rsa-sha256/exc-c14n signature over
+the whole message, and the signer's certificate must chain to --trust
+(through --intermediate sub-CAs), be valid now, be a signing certificate,
+name its owner's kennung exactly once, and have an RSA key of at least
+3072 bits.
+
+Revocation is checked for every certificate of the chain against the
+--crl files. By default (--crl-policy require) a chain with a CA for which
+no current CRL is given is refused (T002): without CRLs, a revoked signer
+would look valid. --crl-policy if-present checks only where a CRL is
+given, and says so on standard error.
+
+The header must name the signer as autor (T070 otherwise);
+--expect-sender and --expect-recipient check autor and leser against the
+kennungen you expect (T070, T080).
 
 On success the verified message — exactly the canonical bytes the
-signature covers — goes to standard output, and the sender's certificate
-subject, its directory key (kennung) and the message type go to standard
-error. On refusal the XÖV code (T000–T020, X000, …) and a plain-language
-reason go to standard error.
+signature covers — goes to standard output; the signer's certificate
+subject and kennung, autor and leser (kennung and name), the message type,
+the nachrichtenUUID and the key-transport profile go to standard error,
+every value from the message escaped (a line break shows as \n). On
+refusal the XÖV code (T000–T080, X000, …) and a plain-language reason go
+to standard error, and nothing to standard output.
 
 Exit codes: 0 opened, 1 refused, 2 usage error (bad flag, unreadable file).`,
-		Example: `  # open a message addressed to this gateway
+		Example: `  # open a message addressed to this gateway (the AZR) from the ABH
   xgate open --key pki/azr/encryption-key.pem --cert pki/azr/encryption.pem \
-    --trust pki/ca/root.pem --crl pki/ca/root.crl in.sealed.xml > in.xml
+    --trust pki/ca/root.pem --crl pki/ca/root.crl \
+    --expect-sender azr:999901 --expect-recipient dbs:499990020000 in.sealed.xml > in.xml
+
+  # a two-tier PKI: the sub-CA completes the chain, both CAs' CRLs are checked
+  xgate open --key k.pem --trust root.pem --intermediate sub-ca.pem \
+    --crl root.crl --crl sub-ca.crl in.xml
 
   # during a key rollover: try the old and the new key
-  xgate open --key enc-2026-key.pem --key enc-2027-key.pem --trust ca.pem in.xml`,
+  xgate open --key enc-2026-key.pem --key enc-2027-key.pem --trust ca.pem --crl ca.crl in.xml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runOpen(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), o, args[0])
@@ -80,17 +109,31 @@ func runOpen(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *
 	case o.trust == "":
 		return usageError("--trust is required")
 	}
+	policy, err := certs.ParseCRLPolicy(o.crlPolicy)
+	if err != nil {
+		return usageError("--crl-policy must be require or if-present, not %q", o.crlPolicy)
+	}
+	var sender, recipient kennung.Kennung
+	if o.expectSender != "" {
+		if sender, err = kennung.Parse(o.expectSender); err != nil {
+			return usageError("--expect-sender: %v", err)
+		}
+	}
+	if o.expectRecipient != "" {
+		if recipient, err = kennung.Parse(o.expectRecipient); err != nil {
+			return usageError("--expect-recipient: %v", err)
+		}
+	}
 	now := time.Now()
 	keys, err := loadDecryptionKeys(o.keys, o.certs, now, stderr)
 	if err != nil {
 		return err
 	}
-	v, err := loadVerifier(o.trust, o.crls)
+	v, err := loadVerifier(o.trust, o.intermediates, o.crls, policy, stderr)
 	if err != nil {
 		return err
 	}
-	// The envelope is base64: allow for it when reading.
-	data, err := readLimited(in, stdin, o.maxBytes/2*3+256<<10)
+	data, err := readLimited(in, stdin, secure.EnvelopeMaxBytes(o.maxBytes))
 	if err != nil {
 		return readError(err)
 	}
@@ -103,16 +146,30 @@ func runOpen(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *
 	if err != nil {
 		return refused("open", err)
 	}
+	if err := secure.CheckParties(op, sender, recipient); err != nil {
+		return refused("open", err)
+	}
 	if _, err := stdout.Write(op.Canonical); err != nil {
 		return withExit(exitError, err)
 	}
-	kennung := op.Sender.Kennung.String()
-	if kennung == "" {
-		kennung = "(none in the certificate)"
-	}
-	fmt.Fprintf(stderr, "sender: %s\nkennung: %s\ntype: %s (%s)\nnachrichtenUUID: %s\nprofile: %s\n",
-		op.Sender.Subject, kennung, op.Type, op.Header.Root, op.Header.UUID, op.Profile)
+	printOpened(stderr, op)
 	return nil
+}
+
+// printOpened writes the report of an opened message: every value that
+// comes from the message or the sender's certificate escaped, so that a
+// line break or a control character in it cannot forge a line.
+func printOpened(w io.Writer, op *secure.Opened) {
+	k := escape.Line(op.Sender.Kennung.String())
+	if k == "" {
+		k = "(none in the certificate)"
+	}
+	party := func(p message.Party) string {
+		return strings.TrimSpace(escape.Line(p.Kennung) + " " + escape.Line(p.Name))
+	}
+	fmt.Fprintf(w, "sender: %s\nkennung: %s\nautor: %s\nleser: %s\ntype: %s (%s)\nnachrichtenUUID: %s\nprofile: %s\n",
+		escape.Line(op.Sender.Subject), k, party(op.Header.Autor), party(op.Header.Leser),
+		escape.Line(op.Type), escape.Line(op.Header.Root), escape.Line(op.Header.UUID), op.Profile)
 }
 
 // loadDecryptionKeys reads the keys. With certificates given, each key
@@ -143,7 +200,7 @@ func loadDecryptionKeys(keyFiles, certFiles []string, now time.Time, stderr io.W
 			return nil, usageError("%s matches none of the --cert certificates", f)
 		case now.Before(c.NotBefore) || now.After(c.NotAfter):
 			fmt.Fprintf(stderr, "xgate: not using %s: its certificate %q is valid only from %s to %s\n",
-				f, c.Subject.String(), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
+				escape.Line(f), certs.SubjectString(c), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
 		default:
 			keys = append(keys, k)
 		}

@@ -1,30 +1,37 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/internal/escape"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/secure"
 )
 
 type sealOptions struct {
-	key      string
-	cert     string
-	to       []string
-	profile  string
-	trust    string
-	crls     []string
-	maxBytes int
+	key           string
+	cert          string
+	to            []string
+	profile       string
+	trust         string
+	intermediates []string
+	crls          []string
+	crlPolicy     string
+	maxBytes      int
 }
 
 func (o *sealOptions) AddFlags(fs *pflag.FlagSet) {
@@ -33,8 +40,10 @@ func (o *sealOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.to, "to", nil, "recipient encryption certificate(s), PEM; repeat or put several in one file during a rollover: the newest valid one is used (required)")
 	fs.StringVar(&o.profile, "profile", "default", "key transport: default (RSA-OAEP SHA-256/MGF1-SHA256) or compat (rsa-oaep-mgf1p SHA-1, for xmlsec1 1.2)")
 	fs.StringVar(&o.trust, "trust", "", "trust roots, PEM file or folder: if given, the recipient certificate must chain to them")
-	fs.StringArrayVar(&o.crls, "crl", nil, "CRL file(s) for --trust (repeatable)")
-	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in bytes")
+	fs.StringArrayVar(&o.intermediates, "intermediate", nil, "intermediate (sub-)CA certificate(s) for --trust, PEM file or folder (repeatable)")
+	fs.StringArrayVar(&o.crls, "crl", nil, "CRL file(s) for --trust and --intermediate (repeatable)")
+	fs.StringVar(&o.crlPolicy, "crl-policy", certs.CRLRequired.String(), "with --trust: require (refuse a recipient certificate whose chain has a CA without a current --crl) or if-present")
+	fs.IntVar(&o.maxBytes, "max-bytes", message.DefaultMaxBytes, "largest message accepted, in bytes (limits: go doc xml/secure, # Limits)")
 }
 
 func newSealCmd() *cobra.Command {
@@ -53,7 +62,12 @@ and older partner software understand.
 
 The signing key must be RSA with at least 3072 bits, and its file must not
 be readable by group or others. Seal does not validate the message against
-its schema: run "xgate validate" first.
+its schema: run "xgate validate" first. Comments in the message are left
+out (exclusive c14n does not sign them, and the receiver refuses them).
+
+With --trust, the recipient's certificate must chain to it (through
+--intermediate sub-CAs) and, by default (--crl-policy require), every CA
+of its chain needs a current --crl.
 
 Exit codes: 0 sealed, 1 refused (the XÖV code and the reason go to
 standard error), 2 usage error (bad flag, unreadable file).`,
@@ -62,17 +76,21 @@ standard error), 2 usage error (bad flag, unreadable file).`,
     --to pki/azr/encryption.pem erstmeldung.xml > erstmeldung.sealed.xml
 
   # for a partner whose software is built on xmlsec1 1.2
-  xgate seal --key k.pem --cert c.pem --to partner-enc.pem --profile compat msg.xml > out.xml`,
+  xgate seal --key k.pem --cert c.pem --to partner-enc.pem --profile compat msg.xml > out.xml
+
+  # check the recipient's certificate against the partner PKI first
+  xgate seal --key k.pem --cert c.pem --to partner-enc.pem --trust root.pem \
+    --intermediate sub-ca.pem --crl root.crl --crl sub-ca.crl msg.xml > out.xml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSeal(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), o, args[0])
+			return runSeal(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), o, args[0])
 		},
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd
 }
 
-func runSeal(ctx context.Context, stdout io.Writer, stdin io.Reader, o *sealOptions, in string) error {
+func runSeal(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, o *sealOptions, in string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -85,6 +103,12 @@ func runSeal(ctx context.Context, stdout io.Writer, stdin io.Reader, o *sealOpti
 		return usageError("--to is required")
 	case len(o.crls) > 0 && o.trust == "":
 		return usageError("--crl needs --trust")
+	case len(o.intermediates) > 0 && o.trust == "":
+		return usageError("--intermediate needs --trust")
+	}
+	policy, err := certs.ParseCRLPolicy(o.crlPolicy)
+	if err != nil {
+		return usageError("--crl-policy must be require or if-present, not %q", o.crlPolicy)
 	}
 	prof, err := secure.ParseProfile(o.profile)
 	if err != nil {
@@ -108,7 +132,7 @@ func runSeal(ctx context.Context, stdout io.Writer, stdin io.Reader, o *sealOpti
 	}
 	var verifier secure.CertVerifier
 	if o.trust != "" {
-		v, err := loadVerifier(o.trust, o.crls)
+		v, err := loadVerifier(o.trust, o.intermediates, o.crls, policy, stderr)
 		if err != nil {
 			return err
 		}
@@ -149,12 +173,21 @@ func loadKey(path string) (*rsa.PrivateKey, error) {
 	return k, nil
 }
 
-// loadVerifier builds a certs.Verifier from a trust-root file or folder
-// and CRL files.
-func loadVerifier(trust string, crlFiles []string) (*certs.Verifier, error) {
+// loadVerifier builds a certs.Verifier from a trust-root file or folder,
+// intermediate CA files or folders and CRL files. Under CRLIfPresent it
+// warns on stderr that revocation is not checked everywhere.
+func loadVerifier(trust string, interFiles, crlFiles []string, policy certs.CRLPolicy, stderr io.Writer) (*certs.Verifier, error) {
 	roots, err := certs.LoadRoots(trust)
 	if err != nil {
 		return nil, withExit(exitUsage, err)
+	}
+	var inter []*x509.Certificate
+	for _, f := range interFiles {
+		cs, err := certs.LoadIntermediates(f)
+		if err != nil {
+			return nil, withExit(exitUsage, err)
+		}
+		inter = append(inter, cs...)
 	}
 	var crls []*x509.RevocationList
 	for _, f := range crlFiles {
@@ -164,9 +197,21 @@ func loadVerifier(trust string, crlFiles []string) (*certs.Verifier, error) {
 		}
 		crls = append(crls, cs...)
 	}
-	v, err := certs.NewVerifier(certs.Config{Roots: roots, CRLs: crls})
+	v, err := certs.NewVerifier(certs.Config{Roots: roots, Intermediates: inter, CRLs: crls, CRLPolicy: policy})
 	if err != nil {
 		return nil, withExit(exitUsage, err)
+	}
+	if policy == certs.CRLIfPresent {
+		var without []string
+		for _, ca := range append(roots, inter...) {
+			if !slices.ContainsFunc(crls, func(c *x509.RevocationList) bool { return bytes.Equal(c.RawIssuer, ca.RawSubject) }) {
+				without = append(without, strconv.Quote(certs.SubjectString(ca)))
+			}
+		}
+		if len(without) > 0 {
+			fmt.Fprintf(stderr, "xgate: warning: --crl-policy if-present: no --crl for %s; certificates issued there are not checked for revocation\n",
+				strings.Join(without, ", "))
+		}
 	}
 	return v, nil
 }
@@ -182,7 +227,8 @@ func refused(op string, err error) error {
 	if reason == "" && e.Err != nil {
 		reason = e.Err.Error()
 	}
-	return withExit(exitError, fmt.Errorf("%s refused: %s %s: %s\n  (%s)", op, e.Code, e.Code.Text(), reason, e.Code.Reason()))
+	// The reason may quote what the message or a certificate says.
+	return withExit(exitError, fmt.Errorf("%s refused: %s %s: %s\n  (%s)", op, e.Code, e.Code.Text(), escape.Line(reason), e.Code.Reason()))
 }
 
 // readError maps a read failure: over the size limit is a refusal (X000),

@@ -25,14 +25,17 @@ type sealFiles struct {
 	revCert, revKey      string
 	otherCA              string
 	sealedDefault, clean string
+	caCA                 *certstest.CA // the CA of all but otherCA
 }
 
 func newSealFiles(t *testing.T) *sealFiles {
 	t.Helper()
 	dir := t.TempDir()
 	ca := certstest.NewCA(t, "xgate cli test root")
-	f := &sealFiles{dir: dir, msg: vectors + "090004/valid/gesamtauskunft-duldung.xml"}
-	sign := ca.Issue(t, certstest.Spec{Purpose: certs.Signing, Subject: pkix.Name{CommonName: "ABH Musterstadt Signatur", SerialNumber: "azr:abh-musterstadt"}})
+	f := &sealFiles{dir: dir, msg: vectors + "090004/valid/gesamtauskunft-duldung.xml", caCA: ca}
+	// The message is the AZR's (autor dbs:499990020000) to the ABH: the
+	// signer's certificate names the autor.
+	sign := ca.Issue(t, certstest.Spec{Purpose: certs.Signing, Subject: pkix.Name{CommonName: "AZR Signatur", SerialNumber: "dbs:499990020000"}})
 	f.signCert, f.signKey = certstest.WriteKeyPair(t, dir, "sign", sign)
 	f.encCert, f.encKey = certstest.WriteKeyPair(t, dir, "enc", ca.Issue(t, certstest.Spec{Purpose: certs.Encryption, NotBefore: ca.Now.AddDate(0, 0, -2)}))
 	f.nextCert, f.nextKey = certstest.WriteKeyPair(t, dir, "next", ca.Good(t, certs.Encryption))
@@ -82,7 +85,9 @@ func TestSealOpenCommands(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("open exit %d: %s", code, errs)
 			}
-			for _, want := range []string{"sender: SERIALNUMBER=azr:abh-musterstadt,CN=ABH Musterstadt Signatur", "kennung: azr:abh-musterstadt", "type: 090004 (VonAZR.AZRGesamtauskunft.090004)", "profile: " + prof} {
+			for _, want := range []string{"sender: SERIALNUMBER=dbs:499990020000,CN=AZR Signatur", "kennung: dbs:499990020000",
+				"autor: dbs:499990020000 Bundesverwaltungsamt", "leser: azr:999901 Ausländerbehörde Musterstadt",
+				"type: 090004 (VonAZR.AZRGesamtauskunft.090004)", "profile: " + prof} {
 				if !strings.Contains(errs, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, errs)
 				}

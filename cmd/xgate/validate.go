@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/xgate/xgate/internal/escape"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/validate"
@@ -49,7 +50,9 @@ its XÖV error code, the line and the element path:
 
 A directory argument validates every *.xml file below it; "-" reads
 standard input. Text output is one line per finding,
-"file:line: CODE path: text"; a summary goes to standard error.
+"file:line: CODE path: text", every value escaped so that a line break or
+control character in a file name or message shows as \n, \u2028 and so on
+and cannot forge a line; a summary goes to standard error.
 
 Exit codes: 0 all valid, 3 some invalid, 2 usage error (bad flag, unreadable file).`,
 		Example: `  # one message
@@ -123,7 +126,7 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		case rerr != nil && os.IsNotExist(rerr) || rerr != nil && !isTooLarge(rerr):
 			unreadable++
 			if !o.quiet {
-				fmt.Fprintf(stderr, "xgate: %v\n", rerr)
+				fmt.Fprintf(stderr, "xgate: %s\n", escape.Line(rerr.Error()))
 			}
 			continue
 		case rerr != nil:
@@ -142,8 +145,11 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 			findings += len(res.Findings)
 		}
 		if o.format == "text" && !o.quiet {
+			// One line per finding: the file name, the path and the text may
+			// quote what the message (or whoever named the file) says, so
+			// each is escaped (a line break shows as \n).
 			for _, fd := range res.Findings {
-				fmt.Fprintf(stdout, "%s:%d: %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
+				fmt.Fprintf(stdout, "%s:%d: %s %s: %s\n", escape.Line(f), fd.Line, fd.Code, escape.Line(pathOrRoot(fd.Path)), escape.Line(fd.Text))
 			}
 		}
 		results = append(results, res)
