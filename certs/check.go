@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/xgate/xgate/xml/kennung"
 )
 
 // Certificate states in a Report; the ones marked * are problems.
@@ -37,16 +39,16 @@ type CheckOptions struct {
 
 // CertStatus is one certificate found by Check.
 type CertStatus struct {
-	File     string    `json:"file"`  // relative to the checked folder
-	Index    int       `json:"index"` // position in the file, from 1
-	Subject  string    `json:"subject"`
-	Name     string    `json:"name"` // the subject's common name
-	Serial   string    `json:"serial"`
-	Kennung  string    `json:"kennung,omitempty"`
-	Role     string    `json:"role,omitempty"`
-	NotAfter time.Time `json:"notAfter"`
-	Status   string    `json:"status"`
-	Detail   string    `json:"detail,omitempty"`
+	File     string          `json:"file"`  // relative to the checked folder
+	Index    int             `json:"index"` // position in the file, from 1
+	Subject  string          `json:"subject"`
+	Name     string          `json:"name"` // the subject's common name
+	Serial   string          `json:"serial"`
+	Kennung  kennung.Kennung `json:"kennung,omitempty"`
+	Role     string          `json:"role,omitempty"`
+	NotAfter time.Time       `json:"notAfter"`
+	Status   string          `json:"status"`
+	Detail   string          `json:"detail,omitempty"`
 }
 
 // CRLStatus is one CRL found by Check.
@@ -180,9 +182,9 @@ func Check(dir string, opts CheckOptions) (*Report, error) {
 
 	for _, f := range certs {
 		c := f.cert
-		kennung, role, _ := owner(c)
-		s := CertStatus{File: f.file, Index: f.index, Subject: c.Subject.String(), Name: c.Subject.CommonName, Serial: SerialHex(c.SerialNumber),
-			Kennung: kennung, Role: role, NotAfter: c.NotAfter.UTC(), Status: CheckOK}
+		k, role, _ := owner(c)
+		s := CertStatus{File: f.file, Index: f.index, Subject: SubjectString(c), Name: c.Subject.CommonName, Serial: SerialHex(c.SerialNumber),
+			Kennung: k, Role: role, NotAfter: c.NotAfter.UTC(), Status: CheckOK}
 		rev := revokedBy(c, trusted)
 		switch {
 		case rev != nil:

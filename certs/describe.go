@@ -11,8 +11,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/kennung"
 )
 
 // Validity states of a certificate at a point in time.
@@ -45,18 +45,18 @@ type Description struct {
 	// validity and revocation not considered).
 	Purposes []Purpose `json:"purposes"`
 	// Kennung, Role and Participant identify the owner when the subject
-	// follows the development PKI's scheme (serialNumber = kennung,
-	// OU = role, O = name); empty otherwise.
-	Kennung     string `json:"kennung,omitempty"`
-	Role        string `json:"role,omitempty"`
-	Participant string `json:"participant,omitempty"`
+	// follows the development PKI's scheme (serialNumber = kennung, once,
+	// see KennungFromCert; OU = role; O = name); empty otherwise.
+	Kennung     kennung.Kennung `json:"kennung,omitempty"`
+	Role        string          `json:"role,omitempty"`
+	Participant string          `json:"participant,omitempty"`
 }
 
 // Describe returns the description of c, with its status at at.
 func Describe(c *x509.Certificate, at time.Time) Description {
 	d := Description{
-		Subject:            c.Subject.String(),
-		Issuer:             c.Issuer.String(),
+		Subject:            SubjectString(c),
+		Issuer:             IssuerString(c),
 		Serial:             SerialHex(c.SerialNumber),
 		NotBefore:          c.NotBefore.UTC(),
 		NotAfter:           c.NotAfter.UTC(),
@@ -103,28 +103,29 @@ func Describe(c *x509.Certificate, at time.Time) Description {
 	return d
 }
 
-// owner reads kennung, role and name from a subject built by Init.
-func owner(c *x509.Certificate) (kennung, role, name string) {
+// owner reads kennung, role and name from a subject built by the
+// development PKI (certs/devpki): OU the role (or "directory"), the one
+// serialNumber the kennung, O the name.
+func owner(c *x509.Certificate) (k kennung.Kennung, role, name string) {
 	s := c.Subject
 	if len(s.OrganizationalUnit) == 1 {
-		r := catalogue.Role(s.OrganizationalUnit[0])
-		if r.Valid() || r == RoleTestPartner || r == "directory" {
+		if r, err := kennung.ParseRole(s.OrganizationalUnit[0]); err == nil {
 			role = string(r)
+		} else if s.OrganizationalUnit[0] == "directory" {
+			role = "directory"
 		}
 	}
 	if role == "" {
 		return "", "", ""
 	}
-	if validKennung(s.SerialNumber) {
-		kennung = s.SerialNumber
-	}
+	k, _ = KennungFromCert(c) // "" when missing or ambiguous
 	if len(s.Organization) == 1 {
 		name = s.Organization[0]
 	}
 	if role == "directory" {
 		name = s.CommonName
 	}
-	return kennung, role, name
+	return k, role, name
 }
 
 func validity(c *x509.Certificate, at time.Time) string {

@@ -15,7 +15,7 @@ import (
 
 func TestDescribe(t *testing.T) {
 	t.Parallel()
-	m := sharedPKI(t).Manifest
+	m := certstest.PKI(t)
 	abh, _ := m.ByID("abh")
 	c, err := certs.LoadCertificate(m.Path(abh.TLS.Cert))
 	if err != nil {

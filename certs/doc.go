@@ -1,7 +1,7 @@
 // Package certs holds xgate's keys and certificates: loading them,
 // checking them against trust roots, CRLs and the usage rules of each
-// purpose, choosing among several during key rollover, and generating
-// the development PKI.
+// purpose, telling whose they are, and choosing among several during key
+// rollover. The development PKI is certs/devpki.
 //
 // # Overview
 //
@@ -13,23 +13,46 @@
 // belong together.
 //
 // Verification: a Verifier (NewVerifier(Config{Roots, Intermediates,
-// CRLs, Clock})) checks a certificate for a Purpose at a time:
+// CRLs, CRLPolicy, Clock})) checks a certificate for a Purpose at a time:
 //
-//	v, err := certs.NewVerifier(certs.Config{Roots: roots, CRLs: crls})
+//	v, err := certs.NewVerifier(certs.Config{Roots: roots, Intermediates: subCAs, CRLs: crls})
 //	chain, err := v.Verify(cert, certs.Signing, time.Time{}, presented...)
 //	code, _ := errcode.Of(err) // T000 … T010
 //
+// *Verifier also has VerifyCert(ctx, cert, purpose, at), the method
+// xml/secure's CertVerifier interface asks for: a Verifier checks message
+// signers directly, without an adapter.
+//
 // Trust comes only from Config.Roots: x509.Verify builds the chain
-// against them, and certificates that arrive with a message (presented)
-// may only fill the gap as intermediates. Every failure is an
-// *errcode.Error whose Detail names the certificate (subject, serial) and
-// what is wrong (dates, usage, key size):
+// against them. Config.Intermediates are sub-CAs that complete chains
+// without being trusted by themselves (a message carries only its
+// signer's certificate, so a two-tier PKI's sub-CA belongs here, not in
+// Roots); certificates that arrive with a message (presented) may fill
+// the gap in the same way. Every failure is an *errcode.Error whose Detail
+// names the certificate (subject as written, serial) and what is wrong
+// (dates, usage, key size):
 //
 //	T003  no certificate
 //	T010  RSA key under 3072 bits, not RSA, or signed with SHA-1/MD5
 //	T000  expired or not yet valid (the leaf or a CA of its chain)
-//	T002  self-signed, no chain to a root, wrong usage, CRL out of date
-//	T001  revoked by its issuer's CRL
+//	T002  self-signed, no chain to a root, wrong usage, CRL out of date or
+//	      (CRLRequired) missing
+//	T001  the certificate or a CA of its chain revoked by its issuer's CRL
+//
+// Revocation: every certificate of the chain is looked up in its issuer's
+// CRLs, up to the trust anchor, and the anchor too when it is not
+// self-signed and its issuer is configured (a sub-CA that an operator also
+// put into Roots still falls to its root's CRL). Config.CRLPolicy says
+// what a missing CRL means: CRLRequired, the zero value and the daemon's
+// setting, refuses the certificate (fail closed); CRLIfPresent checks
+// only where a CRL is configured. If x509.Verify finds several chains,
+// the first that passes every check counts.
+//
+// Identity: KennungFromCert reads the owner's kennung from the subject's
+// one serialNumber attribute, exactly (kennung.Parse); two serialNumbers,
+// or one that is not a kennung, is T002 (pkix.Name would keep the last
+// one), none is ErrNoKennung. SubjectString prints a subject as written in
+// the certificate, every attribute.
 //
 // The usage rules per purpose (key separation, security.md):
 //
@@ -52,15 +75,11 @@
 // ValidKeyPairs yields a receiver's own valid key pairs, newest first, to
 // try each.
 //
-// Development PKI: Init writes a root CA, its CRL, a directory authority
-// and, per participant (DefaultParticipants: ABH, MB, AZR, BAMF, BA, JC
-// and the conformance test partner), separate signing, encryption and TLS
-// key pairs, all RSA-3072, plus the manifest pki.json that LoadManifest
-// reads. Keys are generated on all cores (Options.Workers). The kennung
-// is the subject's serialNumber and the role its OU, so Describe can tell
-// whose a certificate is. The CRL starts empty: no demo certificate is
-// revoked, so `xgate certs check` on a fresh PKI reports no problem; tests
-// get revoked certificates from certstest.
+// The development PKI (root CA, CRL, directory authority, a signing, an
+// encryption and a TLS key pair per participant, pki.json) is written and
+// read by certs/devpki, so that verification does not depend on who the
+// development participants are; certs imports neither the message
+// catalogue nor devpki.
 //
 // Reports: Describe and DescribeFile feed `xgate certs show`; Check walks
 // a folder and reports expired, expiring (within a window), revoked and
@@ -72,20 +91,17 @@
 //   - Revocation is by CRL only (no OCSP). A certificate is revoked if any
 //     CRL of its issuer lists it, whatever the revocation date; a CRL
 //     past its NextUpdate makes every certificate of its issuer T002
-//     until a fresh one is loaded. Without Config.RequireCRL an issuer
-//     with no CRL at all is not checked. Delta CRLs and distribution
-//     points are not followed.
-//   - When x509.Verify finds several chains (cross-certified CAs), only
-//     the first is checked for key size and revocation.
+//     until a fresh one is loaded. Under CRLIfPresent an issuer with no
+//     CRL at all is not checked. Delta CRLs and distribution points are
+//     not followed.
 //   - NewVerifier accepts only CRLs that a configured root or
 //     intermediate signed; a CRL of a CA that is only ever presented with
-//     a message is not usable.
+//     a message is not usable, so under CRLRequired a presented
+//     intermediate must also be configured (with its CRL).
+//   - A trust anchor whose issuer is not configured cannot be checked for
+//     revocation: configure the sub-CA under Intermediates and its root
+//     under Roots.
 //   - Details name certificate subjects. xgate's certificates name
 //     authorities, not persons; a certificate presented by an attacker
 //     can of course say anything.
-//   - Go ignores the random source of rsa.GenerateKey, so keys cannot be
-//     made reproducible; tests use the pre-generated keys of certstest.
-//   - Init keeps no state besides its files: re-running it with Force
-//     makes a new, unrelated PKI. The development PKI's root key lies next
-//     to the rest; it is for development and tests only.
 package certs

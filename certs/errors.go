@@ -26,9 +26,6 @@ var (
 	// ErrKeyMismatch is returned when a private key does not belong to the
 	// certificate it is paired with.
 	ErrKeyMismatch = errors.New("certs: private key does not match certificate")
-	// ErrDirNotEmpty is returned by Init for a non-empty directory when
-	// Options.Force is not set.
-	ErrDirNotEmpty = errors.New("certs: directory is not empty")
 )
 
 // KeyPermissionError reports a private key file that group or others may
@@ -67,7 +64,7 @@ func verr(code errcode.Code, c *x509.Certificate, format string, args ...any) *e
 // Label identifies a certificate in error texts and logs: its subject and
 // serial number. xgate's certificates name authorities, not people.
 func Label(c *x509.Certificate) string {
-	return fmt.Sprintf("certificate %q serial %s", c.Subject.String(), SerialHex(c.SerialNumber))
+	return fmt.Sprintf("certificate %q serial %s", SubjectString(c), SerialHex(c.SerialNumber))
 }
 
 // SerialHex formats a serial number as colon-separated hex bytes.

@@ -194,6 +194,24 @@ func LoadRoots(path string) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
+// LoadIntermediates reads intermediate (sub-) CA certificates for
+// Config.Intermediates from a file or a folder, as LoadRoots does, and
+// refuses a certificate that is not a CA (basic constraints) with an
+// error naming it: a leaf among the intermediates is a configuration
+// mistake, not a sub-CA.
+func LoadIntermediates(path string) ([]*x509.Certificate, error) {
+	cs, err := LoadRoots(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if !c.BasicConstraintsValid || !c.IsCA {
+			return nil, fmt.Errorf("certs: %s: %s is not a CA certificate; only sub-CAs belong among the intermediates", path, Label(c))
+		}
+	}
+	return cs, nil
+}
+
 // Pool returns a CertPool holding cs (for tls.Config RootCAs/ClientCAs).
 func Pool(cs ...*x509.Certificate) *x509.CertPool {
 	p := x509.NewCertPool()

@@ -132,8 +132,10 @@ func TestLoadCertificatesAndRoots(t *testing.T) {
 	if err != nil || len(crls) != 1 {
 		t.Fatalf("LoadCRLs = %d, %v", len(crls), err)
 	}
-	// What was loaded works: the bundle verifies against the loaded roots and CRL.
-	v, err := certs.NewVerifier(certs.Config{Roots: roots, CRLs: crls})
+	// What was loaded works: the bundle verifies against the loaded roots
+	// and CRL (Sub A's CRL cannot be configured without Sub A as an
+	// intermediate, so its revocation status stays unknown: if-present).
+	v, err := certs.NewVerifier(certs.Config{Roots: roots, CRLs: crls, CRLPolicy: certs.CRLIfPresent})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,6 +143,17 @@ func TestLoadCertificatesAndRoots(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	t.Run("intermediates", func(t *testing.T) {
+		sub := filepath.Join(dir, "sub.pem")
+		certstest.WriteFile(t, sub, certs.EncodeCertificates(sub2(t, ca)), 0o644)
+		if cs, err := certs.LoadIntermediates(sub); err != nil || len(cs) != 1 {
+			t.Fatalf("LoadIntermediates = %d, %v", len(cs), err)
+		}
+		// The bundle holds the leaf: not an intermediate.
+		if _, err := certs.LoadIntermediates(bundle); err == nil || !strings.Contains(err.Error(), "not a CA") {
+			t.Fatalf("a leaf among the intermediates: %v", err)
+		}
+	})
 	t.Run("missing file is T003", func(t *testing.T) {
 		_, err := certs.LoadCertificates(filepath.Join(dir, "nope.pem"))
 		if c, _ := errcode.Of(err); c != errcode.CertMissing {
@@ -180,4 +193,8 @@ func TestLoadKeyPair(t *testing.T) {
 	if _, err := certs.LoadKeyPair(aCert, aKey); !errors.As(err, &pe) {
 		t.Errorf("open key file: err = %v", err)
 	}
+}
+
+func sub2(t *testing.T, ca *certstest.CA) *x509.Certificate {
+	return ca.Intermediate(t, "Sub 2").Cert
 }

@@ -2,6 +2,7 @@ package certs
 
 import (
 	"bytes"
+	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
@@ -24,12 +25,15 @@ type Config struct {
 	// are not trusted by themselves. Optional.
 	Intermediates []*x509.Certificate
 	// CRLs are the revocation lists. Each must be signed by one of Roots
-	// or Intermediates (NewVerifier checks the signatures). Optional.
+	// or Intermediates (NewVerifier checks the signatures).
 	CRLs []*x509.RevocationList
-	// RequireCRL demands a current CRL from the issuer of every
-	// non-root certificate in a chain. Defaults to false: an issuer
-	// without a CRL in CRLs is not checked for revocation.
-	RequireCRL bool
+	// CRLPolicy says what happens when CRLs holds no CRL for an issuer in
+	// a chain. Defaults to CRLRequired (the zero value): the certificate
+	// is refused (T002), fail closed. CRLIfPresent checks revocation only
+	// where a CRL is configured. Either way a listed certificate is
+	// refused (T001) and an issuer's CRL past its NextUpdate makes its
+	// certificates T002.
+	CRLPolicy CRLPolicy
 	// Clock gives the time that Verify uses when it is given the zero
 	// time. Defaults to the wall clock.
 	Clock clock.Clock
@@ -53,7 +57,61 @@ func (c *Config) Validate() error {
 		if r == nil {
 			return errors.New("certs: Config.Intermediates holds a nil certificate")
 		}
+		if !r.BasicConstraintsValid || !r.IsCA {
+			return fmt.Errorf("certs: Config.Intermediates: %s is not a CA certificate", Label(r))
+		}
 	}
+	if _, ok := crlPolicyNames[c.CRLPolicy]; !ok {
+		return fmt.Errorf("certs: Config.CRLPolicy %d is unknown", int(c.CRLPolicy))
+	}
+	return nil
+}
+
+// CRLPolicy is what a Verifier does about an issuer without a CRL.
+type CRLPolicy int
+
+const (
+	// CRLRequired refuses (T002) a certificate whose issuer has no CRL in
+	// Config.CRLs: revocation must be known for every issuer in the chain
+	// (fail closed). The zero value, and what the daemon runs with.
+	CRLRequired CRLPolicy = iota
+	// CRLIfPresent checks revocation only against the CRLs there are: an
+	// issuer without one is not checked (fail open). For development
+	// and for partners whose CA publishes no CRL.
+	CRLIfPresent
+)
+
+var crlPolicyNames = map[CRLPolicy]string{CRLRequired: "require", CRLIfPresent: "if-present"}
+
+// String returns "require" or "if-present", the names ParseCRLPolicy and
+// configuration files use.
+func (p CRLPolicy) String() string {
+	if s, ok := crlPolicyNames[p]; ok {
+		return s
+	}
+	return fmt.Sprintf("CRLPolicy(%d)", int(p))
+}
+
+// ParseCRLPolicy reads "require" or "if-present".
+func ParseCRLPolicy(s string) (CRLPolicy, error) {
+	for p, name := range crlPolicyNames {
+		if s == name {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("certs: unknown CRL policy %q (want require or if-present)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (p CRLPolicy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (p *CRLPolicy) UnmarshalText(b []byte) error {
+	q, err := ParseCRLPolicy(string(b))
+	if err != nil {
+		return err
+	}
+	*p = q
 	return nil
 }
 
@@ -69,6 +127,7 @@ type crlEntry struct {
 // concurrent use.
 type Verifier struct {
 	cfg           Config
+	cas           []*x509.Certificate // Roots, then Intermediates
 	roots         *x509.CertPool
 	intermediates *x509.CertPool
 	crls          map[string][]*crlEntry // by issuer identity (subject + key)
@@ -89,12 +148,12 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		intermediates: Pool(cfg.Intermediates...),
 		crls:          map[string][]*crlEntry{},
 	}
-	cas := append(append([]*x509.Certificate{}, cfg.Roots...), cfg.Intermediates...)
+	v.cas = append(append([]*x509.Certificate{}, cfg.Roots...), cfg.Intermediates...)
 	for i, crl := range cfg.CRLs {
 		if crl == nil {
 			return nil, fmt.Errorf("certs: Config.CRLs[%d] is nil", i)
 		}
-		issuer, err := crlIssuer(crl, cas)
+		issuer, err := crlIssuer(crl, v.cas)
 		if err != nil {
 			return nil, err
 		}
@@ -153,11 +212,15 @@ func (v *Verifier) Now() time.Time { return v.cfg.Clock.Now() }
 //	     signature algorithm (SHA-1, MD5) on cert or any chain certificate
 //	T000 at is before NotBefore or after NotAfter (of cert or the chain)
 //	T002 self-signed and not a root, no chain to a root, usage not
-//	     allowed for p (KeyUsage, ExtKeyUsage, CA flag, policy), or the
-//	     issuer's CRL is out of date (or missing with RequireCRL)
-//	T001 revoked by its issuer's CRL
+//	     allowed for p (KeyUsage, ExtKeyUsage, CA flag, policy), or an
+//	     issuer's CRL is out of date (or missing, under CRLRequired)
+//	T001 cert or a CA of its chain revoked by its issuer's CRL
 //
-// On success it returns the chain from cert to its root.
+// Revocation is checked for every certificate of the chain, the trust
+// anchor included when it is not self-signed and its issuer is among
+// Roots and Intermediates (a sub-CA configured as a root still falls to
+// its root's CRL). On success it returns the chain from cert to its
+// anchor.
 func (v *Verifier) Verify(cert *x509.Certificate, p Purpose, at time.Time, presented ...*x509.Certificate) ([]*x509.Certificate, error) {
 	if cert == nil {
 		return nil, &errcode.Error{Code: errcode.CertMissing, Op: opVerify, Detail: fmt.Sprintf("no %s certificate", p)}
@@ -192,23 +255,76 @@ func (v *Verifier) Verify(cert *x509.Certificate, p Purpose, at time.Time, prese
 	if err != nil {
 		return nil, mapX509Error(cert, p, at, err)
 	}
-	chain := chains[0]
+	if why := checkUsage(cert, p); why != "" {
+		return nil, verr(errcode.CertInvalid, cert, "not usable for %s: %s", p, why)
+	}
+	// x509.Verify may find several chains (a sub-CA that is also a
+	// configured root, cross-certificates): the first that passes every
+	// check counts; if none does, the first one's error is the answer.
+	var firstErr error
+	for _, chain := range chains {
+		err := v.checkChain(chain, at)
+		if err == nil {
+			return chain, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
+}
+
+// checkChain checks what x509.Verify does not: key sizes and signature
+// algorithms of the CAs, and revocation of every certificate of the chain
+// by its issuer, up to and including the trust anchor when the anchor is
+// not self-signed and its issuer is configured.
+func (v *Verifier) checkChain(chain []*x509.Certificate, at time.Time) error {
 	for i, c := range chain[1:] {
 		// A root's self-signature proves nothing, so its algorithm does
 		// not matter; its key size does.
 		if err := checkStrength(c, i < len(chain)-2); err != nil {
-			return nil, err
+			return err
 		}
-	}
-	if why := checkUsage(cert, p); why != "" {
-		return nil, verr(errcode.CertInvalid, cert, "not usable for %s: %s", p, why)
 	}
 	for i := 0; i+1 < len(chain); i++ {
 		if err := v.checkRevocation(chain[i], chain[i+1], at); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return chain, nil
+	anchor := chain[len(chain)-1]
+	if bytes.Equal(anchor.RawSubject, anchor.RawIssuer) {
+		return nil // a self-issued root: no issuer above it
+	}
+	// A sub-CA configured as a root: its own issuer's CRL still counts
+	// when that issuer is known.
+	if issuer := v.issuerOf(anchor); issuer != nil {
+		return v.checkRevocation(anchor, issuer, at)
+	}
+	return nil
+}
+
+// issuerOf returns the configured root or intermediate that issued c, or
+// nil.
+func (v *Verifier) issuerOf(c *x509.Certificate) *x509.Certificate {
+	for _, ca := range v.cas {
+		if bytes.Equal(ca.RawSubject, c.RawIssuer) && !ca.Equal(c) && c.CheckSignatureFrom(ca) == nil {
+			return ca
+		}
+	}
+	return nil
+}
+
+// VerifyCert is Verify without the chain and without presented
+// certificates: the method xml/secure's CertVerifier interface asks for,
+// so that a *Verifier (or a secure.VerifyCache around it) can check
+// message signers directly. Verification does no I/O; ctx is only
+// checked for cancellation.
+func (v *Verifier) VerifyCert(ctx context.Context, cert *x509.Certificate, p Purpose, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := v.Verify(cert, p, at)
+	return err
 }
 
 func (v *Verifier) isRoot(c *x509.Certificate) bool {
@@ -290,8 +406,9 @@ func mapX509Error(cert *x509.Certificate, p Purpose, at time.Time, err error) er
 func (v *Verifier) checkRevocation(c, issuer *x509.Certificate, at time.Time) error {
 	entries := v.crls[issuerKey(issuer)]
 	if len(entries) == 0 {
-		if v.cfg.RequireCRL {
-			return verr(errcode.CertInvalid, c, "revocation status unknown: no CRL of issuer %q", issuer.Subject.String())
+		if v.cfg.CRLPolicy == CRLRequired {
+			return verr(errcode.CertInvalid, c, "revocation status unknown: no CRL of issuer %q is configured, and the CRL policy is %q",
+				SubjectString(issuer), CRLRequired)
 		}
 		return nil
 	}
@@ -299,7 +416,7 @@ func (v *Verifier) checkRevocation(c, issuer *x509.Certificate, at time.Time) er
 	for _, e := range entries {
 		if r, ok := e.revoked[c.SerialNumber.String()]; ok {
 			return verr(errcode.CertRevoked, c, "revoked on %s by CRL number %v of %q (reason code %d)",
-				stamp(r.RevocationTime), e.crl.Number, issuer.Subject.String(), r.ReasonCode)
+				stamp(r.RevocationTime), e.crl.Number, SubjectString(issuer), r.ReasonCode)
 		}
 		if e.crl.ThisUpdate.After(newest.crl.ThisUpdate) {
 			newest = e
@@ -307,7 +424,7 @@ func (v *Verifier) checkRevocation(c, issuer *x509.Certificate, at time.Time) er
 	}
 	if nu := newest.crl.NextUpdate; !nu.IsZero() && at.After(nu) {
 		return verr(errcode.CertInvalid, c, "revocation status unknown: the newest CRL of %q (number %v) expired at %s",
-			issuer.Subject.String(), newest.crl.Number, stamp(nu))
+			SubjectString(issuer), newest.crl.Number, stamp(nu))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package certs_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -156,7 +157,10 @@ func TestVerifyChains(t *testing.T) {
 		}
 	})
 	t.Run("intermediate presented", func(t *testing.T) {
-		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{root.Cert}, Clock: clock.Fixed(root.Now)})
+		// The sub-CA's CRL cannot be configured without the sub-CA: only
+		// CRLIfPresent lets a presented intermediate through.
+		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{root.Cert}, CRLs: []*x509.RevocationList{root.CRL(t)},
+			CRLPolicy: certs.CRLIfPresent, Clock: clock.Fixed(root.Now)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,13 +256,24 @@ func TestVerifyTimeAndCRL(t *testing.T) {
 			t.Errorf("error %q does not give NotAfter", err)
 		}
 	})
-	t.Run("RequireCRL without a CRL", func(t *testing.T) {
-		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{ca.Cert}, RequireCRL: true, Clock: clock.Fixed(ca.Now)})
+	t.Run("no CRL, default policy: fail closed", func(t *testing.T) {
+		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{ca.Cert}, Clock: clock.Fixed(ca.Now)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = v.Verify(kp.Cert, certs.Encryption, time.Time{})
 		wantCode(t, err, errcode.CertInvalid, kp.Cert)
+		if !strings.Contains(err.Error(), "revocation status unknown") {
+			t.Errorf("error %v does not say why", err)
+		}
+	})
+	t.Run("no CRL, if-present", func(t *testing.T) {
+		v, err := certs.NewVerifier(certs.Config{Roots: []*x509.Certificate{ca.Cert}, CRLPolicy: certs.CRLIfPresent, Clock: clock.Fixed(ca.Now)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = v.Verify(kp.Cert, certs.Encryption, time.Time{})
+		wantCode(t, err, "", nil)
 	})
 	t.Run("newest of two CRLs counts", func(t *testing.T) {
 		old := ca.CRLAt(t, ca.Now.AddDate(0, 0, -60), ca.Now.AddDate(0, 0, -30))
@@ -305,4 +320,117 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestVerifyTwoTier runs a real two-tier PKI (root → sub-CA → leaf)
+// through the revocation rules: the sub-CA configured as an intermediate
+// (not an anchor), revocation checked along the whole chain, the sub-CA
+// configured as a root still falls to its root's CRL, and the CRL policy
+// decides about missing CRLs.
+func TestVerifyTwoTier(t *testing.T) {
+	t.Parallel()
+	root := certstest.NewCA(t, "xgate Test Root")
+	sub := root.Intermediate(t, "xgate Test Sub CA")
+	leaf := sub.Good(t, certs.Signing)
+	revokedLeaf := sub.Revoked(t, certs.Signing)
+
+	rootCRL := root.CRL(t) // lists nothing
+	staleRootCRL := root.CRLAt(t, root.Now.AddDate(0, -2, 0), root.Now.AddDate(0, -1, 0))
+	subCRL := sub.CRL(t) // lists revokedLeaf
+	root.Revoke(sub.Cert)
+	rootCRLRevokingSub := root.CRL(t)
+
+	type crls = []*x509.RevocationList
+	type certList = []*x509.Certificate
+	cases := []struct {
+		name          string
+		roots, inter  certList
+		crls          crls
+		policy        certs.CRLPolicy
+		cert          *x509.Certificate
+		presented     certList
+		want          errcode.Code
+		wantChain     int
+		detailContain string
+	}{
+		{name: "sub-CA as intermediate, both CRLs current", roots: certList{root.Cert}, inter: certList{sub.Cert}, crls: crls{rootCRL, subCRL},
+			cert: leaf.Cert, wantChain: 3},
+		{name: "root's CRL revokes the sub-CA", roots: certList{root.Cert}, inter: certList{sub.Cert}, crls: crls{rootCRLRevokingSub, subCRL},
+			cert: leaf.Cert, want: errcode.CertRevoked, detailContain: "Sub CA"},
+		{name: "sub-CA's CRL revokes the leaf", roots: certList{root.Cert}, inter: certList{sub.Cert}, crls: crls{rootCRL, subCRL},
+			cert: revokedLeaf.Cert, want: errcode.CertRevoked},
+		{name: "sub-CA presented with the message, root's CRL revokes it", roots: certList{root.Cert}, crls: crls{rootCRLRevokingSub},
+			policy: certs.CRLIfPresent, cert: leaf.Cert, presented: certList{sub.Cert}, want: errcode.CertRevoked},
+		{name: "sub-CA configured as a root too, root's CRL revokes it", roots: certList{root.Cert, sub.Cert}, crls: crls{rootCRLRevokingSub, subCRL},
+			cert: leaf.Cert, want: errcode.CertRevoked, detailContain: "Sub CA"},
+		{name: "sub-CA configured as a root too, nothing revoked", roots: certList{root.Cert, sub.Cert}, crls: crls{rootCRL, subCRL},
+			cert: leaf.Cert},
+		{name: "sub-CA as the only anchor, its root unknown", roots: certList{sub.Cert}, crls: crls{subCRL},
+			cert: leaf.Cert, wantChain: 2},
+		{name: "sub-CA's CRL missing, require", roots: certList{root.Cert}, inter: certList{sub.Cert}, crls: crls{rootCRL},
+			cert: leaf.Cert, want: errcode.CertInvalid, detailContain: "no CRL of issuer"},
+		{name: "sub-CA's CRL missing, if-present", roots: certList{root.Cert}, inter: certList{sub.Cert}, crls: crls{rootCRL},
+			policy: certs.CRLIfPresent, cert: leaf.Cert, wantChain: 3},
+		{name: "root's CRL missing, require", roots: certList{root.Cert}, inter: certList{sub.Cert}, crls: crls{subCRL},
+			cert: leaf.Cert, want: errcode.CertInvalid, detailContain: "Test Root"},
+		{name: "root's CRL missing, if-present", roots: certList{root.Cert}, inter: certList{sub.Cert}, crls: crls{subCRL},
+			policy: certs.CRLIfPresent, cert: leaf.Cert, wantChain: 3},
+		{name: "root's CRL stale", roots: certList{root.Cert}, inter: certList{sub.Cert}, crls: crls{staleRootCRL, subCRL},
+			policy: certs.CRLIfPresent, cert: leaf.Cert, want: errcode.CertInvalid, detailContain: "expired at"},
+		{name: "no CRL at all, require", roots: certList{root.Cert}, inter: certList{sub.Cert},
+			cert: leaf.Cert, want: errcode.CertInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := certs.NewVerifier(certs.Config{Roots: tc.roots, Intermediates: tc.inter, CRLs: tc.crls, CRLPolicy: tc.policy, Clock: clock.Fixed(root.Now)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			chain, err := v.Verify(tc.cert, certs.Signing, time.Time{}, tc.presented...)
+			if tc.want == "" {
+				wantCode(t, err, "", nil)
+				if tc.wantChain != 0 && len(chain) != tc.wantChain {
+					t.Errorf("chain of %d, want %d", len(chain), tc.wantChain)
+				}
+				// The same through the interface xml/secure consumes.
+				if err := v.VerifyCert(context.Background(), tc.cert, certs.Signing, time.Time{}); tc.presented == nil && err != nil {
+					t.Errorf("VerifyCert: %v", err)
+				}
+				return
+			}
+			if c, _ := errcode.Of(err); c != tc.want {
+				t.Fatalf("code %q, want %s: %v", c, tc.want, err)
+			}
+			if !strings.Contains(err.Error(), tc.detailContain) {
+				t.Errorf("error %v does not mention %q", err, tc.detailContain)
+			}
+		})
+	}
+
+	t.Run("an intermediate that is not a CA is refused", func(t *testing.T) {
+		_, err := certs.NewVerifier(certs.Config{Roots: certList{root.Cert}, Intermediates: certList{leaf.Cert}})
+		if err == nil || !strings.Contains(err.Error(), "not a CA certificate") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("an unknown policy is refused", func(t *testing.T) {
+		if _, err := certs.NewVerifier(certs.Config{Roots: certList{root.Cert}, CRLPolicy: 7}); err == nil {
+			t.Fatal("accepted")
+		}
+	})
+	t.Run("policy names", func(t *testing.T) {
+		for _, p := range []certs.CRLPolicy{certs.CRLRequired, certs.CRLIfPresent} {
+			var q certs.CRLPolicy
+			b, _ := p.MarshalText()
+			if err := q.UnmarshalText(b); err != nil || q != p {
+				t.Errorf("%v: round trip gives %v, %v", p, q, err)
+			}
+		}
+		if _, err := certs.ParseCRLPolicy("off"); err == nil {
+			t.Error("\"off\" accepted")
+		}
+		if certs.CRLPolicy(0) != certs.CRLRequired {
+			t.Error("the zero value is not fail-closed")
+		}
+	})
 }

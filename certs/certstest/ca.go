@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/certs/devpki"
 	"github.com/xgate/xgate/internal/clock"
 )
 
@@ -308,11 +309,11 @@ func WriteFile(t testing.TB, name string, data []byte, perm os.FileMode) {
 	}
 }
 
-// PKI writes the default development PKI (certs.Init) into a fresh
+// PKI writes the default development PKI (devpki.Init) into a fresh
 // t.TempDir() with pool keys, in milliseconds, and returns its manifest.
-func PKI(t testing.TB) *certs.Manifest {
+func PKI(t testing.TB) *devpki.Manifest {
 	t.Helper()
-	res, err := certs.Init(context.Background(), t.TempDir(), certs.Options{GenerateKey: KeyGenerator()})
+	res, err := devpki.Init(context.Background(), t.TempDir(), devpki.Options{GenerateKey: KeyGenerator()})
 	if err != nil {
 		t.Fatalf("certstest: %v", err)
 	}

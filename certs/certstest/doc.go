@@ -8,7 +8,7 @@
 // pool of pre-generated keys in testdata/ (32 of 3072 bits, 4 of 2048
 // bits), embedded into the test binary. A KeySource hands them out in
 // turn, so its keys differ until the pool wraps; every CA has its own
-// (shared with its intermediates), KeyGenerator gives certs.Init a fresh
+// (shared with its intermediates), KeyGenerator gives devpki.Init a fresh
 // one, and Key draws from one shared by the whole process. Regenerate the
 // pool with
 //
@@ -29,7 +29,7 @@
 //
 // ca.Intermediate gives a two-level chain, ca.Issue any other variant
 // (Spec), WriteKeyPair puts a pair on disk with the key at mode 0600, and
-// PKI writes the whole development PKI (certs.Init) with pool keys.
+// PKI writes the whole development PKI (devpki.Init) with pool keys.
 //
 // # Caveats
 //

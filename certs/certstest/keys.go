@@ -55,7 +55,7 @@ func (s *KeySource) Key(t testing.TB, bits int) *rsa.PrivateKey {
 	return k
 }
 
-// Generate is Key for certs.Options.GenerateKey.
+// Generate is Key for devpki.Options.GenerateKey.
 func (s *KeySource) Generate(bits int) (*rsa.PrivateKey, error) {
 	var i uint64
 	switch bits {
@@ -82,8 +82,8 @@ func Key(t testing.TB, bits int) *rsa.PrivateKey {
 	return shared.Key(t, bits)
 }
 
-// KeyGenerator returns a function for certs.Options.GenerateKey that
-// hands out pool keys from a new KeySource: certs.Init then takes
+// KeyGenerator returns a function for devpki.Options.GenerateKey that
+// hands out pool keys from a new KeySource: devpki.Init then takes
 // milliseconds instead of seconds, and all keys of one Init differ (the
 // default PKI needs 23 of the 32).
 func KeyGenerator() func(bits int) (*rsa.PrivateKey, error) {

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"time"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/internal/escape"
 	"github.com/xgate/xgate/xml/errcode"
-	"github.com/xgate/xgate/xml/secure"
 )
 
 // loadKey reads a private key; a file that group or others may read is
@@ -28,15 +32,17 @@ func loadKey(path string) (*rsa.PrivateKey, error) {
 }
 
 // verifier builds a certs.Verifier from the trust flags. Files that
-// cannot be read or parsed are usage errors.
-func (t *trustFlags) verifier() (*certs.Verifier, error) {
+// cannot be read or parsed are usage errors. Under --crl-policy
+// if-present it warns on stderr, naming each configured CA that has no
+// --crl: certificates it issued are not checked for revocation.
+func (t *trustFlags) verifier(stderr io.Writer) (*certs.Verifier, error) {
 	roots, err := certs.LoadRoots(t.trust)
 	if err != nil {
 		return nil, errInput(fmt.Errorf("--trust: %w", err))
 	}
 	var inter []*x509.Certificate
 	for _, f := range t.intermediates {
-		cs, err := certs.LoadCertificates(f)
+		cs, err := certs.LoadIntermediates(f)
 		if err != nil {
 			return nil, errInput(fmt.Errorf("--intermediate: %w", err))
 		}
@@ -50,24 +56,24 @@ func (t *trustFlags) verifier() (*certs.Verifier, error) {
 		}
 		crls = append(crls, cs...)
 	}
-	v, err := certs.NewVerifier(certs.Config{Roots: roots, Intermediates: inter, CRLs: crls})
+	policy := certs.CRLPolicy(t.crlPolicy)
+	v, err := certs.NewVerifier(certs.Config{Roots: roots, Intermediates: inter, CRLs: crls, CRLPolicy: policy})
 	if err != nil {
 		return nil, errInput(err)
 	}
-	return v, nil
-}
-
-// certVerifier adapts a certs.Verifier to the interface xml/secure
-// consumes.
-func certVerifier(v *certs.Verifier) secure.CertVerifier {
-	return secure.CertVerifierFunc(func(_ context.Context, c *x509.Certificate, p secure.Purpose, now time.Time) error {
-		cp := certs.Signing
-		if p == secure.PurposeEncryption {
-			cp = certs.Encryption
+	if policy == certs.CRLIfPresent {
+		var without []string
+		for _, ca := range append(roots, inter...) {
+			if !slices.ContainsFunc(crls, func(c *x509.RevocationList) bool { return bytes.Equal(c.RawIssuer, ca.RawSubject) }) {
+				without = append(without, strconv.Quote(certs.SubjectString(ca)))
+			}
 		}
-		_, err := v.Verify(c, cp, now)
-		return err
-	})
+		if len(without) > 0 {
+			fmt.Fprintf(stderr, "xgate: warning: --crl-policy if-present: no --crl for %s; certificates issued there are not checked for revocation\n",
+				strings.Join(without, ", "))
+		}
+	}
+	return v, nil
 }
 
 // refused reports a refusal (exit 3): the XÖV code, its short text, the
@@ -85,7 +91,8 @@ func refused(ctx context.Context, op string, err error) error {
 	if reason == "" && e.Err != nil {
 		reason = e.Err.Error()
 	}
-	return failedError("%s refused: %s %s: %s\n  (%s)", op, e.Code, e.Code.Text(), reason, e.Code.Reason())
+	// The reason may quote what the message or a certificate says.
+	return failedError("%s refused: %s %s: %s\n  (%s)", op, e.Code, e.Code.Text(), escape.Line(reason), e.Code.Reason())
 }
 
 // readError maps a read failure: over the size limit is a refusal (X000,

@@ -21,6 +21,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/certs/devpki"
+	"github.com/xgate/xgate/internal/escape"
 )
 
 func newCertsCmd(a *app) *cobra.Command {
@@ -90,7 +92,7 @@ func runCertsInit(ctx context.Context, stdout, stderr io.Writer, o *certsInitOpt
 	if o.workers < 0 {
 		return usageError("--workers must not be negative")
 	}
-	res, err := certs.Init(ctx, o.dir, certs.Options{
+	res, err := devpki.Init(ctx, o.dir, devpki.Options{
 		Force:       o.force,
 		Workers:     o.workers,
 		GenerateKey: o.generateKey,
@@ -100,7 +102,7 @@ func runCertsInit(ctx context.Context, stdout, stderr io.Writer, o *certsInitOpt
 			}
 		},
 	})
-	if errors.Is(err, certs.ErrDirNotEmpty) {
+	if errors.Is(err, devpki.ErrDirNotEmpty) {
 		return withExit(exitError, fmt.Errorf("%s is not empty; use --force to overwrite", o.dir))
 	}
 	if err != nil {
@@ -113,7 +115,7 @@ func runCertsInit(ctx context.Context, stdout, stderr io.Writer, o *certsInitOpt
 }
 
 // folderNotes says what each top-level folder of the PKI holds.
-func folderNotes(m *certs.Manifest) map[string]string {
+func folderNotes(m *devpki.Manifest) map[string]string {
 	notes := map[string]string{
 		path.Dir(m.Root.Cert):      "root CA and its CRL",
 		path.Dir(m.Directory.Cert): "directory authority",
@@ -232,14 +234,14 @@ func runCertsShow(stdout io.Writer, o *certsShowOptions, files []string, now tim
 			if j > 0 {
 				fmt.Fprintln(stdout)
 			}
-			fmt.Fprintf(stdout, "%s: certificate %d of %d\n", fd.File, j+1, len(fd.Certificates))
+			fmt.Fprintf(stdout, "%s: certificate %d of %d\n", escape.Line(fd.File), j+1, len(fd.Certificates))
 			printDescription(stdout, d)
 		}
 		for j, c := range fd.CRLs {
 			if j > 0 || len(fd.Certificates) > 0 {
 				fmt.Fprintln(stdout)
 			}
-			fmt.Fprintf(stdout, "%s: CRL %d of %d\n", fd.File, j+1, len(fd.CRLs))
+			fmt.Fprintf(stdout, "%s: CRL %d of %d\n", escape.Line(fd.File), j+1, len(fd.CRLs))
 			printCRL(stdout, c)
 		}
 	}
@@ -248,7 +250,9 @@ func runCertsShow(stdout io.Writer, o *certsShowOptions, files []string, now tim
 
 func printDescription(w io.Writer, d certs.Description) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, v) }
+	// Values come from the certificate: escaped, so that a line break in a
+	// name cannot forge a row.
+	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, escape.Line(v)) }
 	row("Subject", d.Subject)
 	row("Issuer", d.Issuer)
 	row("Serial", d.Serial)
@@ -296,7 +300,7 @@ func printDescription(w io.Writer, d certs.Description) {
 
 func printCRL(w io.Writer, c certs.CRLDescription) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, v) }
+	row := func(k, v string) { fmt.Fprintf(tw, "  %s:\t%s\n", k, escape.Line(v)) }
 	row("Issuer", c.Issuer)
 	row("Number", c.Number)
 	next := "-"
@@ -404,20 +408,20 @@ func printReport(w io.Writer, rep *certs.Report) error {
 		if c.Index > 1 {
 			file = fmt.Sprintf("%s[%d]", c.File, c.Index)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Status, stampUTC(c.NotAfter), file, c.Name, c.Detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Status, stampUTC(c.NotAfter), escape.Line(file), escape.Line(c.Name), escape.Line(c.Detail))
 	}
 	for _, c := range rep.CRLs {
 		next := "-"
 		if !c.NextUpdate.IsZero() {
 			next = stampUTC(c.NextUpdate)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\tCRL of %s, %d revoked\t%s\n", c.Status, next, c.File, c.IssuerName, c.Revoked, c.Detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\tCRL of %s, %d revoked\t%s\n", c.Status, next, escape.Line(c.File), escape.Line(c.IssuerName), c.Revoked, escape.Line(c.Detail))
 	}
 	openKeys := 0
 	for _, k := range rep.Keys {
 		if k.Status != certs.CheckOK {
 			openKeys++
-			fmt.Fprintf(tw, "%s\t-\t%s\tprivate key, mode %s\t%s\n", k.Status, k.File, k.Mode, k.Detail)
+			fmt.Fprintf(tw, "%s\t-\t%s\tprivate key, mode %s\t%s\n", k.Status, escape.Line(k.File), k.Mode, escape.Line(k.Detail))
 		}
 	}
 	tw.Flush()

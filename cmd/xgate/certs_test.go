@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/certs/certstest"
+	"github.com/xgate/xgate/certs/devpki"
 )
 
 // runCerts runs the command line through run, as main does.
@@ -23,11 +25,11 @@ func runCerts(args ...string) (code int, stdout, stderr string) {
 
 // TestCertsCommands makes one development PKI with `certs init` (real key
 // generation: about 4 s on an idle 2-core machine) and runs show and check
-// on it. With -short the PKI comes from certs.Init with pool keys instead.
+// on it. With -short the PKI comes from devpki.Init with pool keys instead.
 func TestCertsCommands(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")
 	if testing.Short() {
-		if _, err := certs.Init(context.Background(), dir, certs.Options{GenerateKey: certstest.KeyGenerator()}); err != nil {
+		if _, err := devpki.Init(context.Background(), dir, devpki.Options{GenerateKey: certstest.KeyGenerator()}); err != nil {
 			t.Fatal(err)
 		}
 	} else {
@@ -50,7 +52,7 @@ func TestCertsCommands(t *testing.T) {
 			t.Errorf("no progress on stderr: %q", errOut)
 		}
 	}
-	m, err := certs.LoadManifest(dir)
+	m, err := devpki.LoadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,5 +266,20 @@ func TestParseLongDuration(t *testing.T) {
 		if tc.bad != (err != nil) || got != tc.want {
 			t.Errorf("parseLongDuration(%q) = %v, %v", tc.in, got, err)
 		}
+	}
+}
+
+// TestCertsShowEscapes: a certificate's names cannot forge rows of the
+// text output.
+func TestCertsShowEscapes(t *testing.T) {
+	ca := certstest.NewCA(t, "Root")
+	kp := ca.Issue(t, certstest.Spec{Purpose: certs.Signing, Subject: pkix.Name{CommonName: "Evil\nSHA-256: 00:00", SerialNumber: "azr:999901"}})
+	file, _ := certstest.WriteKeyPair(t, t.TempDir(), "evil", kp)
+	code, out, errs := runXgate(t, "", "certs", "show", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Count(out, "\n  SHA-256:") != 1 || !strings.Contains(out, `CN=Evil\nSHA-256: 00:00`) {
+		t.Errorf("the subject forges a row:\n%s", out)
 	}
 }

@@ -160,7 +160,9 @@ func runCLI(ctx context.Context, a *app, stdout interface{ Write([]byte) (int, e
 }
 
 // TestExitCodes produces, verb by verb, every exit code the verb's help
-// lists, and no verb lists a code that no case produces.
+// lists, and no verb lists a code that no case produces. A verb may have
+// several cases for one code (one per flag that adds a way to it); the
+// cases are in the order of the codes.
 func TestExitCodes(t *testing.T) {
 	t.Setenv("USER", "jdoe")
 	dir := t.TempDir()
@@ -194,7 +196,7 @@ func TestExitCodes(t *testing.T) {
 	})
 	sf := newSealFiles(t)
 	_, sealed, _ := runXgate(t, "", "seal", "--signing-key", sf.signKey, "--signing-cert", sf.signCert,
-		"--recipient-cert", sf.encCert, "--trust", sf.ca, sf.msg)
+		"--recipient-cert", sf.encCert, "--trust", sf.ca, "--crl", sf.crl, sf.msg)
 	sealedFile := sf.write(t, "sealed.xml", sealed)
 	loose := filepath.Join(dir, "loose-key.pem")
 	data, _ := os.ReadFile(sf.signKey)
@@ -283,16 +285,28 @@ func TestExitCodes(t *testing.T) {
 			{3, plain, s(expiredCerts)},
 		},
 		"seal": {
-			{0, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, sf.msg)},
-			{1, plain, s("--signing-key", loose, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, sf.msg)},
+			{0, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, "--crl", sf.crl, sf.msg)},
+			{0, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, "--crl-policy", "if-present", sf.msg)},
+			{1, plain, s("--signing-key", loose, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, "--crl", sf.crl, sf.msg)},
 			{2, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, sf.msg)},
+			{2, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, "--crl-policy", "off", sf.msg)},
+			{2, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, "--intermediate", sf.encCert, sf.msg)},
 			{3, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.otherCA, sf.msg)},
+			{3, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, sf.msg)}, // no --crl: fail closed
 		},
 		"open": {
-			{0, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, sealedFile)},
-			{1, plain, s("--encryption-key", loose, "--trust", sf.ca, sealedFile)},
+			{0, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, "--crl", sf.crl, sealedFile)},
+			{0, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, "--crl-policy", "if-present", sealedFile)},
+			{0, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, "--crl", sf.crl, "--expect-sender", "dbs:499990020000", "--expect-recipient", "azr:999901", sealedFile)},
+			{1, plain, s("--encryption-key", loose, "--trust", sf.ca, "--crl", sf.crl, sealedFile)},
 			{2, plain, s("--encryption-key", sf.encKey, sealedFile)},
+			{2, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, "--crl-policy", "off", sealedFile)},
+			{2, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, "--intermediate", sf.encCert, sealedFile)},
+			{2, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, "--crl", sf.crl, "--expect-sender", "BVA", sealedFile)},
 			{3, plain, s("--encryption-key", sf.encKey, "--trust", sf.otherCA, sealedFile)},
+			{3, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, sealedFile)}, // no --crl: fail closed
+			{3, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, "--crl", sf.crl, "--expect-sender", "dbs:499990030000", sealedFile)},
+			{3, plain, s("--encryption-key", sf.encKey, "--trust", sf.ca, "--crl", sf.crl, "--expect-recipient", "azr:999902", sealedFile)},
 		},
 		"outbox list": {
 			{0, plain, s("--store", store)},
@@ -392,7 +406,9 @@ func TestExitCodes(t *testing.T) {
 				case k.code != 0 && errOut == "":
 					t.Errorf("xgate %s: exit %d without a word on stderr", strings.Join(args, " "), code)
 				}
-				got = append(got, strconv.Itoa(code))
+				if !slices.Contains(got, strconv.Itoa(code)) {
+					got = append(got, strconv.Itoa(code))
+				}
 			}
 			want := strings.Fields(c.Annotations["exit_codes"])
 			if path == "demo" {
@@ -452,24 +468,37 @@ func TestEnvironment(t *testing.T) {
 }
 
 // TestEnvironmentLists: a list flag takes a colon-separated list from its
-// variable (here --crl: the second CRL revokes the signer).
+// variable. Here the signer is a sub-CA's: XGATE_INTERMEDIATE completes
+// the chain, and XGATE_CRL must name both CAs' CRLs (each element counts:
+// without the sub-CA's CRL the default policy refuses, and the root's CRL
+// that revokes the sub-CA refuses). --crl-policy has no variable.
 func TestEnvironmentLists(t *testing.T) {
-	f := newSealFiles(t)
-	_, sealed, _ := runXgate(t, "", "seal", "--signing-key", f.revKey, "--signing-cert", f.revCert,
-		"--recipient-cert", f.encCert, "--trust", f.ca, f.msg)
-	in := f.write(t, "revoked-signer.xml", sealed)
-	empty := certstest.NewCA(t, "unrelated")
-	emptyCRL := filepath.Join(f.dir, "unrelated.crl")
-	certstest.WriteFile(t, emptyCRL, certs.EncodeCRL(empty.CRL(t).Raw), 0o644)
-	t.Setenv("XGATE_TRUST", f.ca+string(os.PathListSeparator)) // not a list: one path
-	t.Setenv("XGATE_TRUST", f.ca)
-	t.Setenv("XGATE_CRL", f.crl)
-	if code, _, errOut := runXgate(t, "", "open", "--encryption-key", f.encKey, in); code != exitFailed || !strings.Contains(errOut, "T001") {
-		t.Errorf("XGATE_CRL: exit %d %s", code, errOut)
+	tt := newTwoTier(t)
+	list := func(paths ...string) string { return strings.Join(paths, string(os.PathListSeparator)) }
+	t.Setenv("XGATE_TRUST", tt.root+string(os.PathListSeparator)) // not a list: one path
+	if code, _, errOut := runXgate(t, "", "open", "--encryption-key", tt.encKey, tt.sealed); code != exitUsage || !strings.Contains(errOut, "--trust") {
+		t.Errorf("XGATE_TRUST with a separator: exit %d %s", code, errOut)
 	}
-	t.Setenv("XGATE_CRL", "")
-	if code, _, errOut := runXgate(t, "", "open", "--encryption-key", f.encKey, in); code != 0 {
-		t.Errorf("no CRL: exit %d %s", code, errOut)
+	t.Setenv("XGATE_TRUST", tt.root)
+	t.Setenv("XGATE_INTERMEDIATE", tt.sub)
+	for _, c := range []struct {
+		crl  string
+		code int
+		want string
+	}{
+		{list(tt.rootCRL, tt.subCRL), 0, "kennung: dbs:499990020000"},
+		{tt.rootCRL, exitFailed, "revocation status unknown"},
+		{list(tt.rootCRLRevokingSub, tt.subCRL), exitFailed, "T001"},
+	} {
+		t.Setenv("XGATE_CRL", c.crl)
+		if code, _, errOut := runXgate(t, "", "open", "--encryption-key", tt.encKey, tt.sealed); code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("XGATE_CRL=%s: exit %d, want %d with %q\n%s", c.crl, code, c.code, c.want, errOut)
+		}
+	}
+	t.Setenv("XGATE_CRL", tt.rootCRL)
+	t.Setenv("XGATE_CRL_POLICY", "if-present")
+	if code, _, errOut := runXgate(t, "", "open", "--encryption-key", tt.encKey, tt.sealed); code != exitFailed || !strings.Contains(errOut, "revocation status unknown") {
+		t.Errorf("XGATE_CRL_POLICY=if-present was read: exit %d %s", code, errOut)
 	}
 }
 

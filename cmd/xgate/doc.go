@@ -13,46 +13,48 @@
 // list from the variable. Flags that weaken a check are never read from
 // the environment.
 //
-//	flag                       variable               default
-//	--store PATH               XGATE_STORE            ./xgate.db
+//	flag                             variable               default
+//	--store PATH                     XGATE_STORE            ./xgate.db
 //	    the outbox store file (bbolt) of outbox and audit verbs
-//	--server URL               XGATE_SERVER           -
+//	--server URL                     XGATE_SERVER           -
 //	    the running daemon's admin API (issue 11); outbox and audit verbs go through it instead of --store
-//	--lock-timeout D           XGATE_LOCK_TIMEOUT     2s
+//	--lock-timeout D                 XGATE_LOCK_TIMEOUT     2s
 //	    how long to wait for the store's file lock before exit 4
-//	--format table|json        XGATE_FORMAT           table
+//	--format table|json              XGATE_FORMAT           table
 //	    output: table for people, json for programs
-//	--signing-key FILE         XGATE_SIGNING_KEY      -
+//	--signing-key FILE               XGATE_SIGNING_KEY      -
 //	    this gateway's signing private key (PEM, mode 0600)
-//	--signing-cert FILE        XGATE_SIGNING_CERT     -
+//	--signing-cert FILE              XGATE_SIGNING_CERT     -
 //	    the certificate of --signing-key
-//	--encryption-key FILE...   XGATE_ENCRYPTION_KEY   -
+//	--encryption-key FILE...         XGATE_ENCRYPTION_KEY   -
 //	    this gateway's encryption private key(s): the current and next one during a rollover
-//	--encryption-cert FILE...  XGATE_ENCRYPTION_CERT  -
+//	--encryption-cert FILE...        XGATE_ENCRYPTION_CERT  -
 //	    the certificate(s) of --encryption-key
-//	--recipient-cert FILE...   -                      -
+//	--recipient-cert FILE...         -                      -
 //	    the recipient's encryption certificate(s)
-//	--trust PATH               XGATE_TRUST            -
+//	--trust PATH                     XGATE_TRUST            -
 //	    trust roots: a PEM file or a folder of them
-//	--intermediate FILE...     XGATE_INTERMEDIATE     -
-//	    intermediate CA certificates that may complete a chain (not trusted by themselves)
-//	--crl FILE...              XGATE_CRL              -
-//	    certificate revocation lists of the trusted CAs
-//	--checkpoint-cert FILE...  XGATE_CHECKPOINT_CERT  -
+//	--intermediate PATH...           XGATE_INTERMEDIATE     -
+//	    intermediate (sub-)CA certificates, files or folders, that may complete a chain (not trusted by themselves)
+//	--crl FILE...                    XGATE_CRL              -
+//	    certificate revocation lists of the trusted and intermediate CAs
+//	--crl-policy require|if-present  -                      require
+//	    require: every CA of a chain needs a current --crl (fail closed); if-present: check only where a --crl is given (a warning names the CAs not checked); never from the environment
+//	--checkpoint-cert FILE...        XGATE_CHECKPOINT_CERT  -
 //	    the gateway signing certificate(s) whose audit checkpoints are trusted
-//	--insecure-skip-verify     -                      -
+//	--insecure-skip-verify           -                      -
 //	    skip a certificate verification (a warning says so); never from the environment
-//	--insecure                 -                      -
+//	--insecure                       -                      -
 //	    run a check without its trust anchor (a warning says so); never from the environment
-//	--max-bytes N              -                      16777216
+//	--max-bytes N                    -                      16777216
 //	    the largest message accepted, in bytes
-//	--reason TEXT              -                      -
+//	--reason TEXT                    -                      -
 //	    why, for the audit chain (operator actions)
-//	--verbose                  -                      -
+//	--verbose                        -                      -
 //	    more detail (one line per item); there is no -v
-//	-q, --quiet                -                      -
+//	-q, --quiet                      -                      -
 //	    print nothing; only the exit code tells
-//	-o, --out FILE             -                      -
+//	-o, --out FILE                   -                      -
 //	    write to FILE (atomically) instead of standard output
 //
 // --store and --server: a verb uses the daemon when --server is set,

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/xgate/xgate/internal/escape"
 	"github.com/xgate/xgate/outbox"
 )
 
@@ -113,8 +114,9 @@ func runOutboxList(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *ou
 		if r.LastError != nil {
 			lastErr = r.LastError.Code
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Seq, r.ID, r.Direction, r.State, r.Partner,
-			outboxDash(r.Type), r.Attempts, outboxTS(r.Created), next, lastErr)
+		// Partner, type and error code may come from a message: escaped.
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Seq, escape.Line(r.ID), r.Direction, r.State, escape.Line(r.Partner),
+			escape.Line(outboxDash(r.Type)), r.Attempts, outboxTS(r.Created), next, escape.Line(lastErr))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

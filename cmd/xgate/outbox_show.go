@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/xgate/xgate/internal/escape"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/xml/errcode"
 )
@@ -96,9 +97,12 @@ func runOutboxShow(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *ou
 		return writeJSON(stdout, out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 1, ' ', 0)
+	// Values may come from a message (partner, type, ausloeser) or a
+	// partner's answer (the last error): escaped, so that a line break in
+	// one cannot forge a row.
 	line := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s:\t%s\n", k, escape.Line(v))
 		}
 	}
 	line("ID", r.ID)

@@ -293,3 +293,52 @@ func TestOutboxHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboxEscapes: values that come from a message or a partner's
+// answer (the sender, the type, the last error) cannot forge rows of
+// outbox show or lines of outbox list; JSON keeps them as they are.
+func TestOutboxEscapes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "xgate.db")
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{Clock: fixedClock{fat(600)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const out, in = "5b0c8e2a-4d7f-4e1a-9c3b-000000000001", "5b0c8e2a-4d7f-4e1a-9c3b-000000000002"
+	if err := s.Enqueue(ctx, outbox.Message{ID: out, Partner: "dbs:bamf", Type: "060010", Sealed: []byte("x"), At: fat(0), Actor: "intake"}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := s.Claim(ctx, outbox.ClaimParams{Owner: "w", Max: 1, LeaseFor: time.Minute, Now: fat(1), Partners: []string{"dbs:bamf"}})
+	if err != nil || len(rs) != 1 {
+		t.Fatal(rs, err)
+	}
+	if err := s.Settle(ctx, out, *rs[0].Lease, outbox.Rejected{Evidence: []byte("<r/>"), At: fat(2),
+		Err: outbox.ErrorInfo{Code: "X001\n1 forged", Text: "refused\nState:  delivered"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Receive(ctx, outbox.InboundMessage{ID: in, Sender: "dbs:x\n99\tforged", Type: "060020\u2028", Opened: []byte("<a/>"),
+		Receipt: []byte("<q/>"), At: fat(3), Actor: "intake"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	code, show, errs := runXgate(t, "", "outbox", "show", "--store", path, out)
+	if code != 0 {
+		t.Fatalf("show: exit %d %s", code, errs)
+	}
+	if strings.Count(show, "\nState:") != 1 || !strings.Contains(show, `refused\nState:  delivered`) {
+		t.Errorf("the last error forges a row:\n%s", show)
+	}
+	code, list, errs := runXgate(t, "", "outbox", "list", "--store", path)
+	if code != 0 {
+		t.Fatalf("list: exit %d %s", code, errs)
+	}
+	if n := strings.Count(list, "\n"); n != 3 || !strings.Contains(list, `dbs:x\n99\tforged`) || !strings.Contains(list, `060020\u2028`) ||
+		!strings.Contains(list, `X001\n1 forged`) {
+		t.Errorf("list has %d lines for 2 records, or unescaped values:\n%s", n, list)
+	}
+	_, js, _ := runXgate(t, "", "outbox", "list", "--store", path, "--format", "json")
+	if !strings.Contains(js, `"dbs:x\n99\tforged"`) {
+		t.Errorf("JSON does not keep the sender as it is:\n%s", js)
+	}
+}

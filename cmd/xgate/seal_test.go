@@ -24,14 +24,17 @@ type sealFiles struct {
 	weakCert, weakKey string
 	revCert, revKey   string
 	otherCA           string
+	caCA              *certstest.CA // the CA of all but otherCA
 }
 
 func newSealFiles(t *testing.T) *sealFiles {
 	t.Helper()
 	dir := t.TempDir()
 	ca := certstest.NewCA(t, "xgate cli test root")
-	f := &sealFiles{dir: dir, msg: vectors + "090004/valid/gesamtauskunft-duldung.xml"}
-	sign := ca.Issue(t, certstest.Spec{Purpose: certs.Signing, Subject: pkix.Name{CommonName: "ABH Musterstadt Signatur", SerialNumber: "azr:abh-musterstadt"}})
+	f := &sealFiles{dir: dir, msg: vectors + "090004/valid/gesamtauskunft-duldung.xml", caCA: ca}
+	// The message is the AZR's (autor dbs:499990020000) to the ABH: the
+	// signer's certificate names the autor.
+	sign := ca.Issue(t, certstest.Spec{Purpose: certs.Signing, Subject: pkix.Name{CommonName: "AZR Signatur", SerialNumber: "dbs:499990020000"}})
 	f.signCert, f.signKey = certstest.WriteKeyPair(t, dir, "sign", sign)
 	f.encCert, f.encKey = certstest.WriteKeyPair(t, dir, "enc", ca.Issue(t, certstest.Spec{Purpose: certs.Encryption, NotBefore: ca.Now.AddDate(0, 0, -2)}))
 	f.nextCert, f.nextKey = certstest.WriteKeyPair(t, dir, "next", ca.Good(t, certs.Encryption))
@@ -82,7 +85,9 @@ func TestSealOpenCommands(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("open exit %d: %s", code, errs)
 			}
-			for _, want := range []string{"sender: SERIALNUMBER=azr:abh-musterstadt,CN=ABH Musterstadt Signatur", "kennung: azr:abh-musterstadt", "type: 090004 (VonAZR.AZRGesamtauskunft.090004)", "profile: " + prof} {
+			for _, want := range []string{"sender: SERIALNUMBER=dbs:499990020000,CN=AZR Signatur", "kennung: dbs:499990020000",
+				"autor: dbs:499990020000 Bundesverwaltungsamt", "leser: azr:999901 Ausländerbehörde Musterstadt",
+				"type: 090004 (VonAZR.AZRGesamtauskunft.090004)", "profile: " + prof} {
 				if !strings.Contains(errs, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, errs)
 				}
@@ -119,7 +124,7 @@ func TestSealOpenCommands(t *testing.T) {
 		stderr []string
 	}{
 		{"open from stdin", openArgs("-"), sealed, 0, []string{"type: 090004"}},
-		{"rollover receiver", []string{"open", "--encryption-key", f.nextKey, "--encryption-key", f.encKey, "--trust", f.ca, sealedFile}, "", 0, []string{"type: 090004"}},
+		{"rollover receiver", []string{"open", "--encryption-key", f.nextKey, "--encryption-key", f.encKey, "--trust", f.ca, "--crl", f.crl, sealedFile}, "", 0, []string{"type: 090004"}},
 		{"wrong key", []string{"open", "--encryption-key", f.nextKey, "--trust", f.ca, sealedFile}, "", 3, []string{"T020", "cannot be decrypted"}},
 		{"tampered", openArgs(tampered), "", 3, []string{"open refused: T020"}},
 		{"untrusted signer", []string{"open", "--encryption-key", f.encKey, "--trust", f.otherCA, sealedFile}, "", 3, []string{"T002", "does not chain to a trusted root"}},
@@ -145,7 +150,7 @@ func TestSealOpenCommands(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "revoked signer" {
-				_, s, errs := runXgate(t, "", "seal", "--signing-key", f.revKey, "--signing-cert", f.revCert, "--recipient-cert", f.encCert, "--trust", f.ca, f.msg)
+				_, s, errs := runXgate(t, "", "seal", "--signing-key", f.revKey, "--signing-cert", f.revCert, "--recipient-cert", f.encCert, "--trust", f.ca, "--crl", f.crl, f.msg)
 				if s == "" {
 					t.Fatalf("sealing with the revoked key failed: %s", errs)
 				}
@@ -171,7 +176,7 @@ func TestSealOpenCommands(t *testing.T) {
 // (nothing of the message in clear, nothing else).
 func TestSealCommandOutputIsSealed(t *testing.T) {
 	f := newSealFiles(t)
-	code, out, errs := runXgate(t, "", "seal", "--signing-key", f.signKey, "--signing-cert", f.signCert, "--recipient-cert", f.encCert, "--trust", f.ca, f.msg)
+	code, out, errs := runXgate(t, "", "seal", "--signing-key", f.signKey, "--signing-cert", f.signCert, "--recipient-cert", f.encCert, "--trust", f.ca, "--crl", f.crl, f.msg)
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
@@ -206,10 +211,18 @@ func TestSealNoSilentTrust(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"unrelated PKI", seal("--recipient-cert", strangerCert, "--trust", f.ca), 3, "seal refused: T002"},
-		{"CA not trusted", seal("--recipient-cert", f.encCert, "--trust", ownCA), 3, "seal refused: T002"},
+		{"unrelated PKI", seal("--recipient-cert", strangerCert, "--trust", f.ca, "--crl", f.crl), 3, "seal refused: T002"},
+		{"CA not trusted", seal("--recipient-cert", f.encCert, "--trust", ownCA, "--crl", ownCRL), 3, "seal refused: T002"},
 		{"revoked", seal("--recipient-cert", revokedCert, "--trust", ownCA, "--crl", ownCRL), 3, "T001 Zertifikat gesperrt"},
-		{"expired", seal("--recipient-cert", expiredCert, "--trust", ownCA), 3, "T000"},
+		{"expired", seal("--recipient-cert", expiredCert, "--trust", ownCA, "--crl", ownCRL), 3, "T000"},
+		{"no CRL (require)", seal("--recipient-cert", f.encCert, "--trust", f.ca), 3, "revocation status unknown"},
+		{"no CRL, if-present", seal("--recipient-cert", f.encCert, "--trust", f.ca, "--crl-policy", "if-present"), 0,
+			`warning: --crl-policy if-present: no --crl for "CN=xgate cli test root`},
+		{"revoked, if-present", seal("--recipient-cert", revokedCert, "--trust", ownCA, "--crl", ownCRL, "--crl-policy", "if-present"), 3, "T001"},
+		{"bad --crl-policy", seal("--recipient-cert", f.encCert, "--trust", f.ca, "--crl-policy", "off"), 2, "must be require or if-present"},
+		{"--crl and --insecure-skip-verify", seal("--recipient-cert", strangerCert, "--crl", f.crl, "--insecure-skip-verify"), 2, "not both"},
+		{"--intermediate and --insecure-skip-verify", seal("--recipient-cert", strangerCert, "--intermediate", ownCA, "--insecure-skip-verify"), 2, "not both"},
+		{"--crl-policy and --insecure-skip-verify", seal("--recipient-cert", strangerCert, "--crl-policy", "if-present", "--insecure-skip-verify"), 2, "not both"},
 		{"no --trust", seal("--recipient-cert", strangerCert), 2, "--trust is required"},
 		{"--trust and --insecure-skip-verify", seal("--recipient-cert", strangerCert, "--trust", f.ca, "--insecure-skip-verify"), 2, "not both"},
 		{"verified", seal("--recipient-cert", f.encCert, "--trust", f.ca, "--crl", f.crl), 0, ""},
@@ -231,16 +244,25 @@ func TestSealNoSilentTrust(t *testing.T) {
 	}
 	// The trust settings come from the environment too, and a flag wins.
 	t.Setenv("XGATE_TRUST", f.ca)
+	t.Setenv("XGATE_CRL", f.crl)
 	if code, _, errs := runXgate(t, "", seal("--recipient-cert", strangerCert)...); code != 3 || !strings.Contains(errs, "T002") {
 		t.Errorf("XGATE_TRUST: exit %d\n%s", code, errs)
 	}
 	if code, _, errs := runXgate(t, "", seal("--recipient-cert", f.encCert)...); code != 0 {
 		t.Errorf("XGATE_TRUST, trusted recipient: exit %d\n%s", code, errs)
 	}
-	if code, _, errs := runXgate(t, "", seal("--recipient-cert", f.encCert, "--trust", ownCA)...); code != 3 {
+	if code, _, errs := runXgate(t, "", seal("--recipient-cert", f.encCert, "--trust", ownCA, "--crl", ownCRL)...); code != 3 {
 		t.Errorf("--trust over XGATE_TRUST: exit %d\n%s", code, errs)
 	}
-	// --insecure-skip-verify is explicit, so it overrides a trust setting from the environment; it is never read from it.
+	// --crl-policy is never read from the environment: if-present there
+	// does not weaken the check.
+	t.Setenv("XGATE_CRL", "")
+	t.Setenv("XGATE_CRL_POLICY", "if-present")
+	if code, _, errs := runXgate(t, "", seal("--recipient-cert", f.encCert)...); code != 3 || !strings.Contains(errs, "revocation status unknown") {
+		t.Errorf("XGATE_CRL_POLICY=if-present was read: exit %d\n%s", code, errs)
+	}
+	t.Setenv("XGATE_CRL", f.crl)
+	// --insecure-skip-verify is explicit, so it overrides trust settings from the environment; it is never read from it.
 	if code, _, errs := runXgate(t, "", seal("--recipient-cert", strangerCert, "--insecure-skip-verify")...); code != 0 || !strings.Contains(errs, "WARNING") {
 		t.Errorf("XGATE_TRUST and --insecure-skip-verify: exit %d\n%s", code, errs)
 	}

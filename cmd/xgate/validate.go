@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/xgate/xgate/internal/escape"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/validate"
@@ -55,8 +56,11 @@ the clerk but the message stays valid.
 A directory argument validates every *.xml file below it; "-" reads
 standard input. Table output is one line per finding,
 "file:line: CODE path: text" (the form editors jump to), and one per
-warning, "file:line: warning CODE path: text"; a summary goes to standard
-error. Ctrl-C stops between two files and says how far it got.`,
+warning, "file:line: warning CODE path: text"; every value is escaped so
+that a line break or control character in a file name or message shows as
+\n, \u2028 and so on and cannot forge a line; JSON keeps the values as
+they are. A summary goes to standard error. Ctrl-C stops between two files
+and says how far it got.`,
 		Example: `  # one message
   xgate validate anmeldung.xml
 
@@ -132,7 +136,7 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 		case rerr != nil && os.IsNotExist(rerr) || rerr != nil && !isTooLarge(rerr):
 			unreadable++
 			if !o.quiet {
-				fmt.Fprintf(stderr, "xgate: %v\n", rerr)
+				fmt.Fprintf(stderr, "xgate: %s\n", escape.Line(rerr.Error()))
 			}
 			continue
 		case rerr != nil:
@@ -155,11 +159,14 @@ func runValidate(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader,
 			findings += len(res.Findings)
 		}
 		if !o.format.json() && !o.quiet {
+			// One line per finding: the file name, the path and the text may
+			// quote what the message (or whoever named the file) says, so
+			// each is escaped (a line break shows as \n).
 			for _, fd := range res.Findings {
-				fmt.Fprintf(stdout, "%s:%d: %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
+				fmt.Fprintf(stdout, "%s:%d: %s %s: %s\n", escape.Line(f), fd.Line, fd.Code, escape.Line(pathOrRoot(fd.Path)), escape.Line(fd.Text))
 			}
 			for _, fd := range res.Warnings {
-				fmt.Fprintf(stdout, "%s:%d: warning %s %s: %s\n", f, fd.Line, fd.Code, pathOrRoot(fd.Path), fd.Text)
+				fmt.Fprintf(stdout, "%s:%d: warning %s %s: %s\n", escape.Line(f), fd.Line, fd.Code, escape.Line(pathOrRoot(fd.Path)), escape.Line(fd.Text))
 			}
 		}
 		results = append(results, res)

@@ -100,3 +100,40 @@ func TestValidateJSON(t *testing.T) {
 		t.Errorf("invalid result wrong: %+v", res[1])
 	}
 }
+
+// TestValidateEscapesText: in text output a file name or a value from the
+// message cannot forge a line; JSON keeps the values as they are.
+func TestValidateEscapesText(t *testing.T) {
+	msg, err := os.ReadFile(vectors + "090004/valid/gesamtauskunft-duldung.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(msg), "<code>232</code>", "<code>2\u20283</code>", 1)
+	s = strings.Replace(s, "<familienname>Okonkwo</familienname>", "<familienname>Oko\u202enkwo</familienname>", 1)
+	dir := t.TempDir()
+	name := filepath.Join(dir, "a\nforged.xml:1: X000 looks like a finding.xml")
+	if err := os.WriteFile(name, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runXgate(t, "", "validate", dir)
+	if code != 3 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 3 {
+		t.Errorf("%d lines for 3 findings:\n%s", len(lines), out)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, dir+`/a\nforged.xml:1: X000 looks like a finding.xml:`) {
+			t.Errorf("line does not start with the escaped file name: %q", l)
+		}
+	}
+	if strings.ContainsAny(out, "\u2028\u202e") || !strings.Contains(out, `\\u2028`) {
+		t.Errorf("raw or unescaped characters in the text output:\n%q", out)
+	}
+	_, js, _ := runXgate(t, "", "validate", "--format", "json", dir)
+	var res []fileResult
+	if err := json.Unmarshal([]byte(js), &res); err != nil || len(res) != 1 || res[0].File != name {
+		t.Fatalf("JSON does not keep the file name: %v %+v", err, res)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/xml/message"
 )
 
@@ -37,8 +38,9 @@ func vocabulary() []term {
 		{"--encryption-cert FILE...", envEncryptionCert, "", "the certificate(s) of --encryption-key"},
 		{"--recipient-cert FILE...", "", "", "the recipient's encryption certificate(s)"},
 		{"--trust PATH", envTrust, "", "trust roots: a PEM file or a folder of them"},
-		{"--intermediate FILE...", envIntermediate, "", "intermediate CA certificates that may complete a chain (not trusted by themselves)"},
-		{"--crl FILE...", envCRL, "", "certificate revocation lists of the trusted CAs"},
+		{"--intermediate PATH...", envIntermediate, "", "intermediate (sub-)CA certificates, files or folders, that may complete a chain (not trusted by themselves)"},
+		{"--crl FILE...", envCRL, "", "certificate revocation lists of the trusted and intermediate CAs"},
+		{"--crl-policy require|if-present", "", certs.CRLRequired.String(), "require: every CA of a chain needs a current --crl (fail closed); if-present: check only where a --crl is given (a warning names the CAs not checked); never from the environment"},
 		{"--checkpoint-cert FILE...", envCheckpointCert, "", "the gateway signing certificate(s) whose audit checkpoints are trusted"},
 		{"--insecure-skip-verify", "", "", "skip a certificate verification (a warning says so); never from the environment"},
 		{"--insecure", "", "", "run a check without its trust anchor (a warning says so); never from the environment"},
@@ -185,19 +187,41 @@ func (k *keyPairFlags) addEncryptionFlags(fs *pflag.FlagSet) {
 	bindEnv(fs, "encryption-cert", envEncryptionCert)
 }
 
-// trustFlags say whom to trust: --trust, --intermediate and --crl.
+// trustFlags say whom to trust: --trust, --intermediate, --crl and
+// --crl-policy.
 type trustFlags struct {
 	trust         string
 	intermediates []string
 	crls          []string
+	crlPolicy     crlPolicyFlag
 }
 
 // AddFlags adds the trust flags; whose names the certificate they verify.
+// --crl-policy has no environment variable: its only other value,
+// if-present, weakens the check, and such a value never comes from the
+// environment.
 func (t *trustFlags) AddFlags(fs *pflag.FlagSet, whose string) {
 	fs.StringVar(&t.trust, "trust", "", "trust roots for "+whose+": a PEM file or a folder of them (`PATH`)")
-	fs.StringArrayVar(&t.intermediates, "intermediate", nil, "intermediate CA certificates (PEM `FILE`) that may complete the chain; repeatable")
-	fs.StringArrayVar(&t.crls, "crl", nil, "a CRL `FILE` of the trusted CAs; repeatable")
+	fs.StringArrayVar(&t.intermediates, "intermediate", nil, "intermediate (sub-)CA certificates: a PEM file or a folder (`PATH`) that may complete the chain to --trust but is not trusted by itself; repeatable")
+	fs.StringArrayVar(&t.crls, "crl", nil, "a CRL `FILE` of the trusted or intermediate CAs; repeatable")
+	fs.Var(&t.crlPolicy, "crl-policy", "require: refuse a certificate whose chain has a CA without a current --crl (fail closed); "+
+		"if-present: check revocation only where a --crl is given (a warning names the CAs not checked)")
 	bindEnv(fs, "trust", envTrust)
 	bindEnv(fs, "intermediate", envIntermediate)
 	bindEnv(fs, "crl", envCRL)
+}
+
+// crlPolicyFlag is --crl-policy: require (the zero value, the default)
+// or if-present, checked when set.
+type crlPolicyFlag certs.CRLPolicy
+
+func (f *crlPolicyFlag) String() string { return certs.CRLPolicy(*f).String() }
+func (f *crlPolicyFlag) Type() string   { return "require|if-present" }
+func (f *crlPolicyFlag) Set(v string) error {
+	p, err := certs.ParseCRLPolicy(v)
+	if err != nil {
+		return fmt.Errorf("must be require or if-present, not %q", v)
+	}
+	*f = crlPolicyFlag(p)
+	return nil
 }

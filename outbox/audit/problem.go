@@ -17,7 +17,7 @@ var (
 	// verify with the key it names.
 	ErrBadSignature = errors.New("audit: checkpoint signature does not verify")
 	// ErrWeakKey is returned for keys that are not RSA of at least
-	// MinRSABits bits.
+	// certs.MinRSABits bits.
 	ErrWeakKey = errors.New("audit: key is not RSA of at least 3072 bits")
 	// ErrKeyMismatch is returned when a private key does not belong to the
 	// certificate it is given with.

@@ -9,11 +9,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
-)
 
-// MinRSABits is the smallest RSA modulus RSASigner and CertVerifier
-// accept (security.md: RSA keys of 3072 bits or more).
-const MinRSABits = 3072
+	"github.com/xgate/xgate/certs"
+)
 
 // pssOptions are the signature parameters of checkpoints: RSASSA-PSS with
 // SHA-256, MGF1 with SHA-256 and a 32-byte salt.
@@ -46,7 +44,7 @@ type RSASigner struct {
 }
 
 // NewRSASigner returns a signer for key, whose certificate is cert. The
-// key must be RSA of at least MinRSABits bits (else ErrWeakKey) and belong
+// key must be RSA of at least certs.MinRSABits bits (else ErrWeakKey) and belong
 // to cert (else ErrKeyMismatch); cert must allow digital signatures if it
 // restricts its key usage (else ErrKeyUsage). key may be a hardware key.
 func NewRSASigner(key crypto.Signer, cert *x509.Certificate) (*RSASigner, error) {
@@ -90,7 +88,7 @@ type CertVerifier struct {
 }
 
 // NewCertVerifier trusts the keys of certs. Each must hold an RSA key of
-// at least MinRSABits bits (else ErrWeakKey). Certificate validity dates
+// at least certs.MinRSABits bits (else ErrWeakKey). Certificate validity dates
 // are not checked: a checkpoint signed before the certificate expired stays
 // valid evidence.
 func NewCertVerifier(certs ...*x509.Certificate) (*CertVerifier, error) {
@@ -134,7 +132,7 @@ func (v *CertVerifier) KeyIDs() []string {
 // rsaKey checks that cert is usable for checkpoint signatures.
 func rsaKey(cert *x509.Certificate) (*rsa.PublicKey, error) {
 	pub, ok := cert.PublicKey.(*rsa.PublicKey)
-	if !ok || pub.N.BitLen() < MinRSABits {
+	if !ok || pub.N.BitLen() < certs.MinRSABits {
 		return nil, fmt.Errorf("%w: certificate %q", ErrWeakKey, cert.Subject.CommonName)
 	}
 	if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {

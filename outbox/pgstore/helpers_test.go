@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/outbox/audit"
 	"github.com/xgate/xgate/outbox/pgstore"
@@ -28,9 +29,9 @@ func mustCheck(t testing.TB, s *pgstore.Store) {
 }
 
 // signingKey is the gateway's checkpoint key of these tests: RSA-3072
-// (audit.MinRSABits), made once per test binary.
+// (certs.MinRSABits), made once per test binary.
 var signingKey = sync.OnceValues(func() (*audit.RSASigner, error) {
-	key, err := rsa.GenerateKey(rand.Reader, audit.MinRSABits)
+	key, err := rsa.GenerateKey(rand.Reader, certs.MinRSABits)
 	if err != nil {
 		return nil, err
 	}

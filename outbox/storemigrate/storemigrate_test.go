@@ -21,6 +21,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/internal/pgtest"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/outbox/audit"
@@ -38,7 +39,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
 
 var signingKey = sync.OnceValues(func() (*audit.RSASigner, error) {
-	key, err := rsa.GenerateKey(rand.Reader, audit.MinRSABits)
+	key, err := rsa.GenerateKey(rand.Reader, certs.MinRSABits)
 	if err != nil {
 		return nil, err
 	}

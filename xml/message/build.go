@@ -123,29 +123,3 @@ func (b *builder) close(e *etree.Element, mark int) {
 	clear(b.kids[mark:])
 	b.kids = b.kids[:mark]
 }
-
-// namespaceURI is etree's (*Element).NamespaceURI for the element e about
-// to be opened: the open elements are its ancestors (their parent links
-// are made at their end tags).
-func namespaceURI(e *etree.Element, open []frame) string {
-	if v, ok := nsDecl(e, e.Space); ok {
-		return v
-	}
-	for i := len(open) - 1; i >= 0; i-- {
-		if v, ok := nsDecl(open[i].e, e.Space); ok {
-			return v
-		}
-	}
-	return ""
-}
-
-// nsDecl finds the declaration of prefix (the default namespace for "")
-// among x's attributes, as etree does.
-func nsDecl(x *etree.Element, prefix string) (string, bool) {
-	for _, a := range x.Attr {
-		if prefix == "" && a.Space == "" && a.Key == "xmlns" || prefix != "" && a.Space == "xmlns" && a.Key == prefix {
-			return a.Value, true
-		}
-	}
-	return "", false
-}

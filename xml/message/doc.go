@@ -3,7 +3,10 @@
 //
 // # Overview
 //
-// Parse is the only way bytes from outside become a *Message. Before
+// Parse is the only way bytes from outside become a *Message. Its Limits
+// (size, depth, elements, attributes) are part of the one list of limits
+// of the message path in the xml/secure package documentation (# Limits).
+// Before
 // building anything it rejects documents over the size limit, bytes that
 // are not UTF-8 (S001) and NUL bytes; while scanning, a declared encoding
 // other than UTF-8 (S001), DOCTYPE and entity declarations, processing
@@ -52,7 +55,13 @@
 //   - a character outside the Char production (§2.2), such as a C0 control
 //     or U+FFFE, inside a comment (comment text was not checked);
 //   - a character reference to a surrogate (&#xD800;), which encoding/xml
-//     replaced by U+FFFD (§4.1, WFC Legal Character).
+//     replaced by U+FFFD (§4.1, WFC Legal Character);
+//   - a namespace declaration that Namespaces in XML 1.0 forbids:
+//     undeclaring a prefix (xmlns:p="", §5: only XML 1.1 allows it), the
+//     prefix xml bound to another namespace, the XML namespace bound to
+//     another prefix or as the default, the prefix xmlns declared, the
+//     xmlns namespace bound (§3). libxml2 refuses these too, so open
+//     (which parses with Parse) and validate (Parse, then libxml2) agree.
 //
 // Such a violation does not stop the scan at once: Parse goes on as the
 // former parser did and answers with the first violation at the end, so
@@ -61,17 +70,16 @@
 //
 // # Attribute values
 //
-// Attribute values are kept as encoding/xml produced them, so that trees
-// stay identical: references are replaced and CR LF and lone CR become LF
-// (§2.11), but the attribute-value normalisation of §3.3.3 is not done: a
-// literal tab or line feed in a value stays a tab or line feed instead of
-// becoming a space. A conforming XML processor (libxml2, xmlsec1) reads
-// such a value with spaces, so an exclusive C14N of our tree writes
-// &#x9; or &#xA; where theirs writes a space, and a signature over an
-// element whose attributes contain literal tabs or line feeds differs
-// between the two. Character references (&#9; &#10;) are not normalised by
-// anyone and agree. Changing this is a change of semantics, not part of
-// this parser.
+// Attribute values are normalised as XML 1.0 §3.3.3 says for CDATA
+// attributes (without a DTD every attribute is CDATA): references are
+// replaced, and every literal tab, line feed and line end (CR LF, lone CR)
+// becomes one space; a character reference (&#9; &#10; &#13;) stays the
+// character it names. This is what libxml2 and xmlsec1 read, so an
+// exclusive c14n of our tree and of theirs agree, and a signature over an
+// element with such a value verifies on both sides. encoding/xml (and so
+// the former parser and etree's reader) keeps the literal characters; the
+// differential tests compare against an independent rewrite of the raw
+// start tags (normaliseAttrValues in diff_test.go).
 //
 // # Caveats
 //
@@ -91,6 +99,9 @@
 // chunk and the input copy alive.
 //
 // The validator also parses the same bytes with libxml2 before schema
-// validation; libxml2 applies namespace well-formedness, which Parse only
-// checks as far as the QName syntax above.
+// validation; libxml2 applies the rest of namespace well-formedness (an
+// undeclared prefix), which Parse checks only as far as the QName syntax
+// and the declarations above. Parse keeps the namespace scope as a stack
+// per prefix, so finding an element's namespace (for the XInclude check)
+// costs the same however many declarations are in scope.
 package message

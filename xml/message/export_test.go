@@ -4,4 +4,5 @@ package message
 var (
 	CompareWithReference = compareWithReference
 	ReferenceParse       = referenceParse
+	NormaliseAttrValues  = normaliseAttrValues
 )

@@ -1,6 +1,7 @@
 package message_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -67,6 +68,13 @@ func TestParseRejects(t *testing.T) {
 		{"no-break space after root", "<r/>\n\u00a0", errcode.NotWellFormed, 2},
 		{"CDATA before root", `<![CDATA[ ]]><r/>`, errcode.NotWellFormed, 1},
 		{"XInclude default namespace", `<include xmlns="http://www.w3.org/2001/XInclude"/>`, errcode.NotWellFormed, 1},
+		{"XInclude under a deep namespace scope", `<r xmlns:x="http://www.w3.org/2001/XInclude">` + nsScope(40) + `<x:include/>` + nsScopeEnd(40) + `</r>`, errcode.NotWellFormed, 1},
+		{"prefix undeclared (xmlns:p=\"\")", "<r xmlns:p=\"urn:a\">\n<p:s xmlns:p=\"\"/></r>", errcode.NotWellFormed, 2},
+		{"prefix xmlns declared", `<r xmlns:xmlns="urn:a"/>`, errcode.NotWellFormed, 1},
+		{"prefix xml bound elsewhere", `<r xmlns:xml="urn:a"/>`, errcode.NotWellFormed, 1},
+		{"XML namespace under another prefix", `<r xmlns:x="http://www.w3.org/XML/1998/namespace"/>`, errcode.NotWellFormed, 1},
+		{"XML namespace as default", `<r xmlns="http://www.w3.org/XML/1998/namespace"/>`, errcode.NotWellFormed, 1},
+		{"xmlns namespace bound", `<r xmlns:x="http://www.w3.org/2000/xmlns/"/>`, errcode.NotWellFormed, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,10 +154,10 @@ func TestParseAccepts(t *testing.T) {
 		in    string
 		check func(t *testing.T, m *message.Message)
 	}{
-		{"attribute values: references, tabs and newlines kept, CR normalised",
-			"<r a=\"x&#10;y&#9;z\" b=\"x\ny\tz\" c=\"x\r\ny\rz\" d='\"' e=\"]]>\"/>",
+		{"attribute values: references kept, literal tabs, newlines and line ends a space (§3.3.3)",
+			"<r a=\"x&#10;y&#9;z&#13;\" b=\"x\ny\tz\" c=\"x\r\ny\rz\" d='\"' e=\"]]>\" f=\" \t1\r\n\" g=\"\u00a0\u2028\"/>",
 			func(t *testing.T, m *message.Message) {
-				want := map[string]string{"a": "x\ny\tz", "b": "x\ny\tz", "c": "x\ny\nz", "d": `"`, "e": "]]>"}
+				want := map[string]string{"a": "x\ny\tz\r", "b": "x y z", "c": "x y z", "d": `"`, "e": "]]>", "f": "  1 ", "g": "\u00a0\u2028"}
 				for k, v := range want {
 					if got := m.Root.SelectAttrValue(k, "?"); got != v {
 						t.Errorf("%s = %q, want %q", k, got, v)
@@ -205,6 +213,11 @@ func TestParseAccepts(t *testing.T) {
 				t.Errorf("document children %d, root line %d", len(m.Doc.Child), m.Line(m.Root))
 			}
 		}},
+		{"prefix xml declared as itself, empty default namespace", `<r xmlns:xml="http://www.w3.org/XML/1998/namespace" xmlns=""><s xmlns="urn:a"><t xmlns=""/></s></r>`, func(t *testing.T, m *message.Message) {
+			if got := m.Root.FindElement("s/t").NamespaceURI(); got != "" {
+				t.Errorf("t in %q", got)
+			}
+		}},
 		{"XInclude namespace only as a value", `<r a="http://www.w3.org/2001/XInclude"><s xmlns:x="http://www.w3.org/2001/XInclude"><y:t xmlns:y="urn:y"/></s></r>`, func(t *testing.T, m *message.Message) {}},
 	}
 	for _, tc := range tests {
@@ -217,3 +230,15 @@ func TestParseAccepts(t *testing.T) {
 		})
 	}
 }
+
+// nsScope opens n elements that each declare a prefix, nsScopeEnd closes
+// them.
+func nsScope(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, `<e xmlns:p%d="urn:p%d">`, i, i)
+	}
+	return b.String()
+}
+
+func nsScopeEnd(n int) string { return strings.Repeat("</e>", n) }

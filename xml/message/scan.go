@@ -28,10 +28,14 @@ type parser struct {
 	stack    []frame
 	elements int
 	sawRoot  bool
-	// xiSeen: some attribute value equals XIncludeNS. An element's
-	// namespace is always an attribute value of it or an ancestor, so
-	// before that no element can be in the XInclude namespace.
-	xiSeen bool
+	// ns is the namespace scope of the open elements: for each prefix
+	// ("" for the default namespace) the URIs declared for it, innermost
+	// last. nsUndo lists the prefixes the open elements declared, in
+	// order; frame.nsMark is where an element's own begin. Looking up an
+	// element's namespace costs O(1), whatever the number of declarations
+	// in scope.
+	ns     map[string][]string
+	nsUndo []string
 
 	// nl newlines were counted in data[:nlPos] (element lines).
 	nl, nlPos int
@@ -48,9 +52,10 @@ type parser struct {
 }
 
 type frame struct {
-	e    *etree.Element
-	name string // qualified name as written, for the end tag
-	mark int    // where e's children begin in builder.kids
+	e      *etree.Element
+	name   string // qualified name as written, for the end tag
+	mark   int    // where e's children begin in builder.kids
+	nsMark int    // where e's namespace declarations begin in parser.nsUndo
 }
 
 type attr struct {
@@ -259,22 +264,95 @@ func (p *parser) startTag() error {
 	p.pos = i + 1
 
 	e := p.b.element(&p.m.Doc.Element, len(p.stack) > 0, name, attrs)
+	nsMark := len(p.nsUndo)
 	for _, a := range attrs {
-		if a.value == XIncludeNS {
-			p.xiSeen = true
+		if prefix, ok := declaredPrefix(a.name); ok {
+			p.checkNSDecl(lt, name, a.name, prefix, a.value)
+			p.declare(prefix, a.value)
 		}
 	}
-	if p.xiSeen && namespaceURI(e, p.stack) == XIncludeNS {
+	if p.namespaceURI(e.Space) == XIncludeNS {
 		return p.fail(lt, "XInclude is not allowed")
 	}
 	p.m.lines[e] = p.lineOf(gt)
 	p.sawRoot = true
 	if empty {
 		e.Child = make([]etree.Token, 0)
+		p.undeclare(nsMark)
 	} else {
-		p.stack = append(p.stack, frame{e, name, len(p.b.kids)})
+		p.stack = append(p.stack, frame{e, name, len(p.b.kids), nsMark})
 	}
 	return nil
+}
+
+// Namespace names reserved by Namespaces in XML 1.0 (§3).
+const (
+	nsXML   = "http://www.w3.org/XML/1998/namespace"
+	nsXMLNS = "http://www.w3.org/2000/xmlns/"
+)
+
+// declaredPrefix reports whether the attribute name declares a namespace
+// and for which prefix ("" for xmlns, the default namespace).
+func declaredPrefix(attr string) (string, bool) {
+	switch {
+	case attr == "xmlns":
+		return "", true
+	case len(attr) > 6 && attr[:6] == "xmlns:":
+		return attr[6:], true
+	}
+	return "", false
+}
+
+// checkNSDecl records a namespace declaration that Namespaces in XML 1.0
+// forbids (deferred, like the other rules encoding/xml did not enforce):
+// undeclaring a prefix (xmlns:p="", §5 "No Prefix Undeclaring"), and the
+// reserved prefixes and names (§3): xml bound to anything but its
+// namespace, the XML namespace bound to another prefix or as the default,
+// the prefix xmlns declared, the xmlns namespace bound at all.
+func (p *parser) checkNSDecl(pos int, elem, attr, prefix, uri string) {
+	var why string
+	switch {
+	case prefix != "" && uri == "":
+		why = "undeclares the prefix " + clip(prefix) + ", which Namespaces in XML 1.0 does not allow (§5)"
+	case prefix == "xmlns":
+		why = "declares the reserved prefix xmlns (Namespaces in XML 1.0 §3)"
+	case prefix == "xml" && uri != nsXML:
+		why = "binds the reserved prefix xml to another namespace than " + nsXML + " (§3)"
+	case prefix != "xml" && uri == nsXML:
+		why = "binds the XML namespace to another prefix than xml (§3)"
+	case uri == nsXMLNS:
+		why = "binds the reserved xmlns namespace (§3)"
+	default:
+		return
+	}
+	p.strict(errcode.NotWellFormed, pos, "namespace declaration %s on <%s> %s", clip(attr), clip(elem), why)
+}
+
+// declare adds a namespace declaration of the element being opened.
+func (p *parser) declare(prefix, uri string) {
+	if p.ns == nil {
+		p.ns = make(map[string][]string)
+	}
+	p.ns[prefix] = append(p.ns[prefix], uri)
+	p.nsUndo = append(p.nsUndo, prefix)
+}
+
+// undeclare drops the declarations from nsUndo[mark:] (an element closed).
+func (p *parser) undeclare(mark int) {
+	for _, prefix := range p.nsUndo[mark:] {
+		s := p.ns[prefix]
+		p.ns[prefix] = s[:len(s)-1]
+	}
+	p.nsUndo = p.nsUndo[:mark]
+}
+
+// namespaceURI is etree's (*Element).NamespaceURI for an element with the
+// given prefix in the current scope: the innermost declaration, or "".
+func (p *parser) namespaceURI(prefix string) string {
+	if s := p.ns[prefix]; len(s) > 0 {
+		return s[len(s)-1]
+	}
+	return ""
 }
 
 // checkQName checks a name run from scanName: an XML Name (§2.3) that is
@@ -302,6 +380,7 @@ func (p *parser) endTag() error {
 			if i := skipS(data, end); i < len(data) && data[i] == '>' {
 				p.pos = i + 1
 				p.b.close(top.e, top.mark)
+				p.undeclare(top.nsMark)
 				p.stack = p.stack[:n-1]
 				return nil
 			}
@@ -332,6 +411,7 @@ func (p *parser) endTag() error {
 		return p.fail(lt, "end tag </%s> does not match <%s>", clip(data[lt+2:end]), clip(top.name))
 	}
 	p.b.close(top.e, top.mark)
+	p.undeclare(top.nsMark)
 	p.stack = p.stack[:len(p.stack)-1]
 	return nil
 }
@@ -377,6 +457,7 @@ const (
 	tCR    // '\r'
 	tCtrl  // a C0 control other than tab, LF and CR: not an XML Char
 	tEF    // 0xEF, which starts U+FFFE and U+FFFF (not XML Chars)
+	tWS    // tab or line feed in an attribute value (attrClass only)
 )
 
 // textClass is read-only.
@@ -387,6 +468,14 @@ var textClass = [256]uint8{
 	0x10: tCtrl, 0x11: tCtrl, 0x12: tCtrl, 0x13: tCtrl, 0x14: tCtrl, 0x15: tCtrl, 0x16: tCtrl, 0x17: tCtrl,
 	0x18: tCtrl, 0x19: tCtrl, 0x1A: tCtrl, 0x1B: tCtrl, 0x1C: tCtrl, 0x1D: tCtrl, 0x1E: tCtrl, 0x1F: tCtrl,
 }
+
+// attrClass is textClass for attribute values, where a literal tab or
+// line feed is tWS: normalised to a space (§3.3.3). Read-only.
+var attrClass = func() [256]uint8 {
+	c := textClass
+	c['\t'], c['\n'] = tWS, tWS
+	return c
+}()
 
 // badEF reports whether data[i] (0xEF) starts U+FFFE or U+FFFF.
 func badEF(data []byte, i int) bool {
@@ -401,10 +490,18 @@ func isChar(r rune) bool {
 
 // text reads character data from p.pos: in content (quote 0) up to '<' or
 // the end, in an attribute value up to the closing quote, which it leaves
-// at p.pos. References are replaced and CR LF and lone CR become LF; tabs
-// and line feeds in attribute values stay as they are (see doc.go).
+// at p.pos. References are replaced and CR LF and lone CR become LF. In an
+// attribute value, the line end and every literal tab or line feed then
+// become a space, as XML 1.0 §3.3.3 normalises a CDATA attribute (there
+// is no DTD, so every attribute is CDATA); a character reference (&#9;
+// &#10; &#13;) stays the character it names.
 func (p *parser) text(quote byte) (string, error) {
 	data := p.data
+	class := &textClass
+	nl := byte('\n')
+	if quote != 0 {
+		class, nl = &attrClass, ' '
+	}
 	start, i := p.pos, p.pos
 	seg := start   // data[seg:i] is not yet in p.buf
 	build := false // p.buf holds the text so far
@@ -412,13 +509,13 @@ scan:
 	for {
 		for i+8 <= len(data) {
 			b := data[i : i+8 : i+8]
-			if textClass[b[0]]|textClass[b[1]]|textClass[b[2]]|textClass[b[3]]|
-				textClass[b[4]]|textClass[b[5]]|textClass[b[6]]|textClass[b[7]] != tPlain {
+			if class[b[0]]|class[b[1]]|class[b[2]]|class[b[3]]|
+				class[b[4]]|class[b[5]]|class[b[6]]|class[b[7]] != tPlain {
 				break
 			}
 			i += 8
 		}
-		for i < len(data) && textClass[data[i]] == tPlain {
+		for i < len(data) && class[data[i]] == tPlain {
 			i++
 		}
 		if i >= len(data) {
@@ -427,7 +524,7 @@ scan:
 			}
 			break
 		}
-		switch textClass[data[i]] {
+		switch class[data[i]] {
 		case tLT:
 			if quote != 0 {
 				return "", p.fail(i, "unescaped < inside attribute value")
@@ -450,16 +547,20 @@ scan:
 				return "", p.fail(i, "illegal character code %U", 0xFFFE+rune(data[i+2]-0xBE))
 			}
 			i++
-		case tCR:
+		case tCR, tWS:
 			if !build {
 				p.buf, build = p.buf[:0], true
 			}
 			p.buf = append(p.buf, data[seg:i]...)
-			p.buf = append(p.buf, '\n')
-			i++
-			if i < len(data) && data[i] == '\n' {
+			if data[i] == '\t' {
+				p.buf = append(p.buf, ' ')
+			} else {
+				p.buf = append(p.buf, nl)
+			}
+			if data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n' {
 				i++
 			}
+			i++
 			seg = i
 		case tAmp:
 			r, n, err := p.reference(i)

@@ -27,11 +27,12 @@ const (
 )
 
 // Algorithm identifiers used or refused by this package. Open accepts
-// the AES-GCM modes, AlgRSAOAEP (with SHA-256 and MGF1-SHA256),
-// AlgRSAOAEPMGF (with SHA-1), AlgRSASHA256, AlgSHA256, AlgExcC14N and
-// AlgEnveloped; it refuses the rest, and anything unknown.
+// AlgAES256GCM, AlgRSAOAEP (with SHA-256 and MGF1-SHA256), AlgRSAOAEPMGF
+// (with SHA-1), AlgRSASHA256, AlgSHA256, AlgExcC14N and AlgEnveloped; it
+// refuses the rest, and anything unknown.
 const (
-	// Content encryption. Only the GCM modes are accepted.
+	// Content encryption. Only AES-256-GCM is accepted (the profile);
+	// AES-128-GCM and AES-192-GCM are refused.
 	AlgAES128GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
 	AlgAES192GCM = "http://www.w3.org/2009/xmlenc11#aes192-gcm"
 	AlgAES256GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
@@ -57,10 +58,6 @@ const (
 	AlgExcC14N   = "http://www.w3.org/2001/10/xml-exc-c14n#"
 	AlgEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 )
-
-// MinRSABits is the smallest RSA modulus accepted for signing, for
-// signature verification and for key transport.
-const MinRSABits = 3072
 
 // Profile selects the key-transport algorithm of Seal. The content
 // encryption is AES-256-GCM in both profiles.
@@ -116,15 +113,10 @@ func (p Profile) oaep() (oaepParams, error) {
 	return oaepParams{}, fmt.Errorf("secure: unknown profile %d", int(p))
 }
 
-// gcmKeySize returns the key length of an accepted content-encryption
-// algorithm, or 0 for anything else.
+// gcmKeySize returns the key length of the accepted content-encryption
+// algorithm (AES-256-GCM), or 0 for anything else.
 func gcmKeySize(alg string) int {
-	switch alg {
-	case AlgAES128GCM:
-		return 16
-	case AlgAES192GCM:
-		return 24
-	case AlgAES256GCM:
+	if alg == AlgAES256GCM {
 		return 32
 	}
 	return 0
@@ -140,6 +132,8 @@ func refusedReason(alg string) string {
 		return "3DES is refused; only AES-GCM is accepted"
 	case AlgRSA15:
 		return "RSA PKCS#1 v1.5 key transport is refused (Bleichenbacher oracle); only RSA-OAEP is accepted"
+	case AlgAES128GCM, AlgAES192GCM:
+		return "the profile requires AES-256-GCM; shorter AES keys are refused"
 	}
 	return ""
 }

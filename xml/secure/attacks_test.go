@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -283,6 +287,32 @@ func attacks() []attack {
 			return s[:i] + c + s[i+1:]
 		})},
 
+		// Ambiguous or repeated profile elements in the signature.
+		{name: "signature-method-shadowed-by-prefixed-attribute", code: errcode.SignatureWeak, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			// etree's SelectAttrValue would read f:Algorithm (rsa-sha256); the
+			// unqualified Algorithm, which xmlsec1 reads, says rsa-sha1.
+			return replace1(t, s, `<ds:SignatureMethod Algorithm="`+secure.AlgRSASHA256+`">`,
+				`<ds:SignatureMethod xmlns:f="urn:f" f:Algorithm="`+secure.AlgRSASHA256+`" Algorithm="`+secure.AlgRSASHA1+`">`)
+		})},
+		{name: "digest-method-only-prefixed-algorithm", code: errcode.SignatureWeak, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, `<ds:DigestMethod Algorithm="`, `<ds:DigestMethod xmlns:f="urn:f" f:Algorithm="`)
+		})},
+		{name: "reference-second-digest-method", code: errcode.SignatureInvalid, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, `<ds:DigestMethod Algorithm="`, `<ds:DigestMethod Algorithm="`+secure.AlgSHA1+`"></ds:DigestMethod><ds:DigestMethod Algorithm="`)
+		})},
+		{name: "signedinfo-second-signature-method", code: errcode.SignatureInvalid, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, `</ds:SignatureMethod>`, `</ds:SignatureMethod><ds:SignatureMethod Algorithm="`+secure.AlgRSASHA1+`"></ds:SignatureMethod>`)
+		})},
+		{name: "signature-second-keyinfo", code: errcode.SignatureInvalid, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			i, j := strings.Index(s, "<ds:KeyInfo>"), strings.Index(s, "</ds:KeyInfo>")+len("</ds:KeyInfo>")
+			return s[:j] + s[i:j] + s[j:]
+		})},
+		{name: "x509data-foreign-element", code: errcode.SignatureInvalid, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, "<ds:X509Data>", `<ds:X509Data><x:Cert xmlns:x="urn:x">evil</x:Cert>`)
+		})},
+		{name: "signature-value-not-base64", code: errcode.SignatureInvalid, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, "<ds:SignatureValue>", "<ds:SignatureValue>!!")
+		})},
 		// Algorithms below the profile.
 		{name: "signature-method-rsa-sha1", code: errcode.SignatureWeak, build: func(t testing.TB, k *kit) []byte {
 			return k.seal(t, k.signWith(t, k.p.Sender, func(sc *dsig.SigningContext) {
@@ -342,6 +372,8 @@ func attacks() []attack {
 		{name: "cert-revoked", code: errcode.CertRevoked, build: signedBy(func(p *testPKI) party { return p.Revoked })},
 		{name: "cert-wrong-usage-encryption-cert", code: errcode.CertInvalid, build: signedBy(func(p *testPKI) party { return p.WrongUsage })},
 		{name: "cert-signed-with-sha1", code: errcode.SignatureWeak, build: signedBy(func(p *testPKI) party { return p.SHA1 })},
+		{name: "cert-two-serialnumbers-two-kennungen", code: errcode.CertInvalid, build: signedBy(func(p *testPKI) party { return p.TwoSerials })},
+		{name: "cert-kennung-with-line-feed", code: errcode.CertInvalid, build: signedBy(func(p *testPKI) party { return p.NLKennung })},
 		{name: "cert-rsa-2048", code: errcode.SignatureWeak, build: func(t testing.TB, k *kit) []byte {
 			// SignForTest refuses a 2048-bit key (as Seal does): sign with goxmldsig directly.
 			return k.seal(t, k.signWith(t, k.p.Weak, func(*dsig.SigningContext) {}))
@@ -376,6 +408,39 @@ func attacks() []attack {
 		}},
 		{name: "downgrade-rsa-1_5", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
 			return setAlg(t, k.good(t), keyMethod, secure.AlgRSA15)
+		}},
+		{name: "aes128-gcm-real-envelope", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
+			return aesEnvelope(t, []byte(k.signed(t, k.p.Sender)), k.p.RecvA.Key, 16, secure.AlgAES128GCM)
+		}},
+		{name: "aes192-gcm-real-envelope", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
+			return aesEnvelope(t, []byte(k.signed(t, k.p.Sender)), k.p.RecvA.Key, 24, secure.AlgAES192GCM)
+		}},
+		{name: "aes128-gcm-label-on-aes256-envelope", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
+			return setAlg(t, k.good(t), contentMethod, secure.AlgAES128GCM)
+		}},
+		{name: "oaep-second-digest-method-first-without-algorithm", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
+			b := must(secure.EncryptForTest([]byte(k.signed(t, k.p.Sender)), k.p.RecvA.Cert, secure.ProfileCompat))
+			return bytes.Replace(b, []byte("<ds:DigestMethod "), []byte("<ds:DigestMethod/><ds:DigestMethod "), 1)
+		}},
+		{name: "oaep-digest-method-without-algorithm", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
+			b := must(secure.EncryptForTest([]byte(k.signed(t, k.p.Sender)), k.p.RecvA.Cert, secure.ProfileCompat))
+			return regexp.MustCompile(`<ds:DigestMethod [^>]*/>`).ReplaceAll(b, []byte("<ds:DigestMethod/>"))
+		}},
+		{name: "oaep-two-mgf", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
+			return editEnvelope(t, k.good(t), func(r *etree.Element) {
+				m := mustFind(t, r, keyMethod)
+				m.AddChild(mustFind(t, m, "./xenc11:MGF").Copy())
+			})
+		}},
+		{name: "encrypted-key-two-keyinfo", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
+			return editEnvelope(t, k.good(t), func(r *etree.Element) {
+				ek := mustFind(t, r, "./ds:KeyInfo/xenc:EncryptedKey")
+				ek.InsertChildAt(0, mustFind(t, ek, "./ds:KeyInfo").Copy())
+			})
+		}},
+		{name: "encrypted-data-type-shadowed-by-prefixed-attribute", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
+			return bytes.Replace(k.good(t), []byte(` Type="`+secure.TypeElement+`"`),
+				[]byte(` xmlns:f="urn:f" f:Type="`+secure.TypeElement+`" Type="`+secure.TypeContent+`"`), 1)
 		}},
 		{name: "unknown-content-algorithm", code: errcode.DecryptFailed, noDecrypt: true, build: func(t testing.TB, k *kit) []byte {
 			return setAlg(t, k.good(t), contentMethod, "urn:evil:null-cipher")
@@ -464,6 +529,46 @@ func attacks() []attack {
 		{name: "payload-invalid-utf8", code: errcode.NotUTF8, build: payload("<r>\xff\xfe</r>")},
 		{name: "payload-not-xml", code: errcode.NotWellFormed, build: payload("not xml at all")},
 		{name: "payload-deep-nesting", code: errcode.NotWellFormed, build: payload(strings.Repeat("<a>", 5000) + strings.Repeat("</a>", 5000))},
+		{name: "payload-undeclares-a-prefix", code: errcode.NotWellFormed, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, "<azrNummer>", `<azrNummer xmlns:xaus="">`)
+		})},
+		{name: "payload-rebinds-xml-prefix", code: errcode.NotWellFormed, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, "<azrNummer>", `<azrNummer xmlns:xml="urn:evil">`)
+		})},
+		{name: "canonical-form-blow-up", code: errcode.NotWellFormed, build: func(t testing.TB, k *kit) []byte {
+			// A trusted signer's message whose one namespace declaration
+			// (a long URI) the canonical form repeats on 5,000 siblings:
+			// 10 MB to digest for 50 KB of message. Signed with goxmldsig
+			// directly (Seal refuses to sign it) on a copy, since its
+			// canonicaliser rewrites the tree it digests.
+			msg := string(k.msg)
+			msg = strings.Replace(msg, `xmlns:xaus="urn:xgate:de:xauslaender:1"`, `xmlns:xaus="urn:xgate:de:xauslaender:1" xmlns:p="urn:`+strings.Repeat("x", 2000)+`"`, 1)
+			i := strings.LastIndex(msg, "</")
+			msg = msg[:i] + strings.Repeat("<p:c/>", 5000) + msg[i:]
+			doc := etree.NewDocument()
+			if err := doc.ReadFromString(msg); err != nil {
+				t.Fatal(err)
+			}
+			sc, err := dsig.NewSigningContext(k.p.Sender.Key, [][]byte{k.p.Sender.Cert.Raw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+			sig, err := sc.ConstructSignature(doc.Root().Copy(), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc.Root().AddChild(sig)
+			plain, err := doc.WriteToString()
+			if err != nil || len(plain) > 100<<10 {
+				t.Fatalf("%d bytes, %v", len(plain), err)
+			}
+			return k.seal(t, plain)
+		}},
+
+		{name: "payload-relative-namespace", code: errcode.SignatureInvalid, build: signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, "<azrNummer>", `<azrNummer xmlns:r="relative/path">`)
+		})},
 	}
 }
 
@@ -528,10 +633,15 @@ func TestAttackControls(t *testing.T) {
 	p := getPKI(t)
 	k := &kit{p: p, msg: sampleMessage(t)}
 	for name, in := range map[string][]byte{
-		"good":                    k.good(t),
-		"signed by other trusted": signedBy(func(p *testPKI) party { return p.Other })(t, k),
-		"goxmldsig exc-c14n":      k.seal(t, k.signWith(t, p.Sender, func(*dsig.SigningContext) {})),
-		"compat":                  must(secure.EncryptForTest([]byte(k.signed(t, p.Sender)), p.RecvA.Cert, secure.ProfileCompat)),
+		"good":                     k.good(t),
+		"signed by other trusted":  signedBy(func(p *testPKI) party { return p.Other })(t, k),
+		"goxmldsig exc-c14n":       k.seal(t, k.signWith(t, p.Sender, func(*dsig.SigningContext) {})),
+		"compat":                   must(secure.EncryptForTest([]byte(k.signed(t, p.Sender)), p.RecvA.Cert, secure.ProfileCompat)),
+		"aesEnvelope with AES-256": aesEnvelope(t, []byte(k.signed(t, p.Sender)), p.RecvA.Key, 32, secure.AlgAES256GCM),
+		"signer without kennung":   signedBy(func(p *testPKI) party { return p.NoKennung })(t, k),
+		"absolute namespace URI": signedEdit(func(t testing.TB, k *kit, s string) string {
+			return replace1(t, s, "<azrNummer>", `<azrNummer xmlns:r="urn:r">`)
+		})(t, k),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := secure.Open(context.Background(), in, p.openOpts()); err != nil {
@@ -559,4 +669,35 @@ func must(b []byte, err error) []byte {
 		panic(fmt.Sprint(err))
 	}
 	return b
+}
+
+// aesEnvelope builds a correct XML-Enc envelope for plain with AES-GCM of
+// keyLen bytes (content algorithm alg) and RSA-OAEP SHA-256 for the
+// holder of key: only the content algorithm is outside the profile.
+func aesEnvelope(t testing.TB, plain []byte, key *rsa.PrivateKey, keyLen int, alg string) []byte {
+	t.Helper()
+	sk := make([]byte, keyLen)
+	nonce := make([]byte, 12)
+	if _, err := rand.Read(sk); err != nil {
+		t.Fatal(err)
+	}
+	rand.Read(nonce)
+	block, err := aes.NewCipher(sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gcm, _ := cipher.NewGCM(block)
+	ct := gcm.Seal(append([]byte(nil), nonce...), nonce, plain, nil)
+	wrapped, err := rsa.EncryptOAEPWithOptions(rand.Reader, &key.PublicKey, sk, &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	return []byte(`<xenc:EncryptedData xmlns:xenc="` + secure.NamespaceXEnc + `" Type="` + secure.TypeElement + `">` +
+		`<xenc:EncryptionMethod Algorithm="` + alg + `"/>` +
+		`<ds:KeyInfo xmlns:ds="` + secure.NamespaceDSig + `"><xenc:EncryptedKey>` +
+		`<xenc:EncryptionMethod Algorithm="` + secure.AlgRSAOAEP + `"><ds:DigestMethod Algorithm="` + secure.AlgSHA256 + `"/>` +
+		`<xenc11:MGF xmlns:xenc11="` + secure.NamespaceXEnc11 + `" Algorithm="` + secure.AlgMGF1SHA256 + `"/></xenc:EncryptionMethod>` +
+		`<xenc:CipherData><xenc:CipherValue>` + b64(wrapped) + `</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
+		`<xenc:CipherData><xenc:CipherValue>` + b64(ct) + `</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>`)
 }

@@ -18,7 +18,7 @@ func SignForTest(msg []byte, key crypto.Signer, cert *x509.Certificate) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	signed, err := sign(m, key, cert)
+	signed, err := sign(m, key, cert, len(msg))
 	if err != nil {
 		return nil, err
 	}

@@ -6,16 +6,20 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"errors"
 	"io"
 
 	"github.com/beevik/etree"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
 )
 
-// Limits bound what Open accepts.
+// Limits bound what Open accepts. The package documentation lists every
+// limit of xgate's message path in one place (# Limits).
 type Limits struct {
 	// Message bounds the message as in message.Parse. The decrypted
 	// document may exceed MaxBytes and MaxElements by the room a
@@ -34,17 +38,28 @@ const DefaultMaxEncryptedKeys = 4
 
 // SignatureRoomBytes and SignatureRoomElements are the room for the
 // enveloped signature on top of Limits.Message: a message that Seal
-// accepted at the limit still opens.
+// accepted at the limit still opens. signatureDepth is how deep the
+// Signature reaches below the root (Signature, SignedInfo, Reference,
+// Transforms, Transform, InclusiveNamespaces).
 const (
 	SignatureRoomBytes    = 64 << 10
 	SignatureRoomElements = 64
+	signatureDepth        = 7
 )
+
+// MaxCanonicalGrowth bounds the exclusive canonical form of a message
+// (what its digest covers) at this many times the size of the document:
+// c14n escapes characters (a '"' in an attribute becomes &quot;) and
+// repeats a namespace declaration on every element that uses it, so a
+// small hostile document can have a huge canonical form.
+const MaxCanonicalGrowth = 8
 
 // signed returns the limits of the decrypted, signed document.
 func (l Limits) signed() message.Limits {
 	m := l.Message
 	m.MaxBytes += SignatureRoomBytes
 	m.MaxElements += SignatureRoomElements
+	m.MaxDepth = max(m.MaxDepth, signatureDepth)
 	return m
 }
 
@@ -61,11 +76,23 @@ func (l Limits) withDefaults() Limits {
 // little depth and few elements.
 func (l Limits) envelopeLimits() message.Limits {
 	return message.Limits{
-		MaxBytes:    l.signed().MaxBytes/2*3 + 256<<10,
+		MaxBytes:    EnvelopeMaxBytes(l.Message.MaxBytes),
 		MaxDepth:    16,
 		MaxElements: 1000,
 		MaxAttrs:    16,
 	}
+}
+
+// EnvelopeMaxBytes is the largest sealed document Open accepts for
+// messages of at most maxMessage bytes (0: the default): the base64 of
+// the message with its signature room, with line breaks, plus room for
+// the envelope and its EncryptedKeys. Callers that read a sealed document
+// from a stream bound the read with it.
+func EnvelopeMaxBytes(maxMessage int) int {
+	if maxMessage <= 0 {
+		maxMessage = message.DefaultMaxBytes
+	}
+	return (maxMessage+SignatureRoomBytes)/2*3 + 256<<10
 }
 
 // OpenOptions configures Open. An OpenOptions may be reused; it must not
@@ -86,9 +113,12 @@ type OpenOptions struct {
 	// Rand supplies the stand-in session keys of implicit rejection.
 	// Defaults to crypto/rand.Reader.
 	Rand io.Reader
-	// Kennung reads the sender's directory key from its certificate.
-	// Defaults to KennungFromCert.
-	Kennung func(*x509.Certificate) string
+	// Kennung reads the sender's directory key from its certificate: a
+	// kennung, certs.ErrNoKennung when the certificate names none (the
+	// message opens with an empty Sender.Kennung, and CheckParties
+	// refuses it), or another error to refuse the certificate (T002:
+	// an ambiguous identity). Defaults to certs.KennungFromCert.
+	Kennung func(*x509.Certificate) (kennung.Kennung, error)
 }
 
 func (o *OpenOptions) setDefaults() {
@@ -97,7 +127,7 @@ func (o *OpenOptions) setDefaults() {
 		o.Rand = rand.Reader
 	}
 	if o.Kennung == nil {
-		o.Kennung = KennungFromCert
+		o.Kennung = certs.KennungFromCert
 	}
 	o.Limits = o.Limits.withDefaults()
 }
@@ -125,11 +155,14 @@ func (o *OpenOptions) Validate() error {
 type Sender struct {
 	// Certificate is the verified signing certificate.
 	Certificate *x509.Certificate
-	// Subject is the certificate subject, RFC 2253 style.
+	// Subject is the certificate subject as written in the certificate,
+	// every attribute (certs.SubjectString). It comes from the sender:
+	// escape it before printing it for people.
 	Subject string
-	// Kennung is the directory key read from the certificate (see
-	// KennungFromCert), or "" if it carries none.
-	Kennung string
+	// Kennung is the directory key the certificate names (exactly one
+	// subject serialNumber, see certs.KennungFromCert), or "" if it names
+	// none.
+	Kennung kennung.Kennung
 }
 
 // Opened is a decrypted message whose signature verified.
@@ -142,7 +175,9 @@ type Opened struct {
 	// Canonical is the exclusive canonical form of Element: the bytes the
 	// digest covers. Validate and store these.
 	Canonical []byte
-	// Header is read from Element.
+	// Header is read from Element. Its values come from the sender:
+	// CheckParties ties autor and leser to the signer and the expected
+	// parties; escape them before printing them for people.
 	Header message.Header
 	// Type is the message type code (nachrichtentyp), e.g. "090009".
 	Type string
@@ -166,13 +201,18 @@ type Opened struct {
 //     prefix declared;
 //  5. signature profile: exactly one ds:Signature, a child of the root
 //     (T011), rsa-sha256, SHA-256, exc-c14n (T010), one Reference to the
-//     root with exactly the enveloped and exc-c14n transforms (T011), one
-//     certificate in KeyInfo (T003 when missing);
-//  6. the certificate: RSA of MinRSABits or more (T010), then
-//     Verifier.VerifyCert for PurposeSigning (T000/T001/T002/T003/T010);
-//  7. goxmldsig Validate with that certificate as the only trusted one
-//     (T011).
+//     root with exactly the enveloped and exc-c14n transforms, every
+//     element once and in its place (T011), one certificate in KeyInfo
+//     (T003 when missing);
+//  6. the certificate: RSA of certs.MinRSABits or more (T010), then
+//     Verifier.VerifyCert for certs.Signing (T000/T001/T002/T003/T010),
+//     then an unambiguous kennung (Kennung; T002);
+//  7. XML-DSig core validation with that certificate's key: the
+//     signature over the exclusive canonical SignedInfo, then the digest
+//     of the exclusive canonical message without its Signature (T011).
 //
+// Open does not tie the header's autor and leser to the signer and this
+// gateway: CheckParties does, after the caller has looked the sender up.
 // Every error is an *errcode.Error whose Detail is a plain-language reason.
 func Open(ctx context.Context, sealed []byte, opts OpenOptions) (*Opened, error) {
 	opts.setDefaults()
@@ -208,7 +248,8 @@ func Open(ctx context.Context, sealed []byte, opts OpenOptions) (*Opened, error)
 
 // openPlain runs steps 4 to 7 of Open on a decrypted message.
 func openPlain(ctx context.Context, plain []byte, opts *OpenOptions) (*Opened, error) {
-	m, err := message.Parse(plain, opts.Limits.signed())
+	lim := opts.Limits.signed()
+	m, err := message.Parse(plain, lim)
 	if err != nil {
 		e := asCoded(err, errcode.NotWellFormed, opOpen, "")
 		e.Detail = "decrypted message: " + e.Detail
@@ -228,7 +269,11 @@ func openPlain(ctx context.Context, plain []byte, opts *OpenOptions) (*Opened, e
 	if err := checkCert(ctx, sig.cert, opts.Verifier, now); err != nil {
 		return nil, err
 	}
-	verified, canonical, err := validateSignature(m.Root, sig.cert, now)
+	k, err := opts.Kennung(sig.cert)
+	if err != nil && !errors.Is(err, certs.ErrNoKennung) {
+		return nil, asCoded(err, errcode.CertInvalid, opOpen, "the signing certificate does not name its owner unambiguously")
+	}
+	verified, canonical, err := verifySignature(m.Root, sig, lim, len(plain))
 	if err != nil {
 		return nil, err
 	}
@@ -240,64 +285,59 @@ func openPlain(ctx context.Context, plain []byte, opts *OpenOptions) (*Opened, e
 		Type:      h.Type,
 		Sender: Sender{
 			Certificate: sig.cert,
-			Subject:     sig.cert.Subject.String(),
-			Kennung:     opts.Kennung(sig.cert),
+			Subject:     certs.SubjectString(sig.cert),
+			Kennung:     k,
 		},
 	}, nil
 }
 
 // checkNamespaces refuses prefixes that are not declared (X000): the
 // namespace of every element and attribute must be known before anything
-// is matched by namespace.
+// is matched by namespace. The scope is a count of declarations per
+// prefix, pushed and popped along the walk: linear in the document, however
+// many declarations are in scope (copying a prefix map per element was
+// quadratic for a document that declares many prefixes on many elements).
+// message.Parse has already refused declarations that undeclare a prefix
+// or misuse the reserved ones.
 func checkNamespaces(root *etree.Element) error {
-	var walk func(e *etree.Element, scope map[string]string) error
-	walk = func(e *etree.Element, scope map[string]string) error {
-		local, cloned := scope, false
+	declared := map[string]int{"xml": 1}
+	var walk func(e *etree.Element) error
+	walk = func(e *etree.Element) error {
+		var own []string
 		for _, a := range e.Attr {
-			if a.Space != "xmlns" {
-				continue
-			}
-			if a.Value == "" {
-				return failf(errcode.NotWellFormed, opOpen, "element <%s> undeclares the prefix %q, which XML 1.0 does not allow", e.FullTag(), a.Key)
-			}
-			if !cloned {
-				local, cloned = cloneScope(scope), true
-			}
-			local[a.Key] = a.Value
-		}
-		if e.Space != "" {
-			if _, ok := local[e.Space]; !ok {
-				return failf(errcode.NotWellFormed, opOpen, "element <%s> uses the undeclared namespace prefix %q", e.FullTag(), e.Space)
+			if a.Space == "xmlns" {
+				declared[a.Key]++
+				own = append(own, a.Key)
 			}
 		}
+		defer func() {
+			for _, p := range own {
+				declared[p]--
+			}
+		}()
+		if e.Space != "" && declared[e.Space] == 0 {
+			return failf(errcode.NotWellFormed, opOpen, "element <%s> uses the undeclared namespace prefix %q", e.FullTag(), e.Space)
+		}
 		for _, a := range e.Attr {
-			if a.Space != "" && a.Space != "xmlns" && a.Space != "xml" {
-				if _, ok := local[a.Space]; !ok {
-					return failf(errcode.NotWellFormed, opOpen, "attribute %s:%s uses an undeclared namespace prefix", a.Space, a.Key)
+			if a.Space != "" && a.Space != "xmlns" && declared[a.Space] == 0 {
+				return failf(errcode.NotWellFormed, opOpen, "attribute %s:%s uses an undeclared namespace prefix", a.Space, a.Key)
+			}
+		}
+		for _, c := range e.Child {
+			if c, ok := c.(*etree.Element); ok {
+				if err := walk(c); err != nil {
+					return err
 				}
-			}
-		}
-		for _, c := range e.ChildElements() {
-			if err := walk(c, local); err != nil {
-				return err
 			}
 		}
 		return nil
 	}
-	return walk(root, map[string]string{})
-}
-
-func cloneScope(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m)+2)
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
+	return walk(root)
 }
 
 // checkNoComments refuses comments anywhere in the signed message (T011):
 // exclusive c14n does not cover them, so they are never part of what was
-// signed, and xgate never sends any.
+// signed, and xgate never sends any (Seal drops them).
 func checkNoComments(root *etree.Element) error {
 	var walk func(e *etree.Element) error
 	walk = func(e *etree.Element) error {

@@ -1,11 +1,11 @@
 package secure_test
 
 import (
-	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"sync"
 	"testing"
@@ -46,6 +46,9 @@ type testPKI struct {
 	WrongUsage party // an encryption certificate used to sign
 	Weak       party // 2048-bit signing certificate
 	SHA1       party // signing certificate signed with SHA-1
+	TwoSerials party // subject with two serialNumber attributes (two kennungen)
+	NLKennung  party // subject serialNumber with a line feed
+	NoKennung  party // subject without serialNumber
 }
 
 var (
@@ -84,6 +87,11 @@ func newTestPKI(t testing.TB) *testPKI {
 		WrongUsage: fromPair(ca.WrongUsage(t, certs.Signing)),
 		Weak:       fromPair(ca.Weak(t, certs.Signing)),
 		SHA1:       fromPair(ca.SHA1(t, certs.Signing)),
+		TwoSerials: fromPair(ca.Issue(t, certstest.Spec{Purpose: certs.Signing, Customize: func(c *x509.Certificate) {
+			c.RawSubject = rawName(t, "ABH Musterstadt Signatur", "azr:abh-musterstadt", "dbs:499990020000")
+		}})),
+		NLKennung: fromPair(ca.Issue(t, signing("ABH Musterstadt Signatur", "azr:abh-musterstadt\nkennung: dbs:499990020000"))),
+		NoKennung: fromPair(ca.Issue(t, signing("ABH Musterstadt Signatur", ""))),
 	}
 	p.verifier = ca.Verifier(t) // after Revoked: its CRL lists that one
 	p.CAPEM = certs.EncodeCertificates(ca.Cert)
@@ -92,18 +100,24 @@ func newTestPKI(t testing.TB) *testPKI {
 	return p
 }
 
-// Verifier adapts the certs verifier to secure.CertVerifier, as the
-// gateway and the CLI do.
-func (p *testPKI) Verifier() secure.CertVerifier {
-	return secure.CertVerifierFunc(func(_ context.Context, c *x509.Certificate, purpose secure.Purpose, now time.Time) error {
-		cp := certs.Signing
-		if purpose == secure.PurposeEncryption {
-			cp = certs.Encryption
-		}
-		_, err := p.verifier.Verify(c, cp, now)
-		return err
-	})
+// rawName is a subject with a CN and one serialNumber attribute per
+// value, each in its own RDN.
+func rawName(t testing.TB, cn string, serials ...string) []byte {
+	t.Helper()
+	seq := pkix.RDNSequence{{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: cn}}}
+	for _, s := range serials {
+		seq = append(seq, pkix.RelativeDistinguishedNameSET{{Type: asn1.ObjectIdentifier{2, 5, 4, 5}, Value: s}})
+	}
+	raw, err := asn1.Marshal(seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
+
+// Verifier is the certs verifier, which satisfies secure.CertVerifier
+// directly (as the gateway and the CLI use it).
+func (p *testPKI) Verifier() secure.CertVerifier { return p.verifier }
 
 // sealOpts are the options of the sender sealing for the receiver.
 func (p *testPKI) sealOpts(prof secure.Profile) secure.SealOptions {

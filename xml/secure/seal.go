@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -14,7 +15,9 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/internal/clock"
+	"github.com/xgate/xgate/xml/c14n"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/message"
 )
@@ -32,11 +35,11 @@ type SealOptions struct {
 	// RecipientCerts are the recipient's encryption certificates from the
 	// directory (current and next during a rollover). Seal uses the newest
 	// one (latest NotBefore) that is valid at Now, has an RSA key of
-	// MinRSABits or more and, if it states a key usage, allows key
+	// certs.MinRSABits or more and, if it states a key usage, allows key
 	// encipherment. Required.
 	RecipientCerts []*x509.Certificate
 	// Verifier, when set, must also accept the chosen recipient
-	// certificate for PurposeEncryption. Optional: the directory that
+	// certificate for certs.Encryption. Optional: the directory that
 	// supplied RecipientCerts is already signed.
 	Verifier CertVerifier
 	// Profile selects the key transport. Defaults to ProfileDefault.
@@ -72,8 +75,8 @@ func (o *SealOptions) Validate() error {
 	if !ok {
 		return failf(errcode.SignatureWeak, opSeal, "the signing key is %T; only RSA is allowed", o.SigningKey.Public())
 	}
-	if bits := pub.N.BitLen(); bits < MinRSABits {
-		return failf(errcode.SignatureWeak, opSeal, "the signing key has %d bits; at least %d are required", bits, MinRSABits)
+	if bits := pub.N.BitLen(); bits < certs.MinRSABits {
+		return failf(errcode.SignatureWeak, opSeal, "the signing key has %d bits; at least %d are required", bits, certs.MinRSABits)
 	}
 	if !samePublicKey(pub, o.SigningCert.PublicKey) {
 		return &errcode.Error{Code: errcode.CertInvalid, Op: opSeal, Detail: "the signing certificate does not belong to the signing key", Err: ErrInvalidOptions}
@@ -95,7 +98,7 @@ func (o *SealOptions) Validate() error {
 //
 // msg goes through message.Parse first (X000/S001). Seal does not
 // validate msg against its schema; the caller does that before. Errors are
-// *errcode.Error values: T010 for a signing key below MinRSABits, T000,
+// *errcode.Error values: T010 for a signing key below certs.MinRSABits, T000,
 // T002 or T003 when no recipient certificate qualifies.
 func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
 	opts.setDefaults()
@@ -122,7 +125,7 @@ func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
 		clear(wait().key[:])
 		return nil, err
 	}
-	signed, err := sign(root, opts.SigningKey, opts.SigningCert)
+	signed, err := sign(root, opts.SigningKey, opts.SigningCert, len(msg))
 	if err != nil {
 		clear(wait().key[:])
 		return nil, err
@@ -134,12 +137,48 @@ func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
 	return sealed, nil
 }
 
+// parseForSeal parses msg as Open will read it: every prefix declared,
+// and without comments (exclusive c14n does not cover them, and Open
+// refuses a signed message that has any, so Seal leaves them out).
 func parseForSeal(msg []byte, opts *SealOptions) (*etree.Element, error) {
 	m, err := message.Parse(msg, opts.Limits)
 	if err != nil {
 		return nil, asCoded(err, errcode.NotWellFormed, opSeal, "")
 	}
+	if err := checkNamespaces(m.Root); err != nil {
+		e := asCoded(err, errcode.NotWellFormed, opSeal, "")
+		e.Op = opSeal
+		return nil, e
+	}
+	dropComments(m.Root)
 	return m.Root, nil
+}
+
+// dropComments removes the comments below e, in time linear in the
+// tree: etree's RemoveChildAt shifts the following children, so the
+// children are detached from the last and the others added back.
+func dropComments(e *etree.Element) {
+	has := false
+	for _, t := range e.Child {
+		switch c := t.(type) {
+		case *etree.Comment:
+			has = true
+		case *etree.Element:
+			dropComments(c)
+		}
+	}
+	if !has {
+		return
+	}
+	toks := make([]etree.Token, len(e.Child))
+	for i := len(e.Child) - 1; i >= 0; i-- {
+		toks[i] = e.RemoveChildAt(i)
+	}
+	for _, t := range toks {
+		if _, ok := t.(*etree.Comment); !ok {
+			e.AddChild(t)
+		}
+	}
 }
 
 // writeElement serialises e without indentation, escaped as c14n does.
@@ -156,17 +195,19 @@ func canonicalWrite() *etree.WriteSettings {
 }
 
 // sign signs root in place and returns it with the Signature appended as
-// its last child. goxmldsig canonicalises the element it digests in place
-// (its SignEnveloped then copies the whole tree once more): root must be
-// a tree of our own (Seal's parse), never the caller's. Nothing is
-// indented afterwards.
-func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate) (*etree.Element, error) {
+// its last child. goxmldsig builds SignedInfo and the Signature; both
+// digests are over xml/c14n's exclusive canonical form (the library's own
+// canonicaliser deviates from the recommendation, see doc.go). root must
+// be a tree of our own (Seal's parse), never the caller's. Nothing is
+// indented afterwards. size is the message's size, which bounds its
+// canonical form (MaxCanonicalGrowth).
+func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate, size int) (*etree.Element, error) {
 	sc, err := dsig.NewSigningContext(key, [][]byte{cert.Raw})
 	if err != nil {
 		return nil, failWrap(errcode.Other, opSeal, err, "signing context")
 	}
 	// The default canonicaliser of NewSigningContext is c14n 1.1.
-	sc.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	sc.Canonicalizer = excC14N{maxBytes: MaxCanonicalGrowth*size + maxSignedInfo}
 	sc.Prefix = prefixDSig
 	sc.IdAttribute = idAttribute
 	if err := sc.SetSignatureMethod(AlgRSASHA256); err != nil {
@@ -174,18 +215,22 @@ func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate) (*etre
 	}
 	sig, err := sc.ConstructSignature(root, true)
 	if err != nil {
-		return nil, failWrap(errcode.Other, opSeal, err, "signing failed")
+		code, why := errcode.Other, "signing failed"
+		if errors.Is(err, c14n.ErrTooLarge) || errors.Is(err, c14n.ErrRelativeNamespace) || errors.Is(err, c14n.ErrUndeclaredPrefix) {
+			code, why = errcode.NotWellFormed, "the message has no canonical form to sign"
+		}
+		return nil, failWrap(code, opSeal, err, "%s", why)
 	}
 	root.AddChild(sig)
 	return root, nil
 }
 
 // chooseRecipient returns the newest usable certificate of certs.
-func chooseRecipient(ctx context.Context, certs []*x509.Certificate, v CertVerifier, now time.Time) (*x509.Certificate, error) {
+func chooseRecipient(ctx context.Context, cands []*x509.Certificate, v CertVerifier, now time.Time) (*x509.Certificate, error) {
 	var best *x509.Certificate
 	var reasons []string
 	expired := 0
-	for _, c := range certs {
+	for _, c := range cands {
 		if c == nil {
 			continue
 		}
@@ -195,8 +240,8 @@ func chooseRecipient(ctx context.Context, certs []*x509.Certificate, v CertVerif
 			continue
 		}
 		pub, ok := c.PublicKey.(*rsa.PublicKey)
-		if !ok || pub.N.BitLen() < MinRSABits {
-			reasons = append(reasons, fmt.Sprintf("%q has no RSA key of %d bits or more", c.Subject.CommonName, MinRSABits))
+		if !ok || pub.N.BitLen() < certs.MinRSABits {
+			reasons = append(reasons, fmt.Sprintf("%q has no RSA key of %d bits or more", c.Subject.CommonName, certs.MinRSABits))
 			continue
 		}
 		if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageKeyEncipherment == 0 {
@@ -204,7 +249,7 @@ func chooseRecipient(ctx context.Context, certs []*x509.Certificate, v CertVerif
 			continue
 		}
 		if v != nil {
-			if err := v.VerifyCert(ctx, c, PurposeEncryption, now); err != nil {
+			if err := v.VerifyCert(ctx, c, certs.Encryption, now); err != nil {
 				reasons = append(reasons, fmt.Sprintf("%q: %v", c.Subject.CommonName, err))
 				continue
 			}
@@ -217,7 +262,7 @@ func chooseRecipient(ctx context.Context, certs []*x509.Certificate, v CertVerif
 		return best, nil
 	}
 	code := errcode.CertInvalid
-	if expired == len(certs) {
+	if expired == len(cands) {
 		code = errcode.CertExpired
 	}
 	return nil, failf(code, opSeal, "no usable recipient encryption certificate: %v", reasons)

@@ -18,6 +18,7 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/xml/errcode"
@@ -204,7 +205,7 @@ func TestSealOptionErrors(t *testing.T) {
 		{"recipient is a signing cert", func(o *secure.SealOptions) { o.RecipientCerts = []*x509.Certificate{p.Other.Cert} }, errcode.CertInvalid},
 		{"recipient refused by verifier", func(o *secure.SealOptions) {
 			o.RecipientCerts = []*x509.Certificate{p.RecvA.Cert}
-			o.Verifier = secure.CertVerifierFunc(func(context.Context, *x509.Certificate, secure.Purpose, time.Time) error {
+			o.Verifier = secure.CertVerifierFunc(func(context.Context, *x509.Certificate, certs.Purpose, time.Time) error {
 				return errcode.New(errcode.CertRevoked, "test", "revoked")
 			})
 		}, errcode.CertInvalid},

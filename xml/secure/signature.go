@@ -3,15 +3,21 @@ package secure
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/xml/c14n"
 	"github.com/xgate/xgate/xml/errcode"
+	"github.com/xgate/xgate/xml/message"
 )
 
 // NamespaceExcC14N is the namespace of ec:InclusiveNamespaces, the only
@@ -20,8 +26,16 @@ const NamespaceExcC14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 // sigInfo is a Signature that passed the profile checks.
 type sigInfo struct {
-	el   *etree.Element
-	cert *x509.Certificate
+	el         *etree.Element // the ds:Signature
+	signedInfo *etree.Element
+	value      []byte // the decoded SignatureValue
+	cert       *x509.Certificate
+}
+
+// refInfo is what a checked SignedInfo says about its one Reference.
+type refInfo struct {
+	digest    []byte   // the decoded DigestValue
+	inclusive []string // the InclusiveNamespaces PrefixList of the exc-c14n transform
 }
 
 func weak(format string, args ...any) error {
@@ -32,10 +46,29 @@ func invalid(format string, args ...any) error {
 	return failf(errcode.SignatureInvalid, opOpen, format, args...)
 }
 
+// attrValue returns the value of e's attribute name that has no
+// namespace prefix. etree's SelectAttrValue("Algorithm") would also match
+// foo:Algorithm, whichever comes first; xmlsec1 reads only the
+// unqualified one, and so do we.
+func attrValue(e *etree.Element, name string) (string, bool) {
+	for _, a := range e.Attr {
+		if a.Space == "" && a.Key == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+func algorithm(e *etree.Element) string {
+	v, _ := attrValue(e, "Algorithm")
+	return v
+}
+
 // checkSignatureProfile finds the one Signature of root and checks it
 // against xgate's profile before any cryptography runs: algorithms below
-// the profile are T010, any other deviation (position, number, references,
-// transforms, KeyInfo) T011, a missing certificate T003.
+// the profile are T010, any other deviation (position, number, order or
+// repetition of elements, references, transforms, KeyInfo) T011, a
+// missing certificate T003.
 func checkSignatureProfile(root *etree.Element) (*sigInfo, error) {
 	var sigs []*etree.Element
 	var find func(e *etree.Element)
@@ -71,110 +104,130 @@ func checkSignatureProfile(root *etree.Element) (*sigInfo, error) {
 	case len(kids) == 3 && is(kids[2], NamespaceDSig, "KeyInfo"):
 		keyInfo = kids[2]
 	default:
-		return nil, invalid("the ds:Signature may hold only SignedInfo, SignatureValue and KeyInfo (no ds:Object)")
+		return nil, invalid("the ds:Signature may hold only SignedInfo, SignatureValue and KeyInfo, once each (no ds:Object)")
 	}
-	if err := checkSignedInfo(root, kids[0]); err != nil {
+	if _, err := checkSignedInfo(root, kids[0]); err != nil {
 		return nil, err
 	}
-	if len(bytes.TrimSpace([]byte(kids[1].Text()))) == 0 || len(kids[1].ChildElements()) != 0 {
-		return nil, invalid("the SignatureValue is empty")
+	if len(kids[1].ChildElements()) != 0 {
+		return nil, invalid("the SignatureValue holds elements")
+	}
+	value, err := decodeBase64(kids[1].Text(), 2048) // RSA up to 16384 bits
+	if err != nil || len(value) == 0 {
+		return nil, invalid("the SignatureValue is empty or not base64")
 	}
 	cert, err := keyInfoSigningCert(keyInfo)
 	if err != nil {
 		return nil, err
 	}
-	return &sigInfo{el: sig, cert: cert}, nil
+	return &sigInfo{el: sig, signedInfo: kids[0], value: value, cert: cert}, nil
 }
 
-func checkSignedInfo(root, si *etree.Element) error {
+// checkSignedInfo checks a SignedInfo against the profile and returns
+// what its Reference says. It runs twice: on the received tree before any
+// cryptography, and on the re-parsed canonical SignedInfo whose signature
+// verified, which alone decides the digest and the transforms.
+func checkSignedInfo(root, si *etree.Element) (refInfo, error) {
 	kids := si.ChildElements()
 	if len(kids) < 3 || !is(kids[0], NamespaceDSig, "CanonicalizationMethod") || !is(kids[1], NamespaceDSig, "SignatureMethod") {
-		return invalid("SignedInfo must hold CanonicalizationMethod, SignatureMethod and one Reference")
+		return refInfo{}, invalid("SignedInfo must hold CanonicalizationMethod, SignatureMethod and one Reference, in that order")
 	}
-	if alg := kids[0].SelectAttrValue("Algorithm", ""); alg != AlgExcC14N {
-		return weak("SignedInfo canonicalisation %q: the profile requires exclusive c14n (%s)", alg, AlgExcC14N)
+	if alg := algorithm(kids[0]); alg != AlgExcC14N {
+		return refInfo{}, weak("SignedInfo canonicalisation %q: the profile requires exclusive c14n (%s)", alg, AlgExcC14N)
 	}
 	if len(kids[0].ChildElements()) != 0 {
-		return invalid("the CanonicalizationMethod of SignedInfo takes no parameters here")
+		return refInfo{}, invalid("the CanonicalizationMethod of SignedInfo takes no parameters here")
 	}
-	if alg := kids[1].SelectAttrValue("Algorithm", ""); alg != AlgRSASHA256 {
-		return weak("signature method %q: the profile requires rsa-sha256 (%s); SHA-1 and other methods are refused", alg, AlgRSASHA256)
+	if alg := algorithm(kids[1]); alg != AlgRSASHA256 {
+		return refInfo{}, weak("signature method %q: the profile requires rsa-sha256 (%s); SHA-1 and other methods are refused", alg, AlgRSASHA256)
 	}
 	if len(kids[1].ChildElements()) != 0 {
-		return invalid("the SignatureMethod takes no parameters here")
+		return refInfo{}, invalid("the SignatureMethod takes no parameters here")
 	}
 	refs := kids[2:]
 	for _, r := range refs {
 		if !is(r, NamespaceDSig, "Reference") {
-			return invalid("unexpected <%s> in SignedInfo", r.FullTag())
+			return refInfo{}, invalid("unexpected <%s> in SignedInfo", r.FullTag())
 		}
 	}
 	if len(refs) != 1 {
-		return invalid("SignedInfo has %d References; exactly one, to the whole message, is allowed", len(refs))
+		return refInfo{}, invalid("SignedInfo has %d References; exactly one, to the whole message, is allowed", len(refs))
 	}
 	return checkReference(root, refs[0])
 }
 
-func checkReference(root, ref *etree.Element) error {
-	uri := ref.SelectAttr("URI")
-	if uri == nil {
-		return invalid("the Reference has no URI; it must be \"\" (the whole message)")
+func checkReference(root, ref *etree.Element) (refInfo, error) {
+	uri, ok := attrValue(ref, "URI")
+	if !ok {
+		return refInfo{}, invalid("the Reference has no URI; it must be \"\" (the whole message)")
 	}
-	if uri.Value != "" {
-		id := root.SelectAttrValue(idAttribute, "")
-		if id == "" || uri.Value != "#"+id {
-			return invalid("the Reference points to %q, not to the whole message", uri.Value)
+	if uri != "" {
+		id, _ := attrValue(root, idAttribute)
+		if id == "" || uri != "#"+id {
+			return refInfo{}, invalid("the Reference points to %q, not to the whole message", uri)
 		}
 	}
 	kids := ref.ChildElements()
 	if len(kids) != 3 || !is(kids[0], NamespaceDSig, "Transforms") || !is(kids[1], NamespaceDSig, "DigestMethod") || !is(kids[2], NamespaceDSig, "DigestValue") {
-		return invalid("the Reference must hold Transforms, DigestMethod and DigestValue")
+		return refInfo{}, invalid("the Reference must hold Transforms, DigestMethod and DigestValue, once each and in that order")
 	}
-	if err := checkTransforms(kids[0]); err != nil {
-		return err
+	inclusive, err := checkTransforms(kids[0])
+	if err != nil {
+		return refInfo{}, err
 	}
-	if alg := kids[1].SelectAttrValue("Algorithm", ""); alg != AlgSHA256 {
-		return weak("digest method %q: the profile requires SHA-256 (%s)", alg, AlgSHA256)
+	if alg := algorithm(kids[1]); alg != AlgSHA256 {
+		return refInfo{}, weak("digest method %q: the profile requires SHA-256 (%s)", alg, AlgSHA256)
 	}
 	if len(kids[1].ChildElements()) != 0 || len(kids[2].ChildElements()) != 0 {
-		return invalid("DigestMethod and DigestValue take no child elements")
+		return refInfo{}, invalid("DigestMethod and DigestValue take no child elements")
 	}
 	d, err := decodeBase64(kids[2].Text(), 64)
 	if err != nil || len(d) != sha256.Size {
-		return invalid("the DigestValue is not a base64 SHA-256 digest")
+		return refInfo{}, invalid("the DigestValue is not a base64 SHA-256 digest")
 	}
-	return nil
+	return refInfo{digest: d, inclusive: inclusive}, nil
 }
 
 // checkTransforms allows exactly the enveloped-signature transform
-// followed by exclusive c14n (with an optional InclusiveNamespaces list).
-func checkTransforms(ts *etree.Element) error {
+// followed by exclusive c14n (with an optional InclusiveNamespaces
+// list, whose prefixes it returns).
+func checkTransforms(ts *etree.Element) ([]string, error) {
 	kids := ts.ChildElements()
 	for _, t := range kids {
 		if !is(t, NamespaceDSig, "Transform") {
-			return invalid("unexpected <%s> in Transforms", t.FullTag())
+			return nil, invalid("unexpected <%s> in Transforms", t.FullTag())
 		}
 	}
-	if len(kids) != 2 || kids[0].SelectAttrValue("Algorithm", "") != AlgEnveloped {
-		return invalid("the Reference must have exactly two transforms, enveloped-signature then exclusive c14n; it has %d (%s)", len(kids), transformList(kids))
+	if len(kids) != 2 || algorithm(kids[0]) != AlgEnveloped {
+		return nil, invalid("the Reference must have exactly two transforms, enveloped-signature then exclusive c14n; it has %d (%s)", len(kids), transformList(kids))
 	}
 	if len(kids[0].ChildElements()) != 0 {
-		return invalid("the enveloped-signature transform takes no parameters")
+		return nil, invalid("the enveloped-signature transform takes no parameters")
 	}
-	switch alg := kids[1].SelectAttrValue("Algorithm", ""); alg {
+	switch alg := algorithm(kids[1]); alg {
 	case AlgExcC14N:
 	case string(dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId), string(dsig.CanonicalXML10RecAlgorithmId),
 		string(dsig.CanonicalXML10WithCommentsAlgorithmId), string(dsig.CanonicalXML11AlgorithmId),
 		string(dsig.CanonicalXML11WithCommentsAlgorithmId):
-		return weak("reference canonicalisation %q: the profile requires exclusive c14n without comments", alg)
+		return nil, weak("reference canonicalisation %q: the profile requires exclusive c14n without comments", alg)
 	default:
-		return invalid("transform %q is not allowed; only enveloped-signature and exclusive c14n", alg)
+		return nil, invalid("transform %q is not allowed; only enveloped-signature and exclusive c14n", alg)
 	}
 	ps := kids[1].ChildElements()
-	if len(ps) > 1 || (len(ps) == 1 && !is(ps[0], NamespaceExcC14N, "InclusiveNamespaces")) {
-		return invalid("the exclusive c14n transform takes at most one ec:InclusiveNamespaces")
+	switch {
+	case len(ps) == 0:
+		return nil, nil
+	case len(ps) > 1 || !is(ps[0], NamespaceExcC14N, "InclusiveNamespaces") || len(ps[0].ChildElements()) != 0:
+		return nil, invalid("the exclusive c14n transform takes at most one ec:InclusiveNamespaces")
 	}
-	return nil
+	list, _ := attrValue(ps[0], "PrefixList")
+	prefixes := strings.Fields(list)
+	for _, p := range prefixes {
+		if p != "#default" && (strings.ContainsRune(p, ':') || strings.ContainsRune(p, '#')) {
+			return nil, invalid("InclusiveNamespaces PrefixList holds %q, which is not a prefix", p)
+		}
+	}
+	return prefixes, nil
 }
 
 func transformList(ts []*etree.Element) string {
@@ -183,13 +236,18 @@ func transformList(ts []*etree.Element) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(t.SelectAttrValue("Algorithm", "?"))
+		if alg := algorithm(t); alg != "" {
+			b.WriteString(alg)
+		} else {
+			b.WriteString("?")
+		}
 	}
 	return b.String()
 }
 
 // keyInfoSigningCert returns the one certificate of the Signature's
-// KeyInfo/X509Data.
+// KeyInfo/X509Data. Besides it, X509Data may only hold the other
+// X509Data forms of XML-DSig, which are not used.
 func keyInfoSigningCert(ki *etree.Element) (*x509.Certificate, error) {
 	missing := failf(errcode.CertMissing, opOpen, "the signature carries no certificate in KeyInfo/X509Data")
 	if ki == nil {
@@ -201,13 +259,18 @@ func keyInfoSigningCert(ki *etree.Element) (*x509.Certificate, error) {
 			return nil, invalid("KeyInfo may hold only one X509Data, found <%s>", c.FullTag())
 		}
 		for _, x := range c.ChildElements() {
-			if !is(x, NamespaceDSig, "X509Certificate") {
-				continue // X509IssuerSerial, X509SubjectName …: not used
+			switch {
+			case is(x, NamespaceDSig, "X509Certificate"):
+				if certEl != nil {
+					return nil, invalid("X509Data carries more than one certificate; exactly one, the signer's, is allowed")
+				}
+				certEl = x
+			case is(x, NamespaceDSig, "X509IssuerSerial"), is(x, NamespaceDSig, "X509SubjectName"),
+				is(x, NamespaceDSig, "X509SKI"), is(x, NamespaceDSig, "X509Digest"):
+				// other forms of the same reference: not used
+			default:
+				return nil, invalid("unexpected <%s> in X509Data", x.FullTag())
 			}
-			if certEl != nil {
-				return nil, invalid("X509Data carries more than one certificate; exactly one, the signer's, is allowed")
-			}
-			certEl = x
 		}
 		if certEl == nil {
 			return nil, missing
@@ -233,30 +296,81 @@ func checkCert(ctx context.Context, cert *x509.Certificate, v CertVerifier, now 
 	if !ok {
 		return weak("the signing certificate has a %s key; only RSA is allowed", cert.PublicKeyAlgorithm)
 	}
-	if bits := pub.N.BitLen(); bits < MinRSABits {
-		return weak("the signing key has %d bits; at least %d are required", bits, MinRSABits)
+	if bits := pub.N.BitLen(); bits < certs.MinRSABits {
+		return weak("the signing key has %d bits; at least %d are required", bits, certs.MinRSABits)
 	}
-	if err := v.VerifyCert(ctx, cert, PurposeSigning, now); err != nil {
+	if err := v.VerifyCert(ctx, cert, certs.Signing, now); err != nil {
 		return asCoded(err, errcode.CertInvalid, opOpen, "the signing certificate is not trusted for signing")
 	}
 	return nil
 }
 
-// validateSignature runs goxmldsig with cert as the only trusted
-// certificate and returns the element Validate returned with its canonical
-// bytes.
-func validateSignature(root *etree.Element, cert *x509.Certificate, now time.Time) (*etree.Element, []byte, error) {
-	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{cert}})
-	vc.IdAttribute = idAttribute
-	vc.Clock = dsig.NewFakeClockAt(now)
-	el, err := vc.Validate(root)
+// maxSignedInfo bounds the canonical SignedInfo.
+const maxSignedInfo = 64 << 10
+
+// verifySignature checks the signature of root with the key of sig.cert,
+// as XML-DSig core validation does and in this order: the SignatureValue
+// over the exclusive canonical form of SignedInfo (rsa-sha256), then,
+// from the SignedInfo that verified (re-parsed from its canonical bytes),
+// the digest of the exclusive canonical form of root without the
+// Signature. It returns the element parsed from exactly those canonical
+// bytes, and the bytes: nothing of the received tree is returned
+// (signature wrapping).
+func verifySignature(root *etree.Element, sig *sigInfo, lim message.Limits, plainSize int) (*etree.Element, []byte, error) {
+	siBytes, err := c14n.Exclusive(sig.signedInfo, c14n.Options{MaxBytes: maxSignedInfo})
 	if err != nil {
-		return nil, nil, failWrap(errcode.SignatureInvalid, opOpen, err,
-			"the signature does not verify: the message was changed after signing, or it was signed with another key")
+		return nil, nil, failWrap(errcode.SignatureInvalid, opOpen, err, "SignedInfo cannot be canonicalised")
 	}
-	// el was parsed from canonical bytes; writing it with c14n's escaping
-	// reproduces them.
-	var buf bytes.Buffer
-	el.WriteTo(&buf, canonicalWrite())
-	return el, buf.Bytes(), nil
+	sum := sha256.Sum256(siBytes)
+	pub := sig.cert.PublicKey.(*rsa.PublicKey) // checkCert made sure
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig.value); err != nil {
+		return nil, nil, failWrap(errcode.SignatureInvalid, opOpen, err,
+			"the signature does not verify: SignedInfo was changed after signing, or it was signed with another key than the certificate's")
+	}
+	// Only what the signature covers decides from here on.
+	vsi, err := message.Parse(siBytes, message.Limits{MaxBytes: maxSignedInfo, MaxDepth: 8, MaxElements: 64, MaxAttrs: 8})
+	if err != nil {
+		return nil, nil, failWrap(errcode.SignatureInvalid, opOpen, err, "the signed SignedInfo cannot be read back")
+	}
+	ref, err := checkSignedInfo(root, vsi.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	maxCanon := MaxCanonicalGrowth * plainSize
+	canonical, err := c14n.Exclusive(root, c14n.Options{Omit: sig.el, InclusivePrefixes: ref.inclusive, MaxBytes: maxCanon})
+	if err != nil {
+		code := errcode.SignatureInvalid
+		if errors.Is(err, c14n.ErrTooLarge) {
+			code = errcode.NotWellFormed
+		}
+		return nil, nil, failWrap(code, opOpen, err, "the message cannot be canonicalised")
+	}
+	if d := sha256.Sum256(canonical); !bytes.Equal(d[:], ref.digest) {
+		return nil, nil, invalid("the message was changed after signing: its digest does not match the signed DigestValue")
+	}
+	m, err := message.Parse(canonical, canonicalLimits(lim, maxCanon))
+	if err != nil {
+		return nil, nil, failWrap(errcode.SignatureInvalid, opOpen, err, "the verified canonical message cannot be read back")
+	}
+	return m.Root, canonical, nil
 }
+
+// canonicalLimits are the limits of the re-parse of a canonical form:
+// the message's, except that exclusive c14n may add a namespace
+// declaration per prefix an element uses (its own and its attributes').
+func canonicalLimits(lim message.Limits, maxBytes int) message.Limits {
+	lim.MaxBytes = maxBytes
+	lim.MaxAttrs = 2*lim.MaxAttrs + 1
+	return lim
+}
+
+// excC14N is exclusive c14n as goxmldsig's Canonicalizer, for signing: the
+// library's own canonicaliser deviates from the recommendation (see
+// doc.go), ours is xml/c14n.
+type excC14N struct{ maxBytes int }
+
+func (c excC14N) Canonicalize(el *etree.Element) ([]byte, error) {
+	return c14n.Exclusive(el, c14n.Options{MaxBytes: c.maxBytes})
+}
+
+func (excC14N) Algorithm() dsig.AlgorithmID { return dsig.CanonicalXML10ExclusiveAlgorithmId }

@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"sync"
 	"time"
+
+	"github.com/xgate/xgate/certs"
 )
 
 // VerifyCacheConfig configures a VerifyCache.
@@ -51,7 +53,7 @@ type VerifyCache struct {
 
 type verifyKey struct {
 	sum     [sha256.Size]byte
-	purpose Purpose
+	purpose certs.Purpose
 }
 
 // verifyEntry is an acceptance for times in [from, until).
@@ -65,7 +67,7 @@ func NewVerifyCache(next CertVerifier, cfg VerifyCacheConfig) *VerifyCache {
 
 // VerifyCert answers from the cache when cert was accepted for purpose at
 // a time less than TTL before now, and asks the wrapped verifier otherwise.
-func (c *VerifyCache) VerifyCert(ctx context.Context, cert *x509.Certificate, purpose Purpose, now time.Time) error {
+func (c *VerifyCache) VerifyCert(ctx context.Context, cert *x509.Certificate, purpose certs.Purpose, now time.Time) error {
 	if cert == nil || now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
 		return c.next.VerifyCert(ctx, cert, purpose, now) // its error says why
 	}

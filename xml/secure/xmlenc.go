@@ -164,7 +164,7 @@ func parseEnvelope(root *etree.Element, maxEncryptedKeys, maxPlaintext int) (*en
 	if !is(root, NamespaceXEnc, "EncryptedData") {
 		return nil, failf(errcode.DecryptFailed, opOpen, "the document is not an XML-Enc EncryptedData (root element is <%s>)", root.FullTag())
 	}
-	if t := root.SelectAttrValue("Type", ""); t != TypeElement {
+	if t, _ := attrValue(root, "Type"); t != TypeElement {
 		return nil, failf(errcode.DecryptFailed, opOpen, "EncryptedData Type is %q; only %s (a whole element) is accepted", t, TypeElement)
 	}
 	env := &envelope{}
@@ -189,7 +189,7 @@ func parseEnvelope(root *etree.Element, maxEncryptedKeys, maxPlaintext int) (*en
 	if method == nil {
 		return nil, failf(errcode.DecryptFailed, opOpen, "EncryptedData names no EncryptionMethod")
 	}
-	env.contentAlg = method.SelectAttrValue("Algorithm", "")
+	env.contentAlg = algorithm(method)
 	if env.keySize = gcmKeySize(env.contentAlg); env.keySize == 0 {
 		return nil, refusedAlg("content encryption", env.contentAlg)
 	}
@@ -233,26 +233,27 @@ func parseEnvelope(root *etree.Element, maxEncryptedKeys, maxPlaintext int) (*en
 
 func parseEncryptedKey(ek *etree.Element) (encryptedKey, error) {
 	var k encryptedKey
-	var method, cipherData *etree.Element
+	var method, cipherData, refList, keyName *etree.Element
 	for _, c := range ek.ChildElements() {
+		var slot **etree.Element
 		switch {
 		case is(c, NamespaceXEnc, "EncryptionMethod"):
-			if method != nil {
-				return k, failf(errcode.DecryptFailed, opOpen, "EncryptedKey has more than one EncryptionMethod")
-			}
-			method = c
+			slot = &method
 		case is(c, NamespaceXEnc, "CipherData"):
-			if cipherData != nil {
-				return k, failf(errcode.DecryptFailed, opOpen, "EncryptedKey has more than one CipherData")
-			}
-			cipherData = c
+			slot = &cipherData
 		case is(c, NamespaceDSig, "KeyInfo"):
-			k.keyInfo = c
-		case is(c, NamespaceXEnc, "ReferenceList"), is(c, NamespaceXEnc, "CarriedKeyName"):
-			// informational; not used
+			slot = &k.keyInfo
+		case is(c, NamespaceXEnc, "ReferenceList"):
+			slot = &refList // informational; not used
+		case is(c, NamespaceXEnc, "CarriedKeyName"):
+			slot = &keyName // informational; not used
 		default:
 			return k, failf(errcode.DecryptFailed, opOpen, "unexpected element <%s> in EncryptedKey", c.FullTag())
 		}
+		if *slot != nil {
+			return k, failf(errcode.DecryptFailed, opOpen, "EncryptedKey has more than one <%s>", c.FullTag())
+		}
+		*slot = c
 	}
 	if method == nil {
 		return k, failf(errcode.DecryptFailed, opOpen, "EncryptedKey names no EncryptionMethod")
@@ -273,18 +274,41 @@ func parseEncryptedKey(ek *etree.Element) (encryptedKey, error) {
 // profiles: rsa-oaep-mgf1p with SHA-1 (or no DigestMethod, which means
 // SHA-1), or xmlenc11#rsa-oaep with SHA-256 and MGF1-SHA256.
 func keyTransport(method *etree.Element) (oaepParams, error) {
-	alg := method.SelectAttrValue("Algorithm", "")
-	var digest, mgf string
+	alg := algorithm(method)
+	var digestEl, mgfEl *etree.Element
 	for _, c := range method.ChildElements() {
+		var slot **etree.Element
 		switch {
-		case is(c, NamespaceDSig, "DigestMethod") && digest == "":
-			digest = c.SelectAttrValue("Algorithm", "")
-		case is(c, NamespaceXEnc11, "MGF") && mgf == "":
-			mgf = c.SelectAttrValue("Algorithm", "")
+		case is(c, NamespaceDSig, "DigestMethod"):
+			slot = &digestEl
+		case is(c, NamespaceXEnc11, "MGF"):
+			slot = &mgfEl
 		case is(c, NamespaceXEnc, "OAEPparams"):
 			return oaepParams{}, failf(errcode.DecryptFailed, opOpen, "RSA-OAEP with a label (OAEPparams) is not part of the profile")
 		default:
-			return oaepParams{}, failf(errcode.DecryptFailed, opOpen, "unexpected or repeated <%s> in the key-transport EncryptionMethod", c.FullTag())
+			return oaepParams{}, failf(errcode.DecryptFailed, opOpen, "unexpected <%s> in the key-transport EncryptionMethod", c.FullTag())
+		}
+		// Two DigestMethods (or MGFs) are ambiguous, whatever their
+		// values: another reader may take the other one.
+		if *slot != nil {
+			return oaepParams{}, failf(errcode.DecryptFailed, opOpen, "the key-transport EncryptionMethod has more than one <%s>", c.FullTag())
+		}
+		if len(c.ChildElements()) != 0 {
+			return oaepParams{}, failf(errcode.DecryptFailed, opOpen, "<%s> of the key transport takes no child elements", c.FullTag())
+		}
+		*slot = c
+	}
+	var digest, mgf string
+	if digestEl != nil {
+		var ok bool
+		if digest, ok = attrValue(digestEl, "Algorithm"); !ok || digest == "" {
+			return oaepParams{}, failf(errcode.DecryptFailed, opOpen, "the key-transport DigestMethod names no Algorithm")
+		}
+	}
+	if mgfEl != nil {
+		var ok bool
+		if mgf, ok = attrValue(mgfEl, "Algorithm"); !ok || mgf == "" {
+			return oaepParams{}, failf(errcode.DecryptFailed, opOpen, "the key-transport MGF names no Algorithm")
 		}
 	}
 	switch alg {

@@ -141,10 +141,17 @@ const encryptionTemplate = `<?xml version="1.0" encoding="UTF-8"?>
 // xmlsec1Sign signs msg with xmlsec1 and the sender's key.
 func xmlsec1Sign(t *testing.T, bin string, f pemFiles, msg []byte) []byte {
 	t.Helper()
+	return xmlsec1SignTemplate(t, bin, f, msg, signatureTemplate)
+}
+
+// xmlsec1SignTemplate signs msg with xmlsec1 and the sender's key, with
+// the signature template tmpl placed before the root's end tag.
+func xmlsec1SignTemplate(t *testing.T, bin string, f pemFiles, msg []byte, tmpl string, args ...string) []byte {
+	t.Helper()
 	s := string(msg)
 	i := strings.LastIndex(s, "</")
-	tmpl := f.file(t, "sign-template.xml", []byte(s[:i]+signatureTemplate+s[i:]))
-	return runXmlsec1(t, bin, false, "--sign", "--privkey-pem", f.senderKey+","+f.senderCrt, tmpl)
+	in := f.file(t, "sign-template.xml", []byte(s[:i]+tmpl+s[i:]))
+	return runXmlsec1(t, bin, false, append(append([]string{"--sign", "--privkey-pem", f.senderKey + "," + f.senderCrt}, args...), in)...)
 }
 
 func TestXmlsec1VerifiesXgateSignature(t *testing.T) {

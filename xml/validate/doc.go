@@ -13,7 +13,10 @@
 // nothing:
 //
 //  1. message.Parse: size, UTF-8, no DOCTYPE/entities/PIs/XInclude,
-//     depth, element and attribute limits (X000, S001).
+//     depth, element and attribute limits (X000, S001). The limits and
+//     their defaults are listed once, in the xml/secure package doc
+//     (go doc ./xml/secure, "# Limits"), Config.MaxAttachmentBytes
+//     included.
 //  2. standard and version of the root element (V000).
 //  3. libxml2 parses the same bytes (network off, no entity substitution)
 //     and validates them against the schemas, parsed once in New (X001).

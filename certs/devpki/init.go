@@ -1,4 +1,4 @@
-package certs
+package devpki
 
 import (
 	"context"
@@ -20,6 +20,9 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/xml/kennung"
 )
 
 // Options configures Init.
@@ -30,7 +33,7 @@ type Options struct {
 	Force bool
 	// Participants get a signing, an encryption and a TLS key pair each.
 	// Defaults to DefaultParticipants().
-	Participants []Identity
+	Participants []Member
 	// Now is the creation time; certificates are valid from one hour
 	// before it. Defaults to time.Now().
 	Now time.Time
@@ -54,7 +57,7 @@ type Options struct {
 const (
 	year       = 365 * 24 * time.Hour
 	backdate   = time.Hour // clock skew allowance
-	keyBits    = MinRSABits
+	keyBits    = certs.MinRSABits
 	dirCA      = "ca"
 	dirAuthDir = "directory"
 )
@@ -85,33 +88,37 @@ func (o *Options) setDefaults() {
 // Validate checks the options.
 func (o *Options) Validate() error {
 	if o.RootValidity < 0 || o.LeafValidity < 0 || o.Workers < 0 {
-		return errors.New("certs: Options: validities and Workers must not be negative")
+		return errors.New("devpki: Options: validities and Workers must not be negative")
 	}
 	if o.LeafValidity > o.RootValidity {
-		return errors.New("certs: Options.LeafValidity exceeds RootValidity")
+		return errors.New("devpki: Options.LeafValidity exceeds RootValidity")
 	}
-	ids, kennungen := map[string]bool{}, map[string]bool{}
+	ids, kennungen := map[string]bool{}, map[kennung.Kennung]bool{}
 	for _, p := range o.Participants {
+		if _, err := kennung.Parse(string(p.Kennung)); err != nil {
+			return fmt.Errorf("devpki: participant %s: %w", p.ID, err)
+		}
+		if _, err := kennung.ParseRole(string(p.Role)); err != nil {
+			return fmt.Errorf("devpki: participant %s: %w", p.ID, err)
+		}
 		switch {
 		case !idPattern.MatchString(p.ID) || p.ID == dirCA || p.ID == dirAuthDir:
-			return fmt.Errorf("certs: participant ID %q: want lower-case letters, digits and '-', not %q or %q", p.ID, dirCA, dirAuthDir)
+			return fmt.Errorf("devpki: participant ID %q: want lower-case letters, digits and '-', not %q or %q", p.ID, dirCA, dirAuthDir)
 		case ids[p.ID]:
-			return fmt.Errorf("certs: participant ID %q appears twice", p.ID)
-		case !validKennung(p.Kennung):
-			return fmt.Errorf("certs: participant %s: kennung %q is not of the form prefix:key", p.ID, p.Kennung)
+			return fmt.Errorf("devpki: participant ID %q appears twice", p.ID)
 		case kennungen[p.Kennung]:
-			return fmt.Errorf("certs: kennung %q appears twice", p.Kennung)
-		case p.Role == "" || p.Name == "":
-			return fmt.Errorf("certs: participant %s: role and name are required", p.ID)
+			return fmt.Errorf("devpki: kennung %q appears twice", p.Kennung)
+		case p.Name == "":
+			return fmt.Errorf("devpki: participant %s: a name is required", p.ID)
 		}
 		ids[p.ID], kennungen[p.Kennung] = true, true
 	}
 	return nil
 }
 
-var kennungPattern = regexp.MustCompile(`^[a-z]+:[A-Za-z0-9._-]+$`)
-
-func validKennung(k string) bool { return kennungPattern.MatchString(k) }
+// ErrDirNotEmpty is returned by Init for a non-empty directory when
+// Options.Force is not set.
+var ErrDirNotEmpty = errors.New("devpki: directory is not empty")
 
 // Result reports what Init wrote.
 type Result struct {
@@ -173,12 +180,12 @@ func Init(ctx context.Context, dir string, opts Options) (*Result, error) {
 		NextUpdate: b.leafUntil,
 	}, root, keys[0])
 	if err != nil {
-		return nil, fmt.Errorf("certs: create CRL: %w", err)
+		return nil, fmt.Errorf("devpki: create CRL: %w", err)
 	}
 	m.CRL = path.Join(dirCA, "root.crl")
-	b.files[m.CRL] = file{data: EncodeCRL(crl), perm: 0o644}
+	b.files[m.CRL] = file{data: certs.EncodeCRL(crl), perm: 0o644}
 
-	dirCert, err := b.leaf(root, keys[0], keys[1], Directory, pkix.Name{
+	dirCert, err := b.leaf(root, keys[0], keys[1], certs.Directory, pkix.Name{
 		Country: []string{"DE"}, Organization: []string{"xgate Entwicklungs-PKI"},
 		OrganizationalUnit: []string{"directory"}, CommonName: "xgate Verzeichnisdienst",
 	})
@@ -191,20 +198,20 @@ func Init(ctx context.Context, dir string, opts Options) (*Result, error) {
 
 	k := 2
 	for _, id := range opts.Participants {
-		p := Participant{Identity: id}
+		p := Participant{Member: id}
 		for _, pu := range []struct {
-			purpose Purpose
+			purpose certs.Purpose
 			name    string
 			label   string
 			files   *Files
 		}{
-			{Signing, "signing", "Signatur", &p.Signing},
-			{Encryption, "encryption", "Verschlüsselung", &p.Encryption},
-			{TLSServer, "tls", "TLS", &p.TLS},
+			{certs.Signing, "signing", "Signatur", &p.Signing},
+			{certs.Encryption, "encryption", "Verschlüsselung", &p.Encryption},
+			{certs.TLSServer, "tls", "TLS", &p.TLS},
 		} {
 			c, err := b.leaf(root, keys[0], keys[k], pu.purpose, pkix.Name{
 				Country: []string{"DE"}, Organization: []string{id.Name},
-				OrganizationalUnit: []string{string(id.Role)}, SerialNumber: id.Kennung,
+				OrganizationalUnit: []string{string(id.Role)}, SerialNumber: string(id.Kennung),
 				CommonName: id.Name + " " + pu.label,
 			})
 			if err != nil {
@@ -220,7 +227,7 @@ func Init(ctx context.Context, dir string, opts Options) (*Result, error) {
 
 	mj, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("certs: %w", err)
+		return nil, fmt.Errorf("devpki: %w", err)
 	}
 	b.files[ManifestName] = file{data: append(mj, '\n'), perm: 0o644}
 	names, err := b.write(dir)
@@ -239,10 +246,10 @@ func prepareDir(dir string, force bool) error {
 	case err == nil:
 		return nil
 	case !os.IsNotExist(err):
-		return fmt.Errorf("certs: %w", err)
+		return fmt.Errorf("devpki: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("certs: %w", err)
+		return fmt.Errorf("devpki: %w", err)
 	}
 	return nil
 }
@@ -287,7 +294,7 @@ func generateKeys(ctx context.Context, n int, opts Options) ([]*rsa.PrivateKey, 
 	done := 0
 	for r := range results {
 		if r.err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("certs: generate key: %w", r.err)
+			firstErr = fmt.Errorf("devpki: generate key: %w", r.err)
 			cancel()
 		}
 		done++
@@ -299,7 +306,7 @@ func generateKeys(ctx context.Context, n int, opts Options) ([]*rsa.PrivateKey, 
 		return nil, firstErr
 	}
 	if err := ctx.Err(); err != nil || done < n {
-		return nil, fmt.Errorf("certs: key generation stopped after %d of %d keys: %w", done, n, context.Cause(ctx))
+		return nil, fmt.Errorf("devpki: key generation stopped after %d of %d keys: %w", done, n, context.Cause(ctx))
 	}
 	return keys, nil
 }
@@ -330,11 +337,11 @@ func (b *builder) root(key *rsa.PrivateKey, until time.Time) (*x509.Certificate,
 		SignatureAlgorithm:    x509.SHA256WithRSA,
 		BasicConstraintsValid: true,
 	}
-	CA.SetUsage(t)
+	certs.CA.SetUsage(t)
 	return issue(t, t, &key.PublicKey, key)
 }
 
-func (b *builder) leaf(ca *x509.Certificate, caKey, key *rsa.PrivateKey, p Purpose, subject pkix.Name) (*x509.Certificate, error) {
+func (b *builder) leaf(ca *x509.Certificate, caKey, key *rsa.PrivateKey, p certs.Purpose, subject pkix.Name) (*x509.Certificate, error) {
 	t := &x509.Certificate{
 		Subject:            subject,
 		NotBefore:          b.now.Add(-backdate),
@@ -342,7 +349,7 @@ func (b *builder) leaf(ca *x509.Certificate, caKey, key *rsa.PrivateKey, p Purpo
 		SignatureAlgorithm: x509.SHA256WithRSA,
 	}
 	p.SetUsage(t)
-	if p == TLSServer || p == TLSClient {
+	if p == certs.TLSServer || p == certs.TLSClient {
 		t.DNSNames = []string{"localhost"}
 		t.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	}
@@ -354,12 +361,12 @@ func (b *builder) leaf(ca *x509.Certificate, caKey, key *rsa.PrivateKey, p Purpo
 func issue(t, parent *x509.Certificate, pub *rsa.PublicKey, signer *rsa.PrivateKey) (*x509.Certificate, error) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return nil, fmt.Errorf("certs: serial: %w", err)
+		return nil, fmt.Errorf("devpki: serial: %w", err)
 	}
 	t.SerialNumber = serial.Add(serial, big.NewInt(1))
 	der, err := x509.CreateCertificate(rand.Reader, t, parent, pub, signer)
 	if err != nil {
-		return nil, fmt.Errorf("certs: create certificate %q: %w", t.Subject.CommonName, err)
+		return nil, fmt.Errorf("devpki: create certificate %q: %w", t.Subject.CommonName, err)
 	}
 	return x509.ParseCertificate(der)
 }
@@ -367,11 +374,11 @@ func issue(t, parent *x509.Certificate, pub *rsa.PublicKey, signer *rsa.PrivateK
 // addPair records cert and key files under folder/name{,-key}.pem.
 func (b *builder) addPair(folder, name string, c *x509.Certificate, key *rsa.PrivateKey) (Files, error) {
 	f := Files{Cert: path.Join(folder, name+".pem"), Key: path.Join(folder, name+"-key.pem")}
-	kp, err := EncodePrivateKey(key)
+	kp, err := certs.EncodePrivateKey(key)
 	if err != nil {
 		return Files{}, err
 	}
-	b.files[f.Cert] = file{data: EncodeCertificates(c), perm: 0o644}
+	b.files[f.Cert] = file{data: certs.EncodeCertificates(c), perm: 0o644}
 	b.files[f.Key] = file{data: kp, perm: 0o600}
 	return f, nil
 }
@@ -406,27 +413,27 @@ func (b *builder) write(dir string) ([]string, error) {
 // an existing file's mode), through a temporary file and a rename.
 func writeFile(name string, data []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return fmt.Errorf("certs: %w", err)
+		return fmt.Errorf("devpki: %w", err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-"+filepath.Base(name)+"-*")
 	if err != nil {
-		return fmt.Errorf("certs: %w", err)
+		return fmt.Errorf("devpki: %w", err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op after the rename
 	if err := f.Chmod(perm); err != nil {
 		f.Close()
-		return fmt.Errorf("certs: %w", err)
+		return fmt.Errorf("devpki: %w", err)
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("certs: %w", err)
+		return fmt.Errorf("devpki: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("certs: %w", err)
+		return fmt.Errorf("devpki: %w", err)
 	}
 	if err := os.Rename(tmp, name); err != nil {
-		return fmt.Errorf("certs: %w", err)
+		return fmt.Errorf("devpki: %w", err)
 	}
 	return nil
 }

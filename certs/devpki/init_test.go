@@ -1,4 +1,4 @@
-package certs_test
+package devpki_test
 
 import (
 	"context"
@@ -15,7 +15,8 @@ import (
 
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/certs/certstest"
-	"github.com/xgate/xgate/xml/catalogue"
+	"github.com/xgate/xgate/certs/devpki"
+	"github.com/xgate/xgate/xml/kennung"
 )
 
 // realPKI is one development PKI shared by the tests of this package. It
@@ -26,7 +27,7 @@ import (
 var realPKI struct {
 	once sync.Once
 	dir  string
-	res  *certs.Result
+	res  *devpki.Result
 	err  error
 }
 
@@ -38,18 +39,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func sharedPKI(t *testing.T) *certs.Result {
+func sharedPKI(t *testing.T) *devpki.Result {
 	t.Helper()
 	realPKI.once.Do(func() {
 		realPKI.dir, realPKI.err = os.MkdirTemp("", "xgate-pki-")
 		if realPKI.err != nil {
 			return
 		}
-		opts := certs.Options{GenerateKey: certstest.KeyGenerator()}
+		opts := devpki.Options{GenerateKey: certstest.KeyGenerator()}
 		if os.Getenv("XGATE_TEST_REAL_KEYS") != "" {
 			opts.GenerateKey = nil
 		}
-		realPKI.res, realPKI.err = certs.Init(context.Background(), filepath.Join(realPKI.dir, "pki"), opts)
+		realPKI.res, realPKI.err = devpki.Init(context.Background(), filepath.Join(realPKI.dir, "pki"), opts)
 	})
 	if realPKI.err != nil {
 		t.Fatal(realPKI.err)
@@ -61,7 +62,7 @@ func TestInit(t *testing.T) {
 	t.Parallel()
 	res := sharedPKI(t)
 	t.Logf("Init: %d keys on %d workers: key generation %v, total %v", res.Keys, res.Workers, res.KeyGen.Round(time.Millisecond), res.Total.Round(time.Millisecond))
-	m, err := certs.LoadManifest(res.Manifest.Dir())
+	m, err := devpki.LoadManifest(res.Manifest.Dir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestInit(t *testing.T) {
 		t.Errorf("root valid for %v only", root.NotAfter.Sub(root.NotBefore))
 	}
 	seen := map[string]bool{} // public keys: every key pair has its own
-	check := func(name string, f certs.Files, ps ...certs.Purpose) *x509.Certificate {
+	check := func(name string, f devpki.Files, ps ...certs.Purpose) *x509.Certificate {
 		t.Helper()
 		kp, err := m.KeyPair(f) // also proves key matches certificate and 0600
 		if err != nil {
@@ -146,9 +147,9 @@ func TestInit(t *testing.T) {
 		}
 	}
 	// The participants of the brief, with their kennungen.
-	want := map[string]catalogue.Role{
-		"azr:999901": catalogue.RoleABH, "ags:08999001": catalogue.RoleMB, "dbs:499990020000": catalogue.RoleAZR,
-		"dbs:499990030000": catalogue.RoleBAMF, "dbs:499990040000": catalogue.RoleBA, "opt:99901": catalogue.RoleJC, "dbs:499990990000": certs.RoleTestPartner,
+	want := map[kennung.Kennung]kennung.Role{
+		"azr:999901": kennung.RoleABH, "ags:08999001": kennung.RoleMB, "dbs:499990020000": kennung.RoleAZR,
+		"dbs:499990030000": kennung.RoleBAMF, "dbs:499990040000": kennung.RoleBA, "opt:99901": kennung.RoleJC, "dbs:499990990000": kennung.RoleTest,
 	}
 	for k, r := range want {
 		if p, ok := m.Participant(k); !ok || p.Role != r {
@@ -169,7 +170,7 @@ func TestInitGeneratesKeys(t *testing.T) {
 		t.Skip("generates RSA-3072 keys")
 	}
 	t.Parallel()
-	res, err := certs.Init(context.Background(), t.TempDir(), certs.Options{Participants: certs.DefaultParticipants()[:1]})
+	res, err := devpki.Init(context.Background(), t.TempDir(), devpki.Options{Participants: devpki.DefaultParticipants()[:1]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestInitGeneratesKeys(t *testing.T) {
 	}
 	p := m.Participants[0]
 	seen := map[string]bool{}
-	for _, f := range []certs.Files{m.Root, m.Directory, p.Signing, p.Encryption, p.TLS} {
+	for _, f := range []devpki.Files{m.Root, m.Directory, p.Signing, p.Encryption, p.TLS} {
 		kp, err := m.KeyPair(f)
 		if err != nil {
 			t.Fatal(err)
@@ -201,15 +202,15 @@ func TestInitRefusesNonEmptyDir(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	certstest.WriteFile(t, filepath.Join(dir, "ca", "root-key.pem"), []byte("old"), 0o644)
-	opts := certs.Options{GenerateKey: certstest.KeyGenerator()}
-	if _, err := certs.Init(context.Background(), dir, opts); !errors.Is(err, certs.ErrDirNotEmpty) {
+	opts := devpki.Options{GenerateKey: certstest.KeyGenerator()}
+	if _, err := devpki.Init(context.Background(), dir, opts); !errors.Is(err, devpki.ErrDirNotEmpty) {
 		t.Fatalf("err = %v, want ErrDirNotEmpty", err)
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "ca", "root-key.pem")); string(data) != "old" {
 		t.Fatal("Init touched a file of a non-empty dir")
 	}
 	opts.Force = true
-	if _, err := certs.Init(context.Background(), dir, opts); err != nil {
+	if _, err := devpki.Init(context.Background(), dir, opts); err != nil {
 		t.Fatal(err)
 	}
 	// Force replaced the 0644 file by a key file of mode 0600.
@@ -222,26 +223,26 @@ func TestInitOptions(t *testing.T) {
 	t.Parallel()
 	bad := []struct {
 		name string
-		opts certs.Options
+		opts devpki.Options
 	}{
-		{"duplicate id", certs.Options{Participants: []certs.Identity{{"a", "abh", "azr:a", "A"}, {"a", "abh", "azr:b", "B"}}}},
-		{"duplicate kennung", certs.Options{Participants: []certs.Identity{{"a", "abh", "azr:a", "A"}, {"b", "abh", "azr:a", "B"}}}},
-		{"bad kennung", certs.Options{Participants: []certs.Identity{{"a", "abh", "no prefix", "A"}}}},
-		{"reserved id", certs.Options{Participants: []certs.Identity{{"ca", "abh", "azr:a", "A"}}}},
-		{"path in id", certs.Options{Participants: []certs.Identity{{"../x", "abh", "azr:a", "A"}}}},
-		{"leaf outlives root", certs.Options{RootValidity: time.Hour, LeafValidity: 2 * time.Hour}},
+		{"duplicate id", devpki.Options{Participants: []devpki.Member{member("a", "abh", "azr:a", "A"), member("a", "abh", "azr:b", "B")}}},
+		{"duplicate kennung", devpki.Options{Participants: []devpki.Member{member("a", "abh", "azr:a", "A"), member("b", "abh", "azr:a", "B")}}},
+		{"bad kennung", devpki.Options{Participants: []devpki.Member{member("a", "abh", "no prefix", "A")}}},
+		{"reserved id", devpki.Options{Participants: []devpki.Member{member("ca", "abh", "azr:a", "A")}}},
+		{"path in id", devpki.Options{Participants: []devpki.Member{member("../x", "abh", "azr:a", "A")}}},
+		{"leaf outlives root", devpki.Options{RootValidity: time.Hour, LeafValidity: 2 * time.Hour}},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.GenerateKey = certstest.KeyGenerator()
-			if _, err := certs.Init(context.Background(), t.TempDir(), tc.opts); err == nil {
+			if _, err := devpki.Init(context.Background(), t.TempDir(), tc.opts); err == nil {
 				t.Error("accepted")
 			}
 		})
 	}
 	t.Run("key generation error", func(t *testing.T) {
 		boom := errors.New("boom")
-		_, err := certs.Init(context.Background(), t.TempDir(), certs.Options{GenerateKey: func(int) (*rsa.PrivateKey, error) { return nil, boom }})
+		_, err := devpki.Init(context.Background(), t.TempDir(), devpki.Options{GenerateKey: func(int) (*rsa.PrivateKey, error) { return nil, boom }})
 		if !errors.Is(err, boom) {
 			t.Errorf("err = %v", err)
 		}
@@ -250,16 +251,16 @@ func TestInitOptions(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		dir := filepath.Join(t.TempDir(), "pki")
-		if _, err := certs.Init(ctx, dir, certs.Options{GenerateKey: certstest.KeyGenerator()}); !errors.Is(err, context.Canceled) {
+		if _, err := devpki.Init(ctx, dir, devpki.Options{GenerateKey: certstest.KeyGenerator()}); !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v", err)
 		}
-		if _, err := os.Stat(filepath.Join(dir, certs.ManifestName)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, devpki.ManifestName)); err == nil {
 			t.Error("a cancelled Init wrote a manifest")
 		}
 	})
 	t.Run("progress", func(t *testing.T) {
 		var calls []int
-		_, err := certs.Init(context.Background(), t.TempDir(), certs.Options{
+		_, err := devpki.Init(context.Background(), t.TempDir(), devpki.Options{
 			GenerateKey: certstest.KeyGenerator(), Workers: 3,
 			Progress: func(done, total int) { calls = append(calls, done); _ = total },
 		})
@@ -273,8 +274,12 @@ func TestInitOptions(t *testing.T) {
 // (23 RSA-3072 keys on GOMAXPROCS workers).
 func BenchmarkInit(b *testing.B) {
 	for b.Loop() {
-		if _, err := certs.Init(context.Background(), b.TempDir(), certs.Options{}); err != nil {
+		if _, err := devpki.Init(context.Background(), b.TempDir(), devpki.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+func member(id string, r kennung.Role, k kennung.Kennung, name string) devpki.Member {
+	return devpki.Member{ID: id, Identity: kennung.Identity{Kennung: k, Role: r, Name: name}}
 }

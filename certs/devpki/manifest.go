@@ -1,4 +1,4 @@
-package certs
+package devpki
 
 import (
 	"crypto/x509"
@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/internal/clock"
-	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/kennung"
 )
 
@@ -20,31 +20,29 @@ const ManifestName = "pki.json"
 // ManifestVersion is the version of the manifest format Init writes.
 const ManifestVersion = 1
 
-// RoleTestPartner is the role of the conformance test partner in the
-// development PKI. It is not a role of the message catalogue: the test
-// partner answers in place of any of them.
-const RoleTestPartner = kennung.RoleTest
-
-// Identity names a participant: a short ID (its folder in the PKI), its
-// role, its directory key (kennung) and its name.
-type Identity struct {
-	ID      string         `json:"id"`      // "abh"
-	Role    catalogue.Role `json:"role"`    // "abh"
-	Kennung string         `json:"kennung"` // "azr:abh-musterstadt"
-	Name    string         `json:"name"`    // "Ausländerbehörde Musterstadt"
+// Member is a participant of the development PKI: a short ID (its folder
+// in the PKI) and who it is (xgate's one identity model, kennung.Identity:
+// directory key, role, name).
+type Member struct {
+	ID string `json:"id"` // "abh"
+	kennung.Identity
 }
 
 // DefaultParticipants returns the participants of the development PKI:
-// one of each role of product.md plus the conformance test partner.
-func DefaultParticipants() []Identity {
-	return []Identity{
-		{"abh", catalogue.RoleABH, "azr:999901", "Ausländerbehörde Musterstadt"},
-		{"mb", catalogue.RoleMB, "ags:08999001", "Meldebehörde Musterstadt"},
-		{"azr", catalogue.RoleAZR, "dbs:499990020000", "Bundesverwaltungsamt, Ausländerzentralregister (Test)"},
-		{"bamf", catalogue.RoleBAMF, "dbs:499990030000", "Bundesamt für Migration und Flüchtlinge (Test)"},
-		{"ba", catalogue.RoleBA, "dbs:499990040000", "Bundesagentur für Arbeit, ZAV (Test)"},
-		{"jc", catalogue.RoleJC, "opt:99901", "Jobcenter Musterstadt"},
-		{"test", RoleTestPartner, "dbs:499990990000", "xgate Konformitätstestpartner"},
+// one of each role of product.md plus the conformance test partner
+// (kennung.RoleTest, which answers in place of any role).
+func DefaultParticipants() []Member {
+	m := func(id string, r kennung.Role, k kennung.Kennung, name string) Member {
+		return Member{ID: id, Identity: kennung.Identity{Kennung: k, Role: r, Name: name}}
+	}
+	return []Member{
+		m("abh", kennung.RoleABH, "azr:999901", "Ausländerbehörde Musterstadt"),
+		m("mb", kennung.RoleMB, "ags:08999001", "Meldebehörde Musterstadt"),
+		m("azr", kennung.RoleAZR, "dbs:499990020000", "Bundesverwaltungsamt, Ausländerzentralregister (Test)"),
+		m("bamf", kennung.RoleBAMF, "dbs:499990030000", "Bundesamt für Migration und Flüchtlinge (Test)"),
+		m("ba", kennung.RoleBA, "dbs:499990040000", "Bundesagentur für Arbeit, ZAV (Test)"),
+		m("jc", kennung.RoleJC, "opt:99901", "Jobcenter Musterstadt"),
+		m("test", kennung.RoleTest, "dbs:499990990000", "xgate Konformitätstestpartner"),
 	}
 }
 
@@ -57,7 +55,7 @@ type Files struct {
 
 // Participant is one participant of the PKI with its three key pairs.
 type Participant struct {
-	Identity
+	Member
 	Signing    Files `json:"signing"`
 	Encryption Files `json:"encryption"`
 	TLS        Files `json:"tls"` // serves both tls-server and tls-client
@@ -65,13 +63,13 @@ type Participant struct {
 
 // Files returns the files of the key pair for purpose p (TLSServer and
 // TLSClient share one).
-func (p Participant) Files(pu Purpose) (Files, bool) {
+func (p Participant) Files(pu certs.Purpose) (Files, bool) {
 	switch pu {
-	case Signing:
+	case certs.Signing:
 		return p.Signing, true
-	case Encryption:
+	case certs.Encryption:
 		return p.Encryption, true
-	case TLSServer, TLSClient:
+	case certs.TLSServer, certs.TLSClient:
 		return p.TLS, true
 	}
 	return Files{}, false
@@ -94,14 +92,14 @@ type Manifest struct {
 func LoadManifest(dir string) (*Manifest, error) {
 	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if err != nil {
-		return nil, fmt.Errorf("certs: %w", err)
+		return nil, fmt.Errorf("devpki: %w", err)
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("certs: %s: %w", filepath.Join(dir, ManifestName), err)
+		return nil, fmt.Errorf("devpki: %s: %w", filepath.Join(dir, ManifestName), err)
 	}
 	if m.Version != ManifestVersion {
-		return nil, fmt.Errorf("certs: %s: manifest version %d, want %d", filepath.Join(dir, ManifestName), m.Version, ManifestVersion)
+		return nil, fmt.Errorf("devpki: %s: manifest version %d, want %d", filepath.Join(dir, ManifestName), m.Version, ManifestVersion)
 	}
 	m.dir = dir
 	return &m, nil
@@ -119,9 +117,9 @@ func (m *Manifest) Path(rel string) string {
 }
 
 // Participant returns the participant with the given kennung.
-func (m *Manifest) Participant(kennung string) (Participant, bool) {
+func (m *Manifest) Participant(k kennung.Kennung) (Participant, bool) {
 	for _, p := range m.Participants {
-		if p.Kennung == kennung {
+		if p.Kennung == k {
 			return p, true
 		}
 	}
@@ -139,29 +137,29 @@ func (m *Manifest) ByID(id string) (Participant, bool) {
 }
 
 // KeyPair loads the key pair f (key permissions checked).
-func (m *Manifest) KeyPair(f Files) (KeyPair, error) {
-	return LoadKeyPair(m.Path(f.Cert), m.Path(f.Key))
+func (m *Manifest) KeyPair(f Files) (certs.KeyPair, error) {
+	return certs.LoadKeyPair(m.Path(f.Cert), m.Path(f.Key))
 }
 
 // Certificate loads the certificate of f.
 func (m *Manifest) Certificate(f Files) (*x509.Certificate, error) {
-	return LoadCertificate(m.Path(f.Cert))
+	return certs.LoadCertificate(m.Path(f.Cert))
 }
 
-// Verifier returns a Verifier that trusts the PKI's root and checks its
-// CRL. c may be nil (the wall clock).
-func (m *Manifest) Verifier(c clock.Clock) (*Verifier, error) {
-	root, err := LoadCertificate(m.Path(m.Root.Cert))
+// Verifier returns a certs.Verifier that trusts the PKI's root and checks
+// its CRL (certs.CRLRequired). c may be nil (the wall clock).
+func (m *Manifest) Verifier(c clock.Clock) (*certs.Verifier, error) {
+	root, err := certs.LoadCertificate(m.Path(m.Root.Cert))
 	if err != nil {
 		return nil, err
 	}
-	cfg := Config{Roots: []*x509.Certificate{root}, Clock: c}
+	cfg := certs.Config{Roots: []*x509.Certificate{root}, Clock: c}
 	if m.CRL != "" {
-		crls, err := LoadCRLs(m.Path(m.CRL))
+		crls, err := certs.LoadCRLs(m.Path(m.CRL))
 		if err != nil {
 			return nil, err
 		}
 		cfg.CRLs = crls
 	}
-	return NewVerifier(cfg)
+	return certs.NewVerifier(cfg)
 }
