@@ -46,6 +46,9 @@ func vocabulary() []term {
 		{"--insecure", "", "", "run a check without its trust anchor (a warning says so); never from the environment"},
 		{"--max-bytes N", "", strconv.Itoa(message.DefaultMaxBytes), "the largest message accepted, in bytes"},
 		{"--reason TEXT", "", "", "why, for the audit chain (operator actions)"},
+		{"--config FILE", envConfig, "", "the site configuration of the daemon (serve, peer)"},
+		{"--intake URL", envIntake, defaultIntake, "the running gateway's intake API (send)"},
+		{"--token TOKEN", envIntakeToken, "", "the bearer token of the intake API (send)"},
 		{"--verbose", "", "", "more detail (one line per item); there is no -v"},
 		{"-q, --quiet", "", "", "print nothing; only the exit code tells"},
 		{"-o, --out FILE", "", "", "write to FILE (atomically) instead of standard output"},
@@ -66,12 +69,16 @@ const (
 	envIntermediate   = "XGATE_INTERMEDIATE"
 	envCRL            = "XGATE_CRL"
 	envCheckpointCert = "XGATE_CHECKPOINT_CERT"
+	envConfig         = "XGATE_CONFIG"
+	envIntake         = "XGATE_INTAKE"
+	envIntakeToken    = "XGATE_INTAKE_TOKEN"
 )
 
 // Defaults of the vocabulary.
 const (
 	defaultStore       = "./xgate.db"
 	defaultLockTimeout = 2 * time.Second
+	defaultIntake      = "http://127.0.0.1:8080"
 )
 
 // Annotations on flags (pflag.Flag.Annotations).
