@@ -103,7 +103,13 @@ func (g *Gateway) respond(ctx context.Context, rec outbox.Record, msg *message.M
 	if err != nil {
 		return fmt.Errorf("responder for %s: %w", rec.ID, err)
 	}
+	now := g.o.Clock.Now()
+	later := false
 	for i, o := range outs {
+		if o.Delay > 0 && now.Before(rec.Created.Add(o.Delay)) {
+			later = true // the sweep hands the record over again
+			continue
+		}
 		data, err := withUUID(o.XML, derivedUUID(rec.ID, fmt.Sprint("answer-", i)))
 		if err != nil {
 			return err
@@ -111,6 +117,9 @@ func (g *Gateway) respond(ctx context.Context, rec outbox.Record, msg *message.M
 		if _, err := g.Submit(ctx, data, "responder"); err != nil {
 			return fmt.Errorf("answer %d to %s: %w", i, rec.ID, err)
 		}
+	}
+	if later {
+		return nil
 	}
 	return g.handedOver(ctx, rec.ID, "responder", true)
 }

@@ -142,18 +142,18 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 
 // Status is the body of GET /v1/messages/{id}.
 type Status struct {
-	ID          string          `json:"id"`
-	Direction   string          `json:"direction"`
-	Type        string          `json:"type"`
-	Partner     string          `json:"partner"`
-	State       string          `json:"state"`
-	Attempts    int             `json:"attempts"`
-	Created     time.Time       `json:"created"`
-	Updated     time.Time       `json:"updated"`
-	NextAttempt *time.Time      `json:"next_attempt,omitempty"`
-	AnswerDue   *time.Time      `json:"answer_due,omitempty"`
+	ID          string            `json:"id"`
+	Direction   string            `json:"direction"`
+	Type        string            `json:"type"`
+	Partner     string            `json:"partner"`
+	State       string            `json:"state"`
+	Attempts    int               `json:"attempts"`
+	Created     time.Time         `json:"created"`
+	Updated     time.Time         `json:"updated"`
+	NextAttempt *time.Time        `json:"next_attempt,omitempty"`
+	AnswerDue   *time.Time        `json:"answer_due,omitempty"`
 	LastError   *outbox.ErrorInfo `json:"last_error,omitempty"`
-	History     []HistoryEntry  `json:"history"`
+	History     []HistoryEntry    `json:"history"`
 	// Evidence is the partner's signed transport receipt or Rückweisung
 	// (outbound), or the receipt this gateway sent (inbound).
 	Evidence string `json:"evidence,omitempty"`

@@ -15,12 +15,12 @@ import (
 // metrics are the gateway's Prometheus series. Labels carry kennungen,
 // states, results and codes only.
 type metrics struct {
-	enqueued      *prometheus.CounterVec   // partner
-	intakeRefused *prometheus.CounterVec   // code
-	deliveries    *prometheus.CounterVec   // partner, result
-	inbound       *prometheus.CounterVec   // partner, result
-	rejections    *prometheus.CounterVec   // direction (sent|received), code
-	latency       prometheus.Histogram     // intake → verified receipt
+	enqueued      *prometheus.CounterVec // partner
+	intakeRefused *prometheus.CounterVec // code
+	deliveries    *prometheus.CounterVec // partner, result
+	inbound       *prometheus.CounterVec // partner, result
+	rejections    *prometheus.CounterVec // direction (sent|received), code
+	latency       prometheus.Histogram   // intake → verified receipt
 	answered      prometheus.Counter
 	reminders     prometheus.Counter
 	acknowledged  prometheus.Counter
@@ -29,7 +29,6 @@ type metrics struct {
 	dirAge        prometheus.Gauge
 	dirSerial     prometheus.Gauge
 	dirExpires    prometheus.Gauge
-
 }
 
 func newMetrics(reg *prometheus.Registry, g *Gateway) *metrics {

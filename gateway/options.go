@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +54,9 @@ type Outgoing struct {
 	To   kennung.Kennung
 	Type string
 	XML  []byte
+	// Delay holds the answer back this long after the inbound message was
+	// received (a simulated late answer); zero sends it at once.
+	Delay time.Duration
 }
 
 // Options are the parts a Gateway composes. cmd/xgate serve builds them
@@ -198,6 +200,5 @@ func (o *Options) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-
 
 var _ Transport = (*wire.Client)(nil)

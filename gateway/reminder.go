@@ -121,4 +121,3 @@ func template(typ string) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("no sample of type %s", typ)
 }
-

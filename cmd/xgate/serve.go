@@ -11,12 +11,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/config"
+	"github.com/xgate/xgate/gateway/directory"
 	"github.com/xgate/xgate/gateway/peer"
 	"github.com/xgate/xgate/gateway/site"
 	"github.com/xgate/xgate/outbox/boltstore"
 	"github.com/xgate/xgate/xml/kennung"
+	"github.com/xgate/xgate/xml/message"
+	"log/slog"
 )
 
 // serveOptions are the flags of xgate serve and xgate peer.
@@ -201,3 +205,20 @@ func siteError(err error) error {
 type peerResponder struct{ r *peer.Responder }
 
 var _ gateway.Responder = peerResponder{}
+
+func (p peerResponder) Respond(ctx context.Context, in *message.Message) ([]gateway.Outgoing, error) {
+	outs, err := p.r.Respond(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]gateway.Outgoing, len(outs))
+	for i, o := range outs {
+		res[i] = gateway.Outgoing{To: o.To, Type: o.Type, XML: o.XML, Delay: o.Delay}
+	}
+	return res, nil
+}
+
+// directoryCheck is the directory source serve --check loads once.
+func directoryCheck(v *certs.Verifier, cfg *config.Config) *directory.Source {
+	return directory.NewSource(cfg.Directory.File, v, nil, slog.New(slog.DiscardHandler))
+}
