@@ -152,7 +152,7 @@ func network(t *testing.T, opts map[string]siteOpts, ids ...string) map[string]*
 			Self: p.Identity, Store: store, Directory: staticDir{dir},
 			Signing: kp(certs.Signing), Decryption: []certs.KeyPair{kp(certs.Encryption)}, TLS: tlsKP,
 			Verifier: verifier, Validator: val, Transport: client, Responder: o.responder,
-			Relay:     scheduler.Config{Workers: 4, MaxSleep: 200 * time.Millisecond, Policy: scheduler.Policy{InitialBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond}},
+			Relay:     scheduler.Config{Workers: 4, MaxSleep: 200 * time.Millisecond, Policy: scheduler.Policy{Base: 50 * time.Millisecond, Cap: 500 * time.Millisecond, BreakerBase: 100 * time.Millisecond, BreakerCap: time.Second}},
 			Deadlines: o.deadlines, Reminders: o.reminders, Webhook: o.webhook,
 			SweepEvery: 100 * time.Millisecond,
 			OnEvent: func(e gateway.Event) {

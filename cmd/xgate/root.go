@@ -98,6 +98,7 @@ exits with the same codes.
 		newSealCmd(), newOpenCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),
+		newServeCmd(a), newPeerCmd(a), newSendCmd(), newBenchCmd(),
 	)
 	prepare(root, a)
 	return root

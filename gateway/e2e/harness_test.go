@@ -182,3 +182,68 @@ func tail(path string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// runXgate runs the binary under test and returns its combined output.
+func runXgate(args ...string) (string, error) {
+	out, err := exec.Command(xgateBin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// pull fetches the inbox and acknowledges each message until ctx ends,
+// tolerating a daemon that is down; an acknowledgement whose answer was
+// lost is sent again (it answers already=true if it had taken effect).
+func (ls *localSoftware) pull(ctx context.Context, intake string) {
+	c := &http.Client{Timeout: 10 * time.Second}
+	pending := map[string]string{} // id → ack URL, answer not yet seen
+	ack := func(id, url string) {
+		ar, err := c.Post(intake+url, "application/json", nil)
+		if err != nil {
+			pending[id] = url
+			return
+		}
+		var a struct {
+			Already bool `json:"already"`
+		}
+		_ = json.NewDecoder(ar.Body).Decode(&a)
+		_ = ar.Body.Close()
+		if ar.StatusCode != http.StatusOK {
+			pending[id] = url
+			return
+		}
+		delete(pending, id)
+		ls.mu.Lock()
+		if ls.acked[id] && !a.Already {
+			ls.ackAgain++
+		}
+		ls.acked[id] = true
+		ls.mu.Unlock()
+	}
+	for ctx.Err() == nil {
+		for id, url := range pending {
+			ack(id, url)
+		}
+		resp, err := c.Get(intake + "/v1/inbox")
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		var inbox struct{ Messages []gateway.InboxItem }
+		err = json.NewDecoder(resp.Body).Decode(&inbox)
+		_ = resp.Body.Close()
+		if err != nil {
+			continue
+		}
+		for _, it := range inbox.Messages {
+			ls.mu.Lock()
+			ls.seen[it.ID]++
+			if ls.acked[it.ID] {
+				ls.afterAck++
+			}
+			ls.mu.Unlock()
+			ack(it.ID, it.AckURL)
+		}
+		if len(inbox.Messages) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}

@@ -148,7 +148,8 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (s *Site, err erro
 		Relay: scheduler.Config{
 			Owner: "relay-" + string(self.Kennung), Workers: cfg.Delivery.Workers,
 			LeaseFor: cfg.Delivery.Lease.D(), DeliverTimeout: cfg.Delivery.Timeout.D(),
-			Policy: scheduler.Policy{InitialBackoff: cfg.Delivery.Retry.Initial.D(), MaxBackoff: cfg.Delivery.Retry.Max.D(), MaxAge: cfg.Delivery.Retry.MaxAge.D()},
+			Policy: scheduler.Policy{Base: cfg.Delivery.Retry.Initial.D(), Cap: cfg.Delivery.Retry.Max.D(), MaxAge: cfg.Delivery.Retry.MaxAge.D(),
+				BreakerBase: cfg.Delivery.Retry.Initial.D(), BreakerCap: cfg.Delivery.Retry.Max.D()},
 			Logger: log.With("component", "relay"), Clock: nil,
 		},
 		IntakeToken: token, MaxBody: int64(cfg.Intake.MaxBody),
