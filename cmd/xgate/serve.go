@@ -129,7 +129,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, a *app, o *serveOptions, 
 		if err != nil {
 			return err
 		}
-		opts.Responder = peerResponder{r}
+		opts.Responder = site.PeerResponder(r)
 	}
 	s, err := site.Open(ctx, cfg, opts)
 	if err != nil {
@@ -199,23 +199,6 @@ func siteError(err error) error {
 		return withExit(exitFailed, err)
 	}
 	return withExit(exitFailed, err)
-}
-
-// peerResponder adapts the peer package's answers to the gateway's.
-type peerResponder struct{ r *peer.Responder }
-
-var _ gateway.Responder = peerResponder{}
-
-func (p peerResponder) Respond(ctx context.Context, in *message.Message) ([]gateway.Outgoing, error) {
-	outs, err := p.r.Respond(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]gateway.Outgoing, len(outs))
-	for i, o := range outs {
-		res[i] = gateway.Outgoing{To: o.To, Type: o.Type, XML: o.XML, Delay: o.Delay}
-	}
-	return res, nil
 }
 
 // directoryCheck is the directory source serve --check loads once.

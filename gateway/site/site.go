@@ -22,12 +22,14 @@ import (
 	"github.com/xgate/xgate/gateway/admin"
 	"github.com/xgate/xgate/gateway/config"
 	"github.com/xgate/xgate/gateway/directory"
+	"github.com/xgate/xgate/gateway/peer"
 	"github.com/xgate/xgate/gateway/wire"
 	"github.com/xgate/xgate/internal/clock"
 	"github.com/xgate/xgate/outbox/audit"
 	"github.com/xgate/xgate/outbox/boltstore"
 	"github.com/xgate/xgate/outbox/scheduler"
 	"github.com/xgate/xgate/xml/kennung"
+	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/validate"
 )
 
@@ -282,4 +284,22 @@ func identity(cfg *config.Config) (kennung.Identity, error) {
 		return kennung.Identity{}, fmt.Errorf("site.role: %w", err)
 	}
 	return kennung.Identity{Kennung: k, Role: r, Name: cfg.Site.Name}, nil
+}
+
+// PeerResponder makes a simulated partner's business logic the local
+// software of a site (xgate peer, xgate demo).
+func PeerResponder(r *peer.Responder) gateway.Responder { return peerResponder{r} }
+
+type peerResponder struct{ r *peer.Responder }
+
+func (p peerResponder) Respond(ctx context.Context, in *message.Message) ([]gateway.Outgoing, error) {
+	outs, err := p.r.Respond(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]gateway.Outgoing, len(outs))
+	for i, o := range outs {
+		res[i] = gateway.Outgoing{To: o.To, Type: o.Type, XML: o.XML, Delay: o.Delay}
+	}
+	return res, nil
 }
