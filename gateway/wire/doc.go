@@ -25,7 +25,7 @@
 // (*AnswerError) — is a transport error: the delivery is not proven and
 // the scheduler retries it. A verified Rueckweisung is final.
 //
-//	client := wire.NewClient(wire.ClientConfig{TLS: tlsPair, Roots: roots})
+//	client, err := wire.NewClient(wire.ClientConfig{TLS: tlsPair, Roots: roots})
 //	body, err := client.Deliver(ctx, partner.Endpoint, sealed)   // *TransportError
 //	a, err := wire.VerifyAnswer(ctx, body, wire.Expect{Sent: sealed, UUID: id,
 //	        Recipient: partner.Kennung, SigningCerts: partner.Signing, Verifier: v})
