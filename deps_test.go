@@ -24,6 +24,9 @@ func TestPackageBoundaries(t *testing.T) {
 		{"outbox/audit", []string{mod + "gateway", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
 		// certs is below outbox/audit (certs.MinRSABits) and xml/secure:
 		// it imports neither, nor the message catalogue (certs/devpki does).
+		// gateway/wire (the transport protocol) is pure Go: no cgo
+		// libxml2, no store, no CLI.
+		{"gateway/wire", []string{mod + "outbox", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 		{"certs", []string{mod + "outbox", mod + "gateway", mod + "cmd", mod + "xml/secure", mod + "xml/message", mod + "xml/catalogue", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 	}
 	for _, tc := range tests {

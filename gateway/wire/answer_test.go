@@ -7,6 +7,9 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -419,4 +422,41 @@ func mustSign(t *testing.T, msg []byte, kp certs.KeyPair) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestXmlsec1VerifiesAnswers: the reference implementation accepts the
+// answers' signatures with the development root, and refuses a changed one.
+func TestXmlsec1VerifiesAnswers(t *testing.T) {
+	bin, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("XGATE_REQUIRE_XMLSEC1") == "1" {
+			t.Fatal("xmlsec1 is not installed")
+		}
+		t.Skip("SKIPPED: xmlsec1 is not installed (apt-get install -y xmlsec1)")
+	}
+	d := seal(t)
+	ctx := context.Background()
+	_, receipt, err := wire.BuildReceipt(ctx, env.azr.signer(), d.received())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rejection, err := wire.BuildRejection(ctx, env.azr.signer(), d.received(), []*errcode.Error{{Code: errcode.SchemaInvalid, Detail: "Element azrNummer fehlt", Line: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := env.m.Path(env.m.Root.Cert)
+	run := func(doc []byte, wantOK bool) {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), "answer.xml")
+		if err := os.WriteFile(f, doc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.CommandContext(ctx, bin, "--verify", "--trusted-pem", root, f).CombinedOutput()
+		if (err == nil) != wantOK {
+			t.Errorf("xmlsec1 --verify: %v, want ok=%v\n%s", err, wantOK, out)
+		}
+	}
+	run(receipt, true)
+	run(rejection, true)
+	run(bytes.Replace(receipt, []byte("<hashwert>"), []byte("<hashwert>0"), 1), false)
 }
