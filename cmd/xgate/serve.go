@@ -12,14 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xgate/xgate/certs"
-	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/config"
 	"github.com/xgate/xgate/gateway/directory"
 	"github.com/xgate/xgate/gateway/peer"
 	"github.com/xgate/xgate/gateway/site"
 	"github.com/xgate/xgate/outbox/boltstore"
 	"github.com/xgate/xgate/xml/kennung"
-	"github.com/xgate/xgate/xml/message"
 	"log/slog"
 )
 
