@@ -45,7 +45,8 @@ type Gateway struct {
 	router *message.Router
 
 	mu       sync.Mutex
-	inflight map[string]bool // inbound ids being handed over
+	inflight map[string]bool      // inbound ids being handed over
+	sent     map[string]time.Time // inbound ids last published for hand-over
 	webhook  map[string]webhookState
 	reminded map[string]int // outbound id → Erinnerungen sent
 
@@ -63,6 +64,7 @@ func New(o Options) (*Gateway, error) {
 		o:        o,
 		log:      o.Logger.With("site", string(o.Self.Kennung)),
 		inflight: map[string]bool{},
+		sent:     map[string]time.Time{},
 		webhook:  map[string]webhookState{},
 		reminded: map[string]int{},
 		ready:    make(chan struct{}),
@@ -102,7 +104,7 @@ func New(o Options) (*Gateway, error) {
 	router.AddMiddleware(
 		middleware.CorrelationID,
 		poison,
-		middleware.Retry{MaxRetries: 8, InitialInterval: 50 * time.Millisecond, MaxInterval: 2 * time.Second, Multiplier: 2, Logger: wlog}.Middleware,
+		middleware.Retry{MaxRetries: 5, InitialInterval: 50 * time.Millisecond, MaxInterval: 2 * time.Second, Multiplier: 2, Logger: wlog}.Middleware,
 		middleware.Recoverer,
 	)
 	router.AddConsumerHandler("delivery", topicEnqueued, g.pubsub, func(*message.Message) error {
@@ -124,6 +126,11 @@ func New(o Options) (*Gateway, error) {
 // publish hands a record id to the next stage. The record in the store is
 // the durable hand-off; a lost event is found again by the sweep.
 func (g *Gateway) publish(topic, id string) {
+	if topic == topicReceived {
+		g.mu.Lock()
+		g.sent[id] = g.o.Clock.Now()
+		g.mu.Unlock()
+	}
 	m := message.NewMessage(watermill.NewUUID(), []byte(id))
 	middleware.SetCorrelationID(id, m)
 	if err := g.pubsub.Publish(topic, m); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -25,12 +26,13 @@ import (
 	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/directory"
+	"github.com/xgate/xgate/gateway/peer"
+	gwsite "github.com/xgate/xgate/gateway/site"
 	"github.com/xgate/xgate/gateway/wire"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/outbox/boltstore"
 	"github.com/xgate/xgate/outbox/scheduler"
 	"github.com/xgate/xgate/xml/kennung"
-	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/validate"
 )
 
@@ -112,6 +114,11 @@ func network(t *testing.T, opts map[string]siteOpts, ids ...string) map[string]*
 		lis[id] = ls{in, tr}
 		endpoints[p.Kennung] = "https://" + tr.Addr().String()
 	}
+	for _, p := range m.Participants { // participants without a site: an endpoint nobody answers on
+		if _, ok := endpoints[p.Kennung]; !ok {
+			endpoints[p.Kennung] = "https://127.0.0.1:9"
+		}
+	}
 	dir, err := directory.FromPKI(m, endpoints, 24*time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +162,7 @@ func network(t *testing.T, opts map[string]siteOpts, ids ...string) map[string]*
 			Relay:     scheduler.Config{Workers: 4, MaxSleep: 200 * time.Millisecond, Policy: scheduler.Policy{Base: 50 * time.Millisecond, Cap: 500 * time.Millisecond, BreakerBase: 100 * time.Millisecond, BreakerCap: time.Second}},
 			Deadlines: o.deadlines, Reminders: o.reminders, Webhook: o.webhook,
 			SweepEvery: 100 * time.Millisecond,
+			Logger:     testLogger(id),
 			OnEvent: func(e gateway.Event) {
 				select {
 				case s.events <- e:
@@ -262,31 +270,13 @@ func waitState(t testing.TB, s *site, id string, want outbox.State) outbox.Recor
 	}
 }
 
-// answerer answers every message with one plain sample of the type the
-// catalogue names first (a stand-in for gateway/peer in this package).
-type answerer struct {
-	self kennung.Identity
-	t    testing.TB
-	typ  map[string]string // inbound type → answer type
-}
-
-func (a answerer) Respond(_ context.Context, in *message.Message) ([]gateway.Outgoing, error) {
-	h := in.Header()
-	at, ok := a.typ[h.Type]
-	if !ok {
-		return nil, nil
+// peerOf is the simulated partner's local software of id.
+func peerOf(t testing.TB, id kennung.Identity) gateway.Responder {
+	r, err := peer.New(peer.Config{Self: id})
+	if err != nil {
+		t.Fatal(err)
 	}
-	data, _ := sample(a.t, at, a.self, kennung.Identity{Kennung: kennung.Kennung(h.Autor.Kennung)})
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, err
-	}
-	if e := doc.Root().FindElement("./ausloeserUUID"); e != nil {
-		e.SetText(h.UUID)
-	}
-	var b bytes.Buffer
-	_, _ = doc.WriteTo(&b)
-	return []gateway.Outgoing{{To: kennung.Kennung(h.Autor.Kennung), Type: at, XML: b.Bytes()}}, nil
+	return gwsite.PeerResponder(r)
 }
 
 func TestDeliverReceiptAnswerInbox(t *testing.T) {
@@ -294,7 +284,7 @@ func TestDeliverReceiptAnswerInbox(t *testing.T) {
 	abh, _ := m.ByID("abh")
 	mb, _ := m.ByID("mb")
 	sites := network(t, map[string]siteOpts{
-		"mb": {responder: answerer{self: mb.Identity, t: t, typ: map[string]string{"020101": "900020"}}},
+		"mb": {responder: peerOf(t, mb.Identity)},
 	}, "abh", "mb")
 	a := sites["abh"]
 	msg, id := sample(t, "020101", abh.Identity, mb.Identity)
@@ -386,3 +376,11 @@ func TestIntakeRefuses(t *testing.T) {
 
 var _ = fmt.Sprint
 var _ = x509.Certificate{}
+
+// testLogger writes the gateway's log to stderr when XGATE_TEST_LOG is set.
+func testLogger(id string) *slog.Logger {
+	if os.Getenv("XGATE_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test-site", id)
+}

@@ -37,6 +37,7 @@ func (g *Gateway) handleReceived(m *wm.Message) error {
 		return err
 	}
 	if rec.Direction != outbox.DirIn || rec.State != outbox.StateReceived {
+		g.forget(id)
 		return nil
 	}
 	msg, err := message.Parse(rec.Opened, message.Limits{})
@@ -171,6 +172,14 @@ func withUUID(data []byte, id string) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// forget drops the hand-over bookkeeping of a record that left received.
+func (g *Gateway) forget(id string) {
+	g.mu.Lock()
+	delete(g.sent, id)
+	delete(g.webhook, id)
+	g.mu.Unlock()
 }
 
 func (g *Gateway) claimInflight(id string) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/xgate/xgate/gateway/directory"
@@ -21,11 +22,25 @@ type InvalidError struct {
 	Findings []*errcode.Error
 }
 
+// Error names the codes and paths only: the findings' texts may quote
+// message content, and errors end up in logs.
 func (e *InvalidError) Error() string {
-	if len(e.Findings) == 0 {
-		return "gateway: message refused"
+	var b strings.Builder
+	b.WriteString("gateway: message refused:")
+	for i, f := range e.Findings {
+		if i == 5 {
+			fmt.Fprintf(&b, " (and %d more)", len(e.Findings)-i)
+			break
+		}
+		fmt.Fprintf(&b, " %s", f.Code)
+		if f.Rule != "" {
+			fmt.Fprintf(&b, "[%s]", f.Rule)
+		}
+		if f.Path != "" {
+			fmt.Fprintf(&b, " at %s", f.Path)
+		}
 	}
-	return fmt.Sprintf("gateway: message refused: %v (and %d more)", e.Findings[0], len(e.Findings)-1)
+	return b.String()
 }
 
 // Submitted is the outcome of a submission.

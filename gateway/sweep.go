@@ -10,6 +10,10 @@ import (
 	"github.com/xgate/xgate/outbox"
 )
 
+// republishAfter is the least time between two hand-over events for one
+// record: the router retries a failing hand-over itself meanwhile.
+const republishAfter = 2 * time.Second
+
 // webhookState is the back-off of one inbound message's push.
 type webhookState struct {
 	next    time.Time
@@ -56,7 +60,10 @@ func (g *Gateway) sweepInbound(ctx context.Context) error {
 		}
 		for _, rec := range recs {
 			after = rec.Seq
-			if g.isInflight(rec.ID) {
+			g.mu.Lock()
+			last, published := g.sent[rec.ID]
+			g.mu.Unlock()
+			if g.isInflight(rec.ID) || (published && now.Sub(last) < republishAfter) {
 				continue
 			}
 			if g.o.Webhook != nil {

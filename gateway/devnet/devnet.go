@@ -113,6 +113,11 @@ func Create(ctx context.Context, dir string, spec Spec) (*Net, error) {
 		n.Order = append(n.Order, ss.ID)
 		endpoints[p.Kennung] = "https://" + s.Transport
 	}
+	for _, p := range m.Participants { // participants without a site: an endpoint nobody answers on
+		if _, ok := endpoints[p.Kennung]; !ok {
+			endpoints[p.Kennung] = "https://127.0.0.1:9"
+		}
+	}
 	d, err := directory.FromPKI(m, endpoints, spec.DirectoryValidity, spec.Now)
 	if err != nil {
 		return nil, fmt.Errorf("devnet: directory: %w", err)
