@@ -114,7 +114,8 @@ func (e *Env) Sent(step string, msg []byte) (string, error) {
 }
 
 // Received records a business answer, found by its ausloeserUUID, and
-// returns it with the step it answers. ErrUnknownAnswer if no sent step has
+// returns it with the step it answers. An answer handed over again (same
+// nachrichtenUUID) is recorded once. ErrUnknownAnswer if no sent step has
 // that nachrichtenUUID.
 func (e *Env) Received(msg []byte) (Answer, string, error) {
 	m, err := message.Parse(msg, message.Limits{})
@@ -130,6 +131,11 @@ func (e *Env) Received(msg []byte) (Answer, string, error) {
 		return a, "", fmt.Errorf("%w: %s %s answers %s", ErrUnknownAnswer, h.Type, h.UUID, h.AusloeserUUID)
 	}
 	r := e.records[step]
+	for _, old := range r.Answers {
+		if message.CanonicalUUID(old.UUID) == message.CanonicalUUID(a.UUID) {
+			return old, step, nil // handed over again: recorded once
+		}
+	}
 	r.Answers = append(r.Answers, a)
 	return a, step, nil
 }

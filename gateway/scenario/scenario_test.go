@@ -242,6 +242,19 @@ func TestDependencies(t *testing.T) {
 	if _, err := steps["employment-corrected"].Build(ctx, env); !errors.Is(err, scenario.ErrNoAnswer) {
 		t.Errorf("corrected request before the Nachforderung: %v", err)
 	}
+	rec, _ := env.Record("employment-request")
+	nf := fakeAnswer(t, rec.UUID)
+	for range 2 { // at-least-once hand-over: recorded once
+		if _, step, err := env.Received(nf); err != nil || step != "employment-request" {
+			t.Fatalf("Received: %s %v", step, err)
+		}
+	}
+	if rec, _ = env.Record("employment-request"); len(rec.Answers) != 1 {
+		t.Errorf("%d answers recorded, want 1", len(rec.Answers))
+	}
+	if _, err := steps["employment-corrected"].Build(ctx, env); err != nil {
+		t.Errorf("corrected request after the Nachforderung: %v", err)
+	}
 	if _, _, err := env.Received(b); !errors.Is(err, scenario.ErrUnknownAnswer) {
 		t.Errorf("a message answering nothing: %v", err)
 	}
@@ -255,4 +268,40 @@ func TestDependencies(t *testing.T) {
 	if _, err := steps["departure-proven"].Build(cctx, env); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
+}
+
+// fakeAnswer returns a Nachforderung answering uuid, made by a BA peer.
+func fakeAnswer(t *testing.T, uuid string) []byte {
+	t.Helper()
+	env, err := scenario.NewEnv(scenario.Config{Clock: clock.Fixed(now), Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := peer.New(peer.Config{Self: env.Party(kennung.RoleBA), Clock: clock.Fixed(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range scenario.All() {
+		for _, st := range sc.Steps {
+			if st.Name != "employment-request" {
+				continue
+			}
+			b, err := st.Build(context.Background(), env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := message.Parse(b, message.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Root.FindElement("nachrichtenkopf.g2g/identifikation.nachricht/nachrichtenUUID").SetText(uuid)
+			out, err := r.Respond(context.Background(), m)
+			if err != nil || len(out) != 1 {
+				t.Fatalf("%v %d", err, len(out))
+			}
+			return out[0].XML
+		}
+	}
+	t.Fatal("no step employment-request")
+	return nil
 }
