@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -280,5 +281,61 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("err %v, want one naming %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestConcurrent: Respond is safe for concurrent use; concurrent
+// Erstmeldungen of different persons get different AZR numbers.
+func TestConcurrent(t *testing.T) {
+	r := newResponder(t, kennung.RoleAZR, 1)
+	const n = 64
+	numbers := make(chan string, n)
+	errs := make(chan error, n)
+	for i := range n {
+		in := input(t, "090009", "erstmeldung-duldung.xml", setText("person/geburt/datum", fmt.Sprintf("19%02d-%02d-%02d", 60+i/12, 1+i%12, 1+i%28)))
+		go func() {
+			out, err := r.Respond(testCtx, in)
+			if err != nil || len(out) != 1 || out[0].Type != catalogue.TypeAZRBestaetigungMeldung {
+				errs <- fmt.Errorf("%v %v", err, types(out))
+				numbers <- ""
+				return
+			}
+			errs <- nil
+			numbers <- text(parse(t, out[0].XML).Root, "azrNummer")
+		}()
+	}
+	seen := map[string]bool{}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+		seen[<-numbers] = true
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct AZR numbers for %d persons", len(seen), n)
+	}
+}
+
+func BenchmarkRespond(b *testing.B) {
+	r, err := peer.New(peer.Config{Self: parties[kennung.RoleAZR], Clock: clock.Fixed(now)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := plain[catalogue.TypeAZRAnfrage][1].Data // by AZR number: a Gesamtauskunft
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m, _ := message.Parse(data, message.Limits{})
+		m.Root.FindElement("nachrichtenkopf.g2g/identifikation.nachricht/nachrichtenUUID").SetText(fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+		if _, err := r.Respond(testCtx, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNew(b *testing.B) {
+	for b.Loop() {
+		if _, err := peer.New(peer.Config{Self: parties[kennung.RoleAZR]}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -49,12 +49,17 @@ type Sample struct {
 // Set.Doc for a copy to change.
 func (s *Sample) Root() *etree.Element { return s.doc.Root() }
 
-// contact is how an author is reached: its erreichbarkeit elements and its
-// anschrift.autor, as the samples give them.
+// contact is how an author is reached, and with which software it writes:
+// its erreichbarkeit elements, its anschrift.autor and the root attributes
+// produkt, produkthersteller and produktversion, as the samples give them.
 type contact struct {
 	erreichbarkeit []*etree.Element
 	anschrift      *etree.Element
+	product        []etree.Attr
 }
+
+// productAttrs are the root attributes that name the author's software.
+var productAttrs = []string{"produkt", "produkthersteller", "produktversion"}
 
 // Set is the set of plain samples by type, with the code lists used to
 // name codes and the contact data of every author the samples know.
@@ -107,6 +112,11 @@ func (s *Set) learnContact(smp *Sample) {
 	}
 	k := kennung.Kennung(message.TokenText(autor.SelectElement("kennung")))
 	c := contact{erreichbarkeit: autor.SelectElements("erreichbarkeit"), anschrift: root.SelectElement("anschrift.autor")}
+	for _, a := range root.Attr {
+		if a.Space == "" && slices.Contains(productAttrs, a.Key) {
+			c.product = append(c.product, a)
+		}
+	}
 	if _, ok := s.contacts[k]; !ok {
 		s.contacts[k] = c
 	}
@@ -159,9 +169,9 @@ type Header struct {
 }
 
 // SetHeader rewrites the header of doc: UUID, time, leser and autor (with
-// the autor's erreichbarkeit and anschrift.autor as the samples give them
-// for its kennung, else for its role), ausloeserUUID and, where present,
-// identifikation.ereignis.
+// the autor's erreichbarkeit, anschrift.autor and product attributes as the
+// samples give them for its kennung, else for its role), ausloeserUUID and,
+// where present, identifikation.ereignis.
 func (s *Set) SetHeader(doc *etree.Document, h Header) error {
 	root := doc.Root()
 	kopf := root.SelectElement("nachrichtenkopf.g2g")
@@ -199,6 +209,9 @@ func (s *Set) SetHeader(doc *etree.Document, h Header) error {
 		}
 		if old := root.SelectElement("anschrift.autor"); old != nil && c.anschrift != nil {
 			replace(old, c.anschrift.Copy())
+		}
+		if len(c.product) > 0 {
+			setProduct(root, c.product)
 		}
 	}
 	if err := setAusloeser(root, h.Ausloeser); err != nil {
@@ -376,4 +389,20 @@ func stripSpace(e *etree.Element) {
 func isDecl(t etree.Token) bool {
 	pi, ok := t.(*etree.ProcInst)
 	return ok && pi.Target == "xml"
+}
+
+// setProduct replaces the product attributes of root, keeping the order
+// namespace declarations, product attributes, the rest.
+func setProduct(root *etree.Element, product []etree.Attr) {
+	var ns, rest []etree.Attr
+	for _, a := range root.Attr {
+		switch {
+		case a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns"):
+			ns = append(ns, a)
+		case a.Space == "" && slices.Contains(productAttrs, a.Key):
+		default:
+			rest = append(rest, a)
+		}
+	}
+	root.Attr = slices.Concat(ns, product, rest)
 }
