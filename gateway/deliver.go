@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xgate/xgate/gateway/directory"
 	"github.com/xgate/xgate/gateway/wire"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/outbox/scheduler"
@@ -29,9 +30,26 @@ func (g *Gateway) deliver(ctx context.Context, rec outbox.Record) (scheduler.Rec
 		g.metrics.deliveries.WithLabelValues(rec.Partner, "transport-error").Inc()
 		return scheduler.Receipt{}, &scheduler.Transient{Code: transportCode(err), Err: err}
 	}
+	dir := g.o.Directory.Current()
 	ans, err := wire.VerifyAnswer(ctx, body, wire.Expect{
 		Sent: rec.Sealed, UUID: rec.ID, Recipient: partner, SigningCerts: p.Signing, Verifier: g.cache,
+		Self: g.o.Self.Kennung, Clock: g.o.Clock,
 	})
+	if err != nil {
+		// The endpoint may belong to another participant (a wrong or
+		// stale directory entry): its signed Rückweisung is proof that
+		// the message did not reach the recipient, and the record is
+		// rejected for an operator to look at, not retried forever.
+		if other := endpointOwner(dir, p); other != nil {
+			if a2, err2 := wire.VerifyAnswer(ctx, body, wire.Expect{
+				Sent: rec.Sealed, UUID: rec.ID, Recipient: other.Kennung, SigningCerts: other.Signing, Verifier: g.cache,
+				Self: g.o.Self.Kennung, Clock: g.o.Clock,
+			}); err2 == nil && !a2.Receipt {
+				ans, err = a2, nil
+				g.log.Warn("rejected by the gateway at the recipient's endpoint, which is another participant's", "id", rec.ID, "to", rec.Partner, "answered_by", string(other.Kennung))
+			}
+		}
+	}
 	if err != nil {
 		g.metrics.deliveries.WithLabelValues(rec.Partner, "bad-answer").Inc()
 		g.log.Warn("answer does not verify", "id", rec.ID, "to", rec.Partner, "err", err)
@@ -66,4 +84,15 @@ func transportCode(err error) string {
 		return "timeout"
 	}
 	return "transport"
+}
+
+// endpointOwner is the other participant whose endpoint p's is, if any.
+func endpointOwner(d *directory.Directory, p *directory.Participant) *directory.Participant {
+	for i := range d.Participants {
+		o := &d.Participants[i]
+		if o.Kennung != p.Kennung && o.Endpoint == p.Endpoint {
+			return o
+		}
+	}
+	return nil
 }

@@ -313,6 +313,24 @@ func (d *driver) step(ctx context.Context, st scenario.Step) error {
 		}
 		d.say("  %-28s %s is down for %s", st.Name, toID, st.Fault.Down)
 	}
+	if st.Fault.Kind == scenario.Rejected {
+		// A stale directory entry: the ABH's directory sends To's
+		// messages to the gateway of Via, which cannot open them.
+		via, viaID := d.siteOf(st.Fault.Via)
+		to, _ := d.siteOf(st.To)
+		if err := d.n.Redirect(ctx, to.Identity.Kennung, "https://"+via.Transport); err != nil {
+			return err
+		}
+		if err := d.reload(ctx, fromID); err != nil {
+			return err
+		}
+		d.say("  %-28s the %s's directory entry now points at %s's gateway", st.Name, st.To, viaID)
+		defer func() {
+			if err := d.n.Restore(ctx); err == nil {
+				_ = d.reload(ctx, fromID)
+			}
+		}()
+	}
 	if err := submit(ctx, from.Intake, data); err != nil {
 		return err
 	}
@@ -349,6 +367,17 @@ func (d *driver) step(ctx context.Context, st scenario.Step) error {
 	}
 	d.say("  %-28s %s → %s %s %s in %d ms", st.Name, st.From, st.To, st.Type, rec.State, time.Since(t0).Milliseconds())
 	return nil
+}
+
+// reload makes a site read the directory file again (SIGHUP).
+func (d *driver) reload(ctx context.Context, id string) error {
+	d.mu.Lock()
+	r := d.sites[id]
+	d.mu.Unlock()
+	if r == nil {
+		return fmt.Errorf("%s is not running", id)
+	}
+	return r.site.Reload(ctx)
 }
 
 // wait polls a record at a site until it reaches one of the states.

@@ -67,6 +67,10 @@ type Net struct {
 	Directory string // the signed directory file
 	Sites     map[string]*Site
 	Order     []string // site ids as specified
+
+	endpoints map[kennung.Kennung]string
+	serial    uint64
+	validity  time.Duration
 }
 
 // Create writes the network into dir (which must be empty or missing).
@@ -118,23 +122,8 @@ func Create(ctx context.Context, dir string, spec Spec) (*Net, error) {
 			endpoints[p.Kennung] = "https://127.0.0.1:9"
 		}
 	}
-	d, err := directory.FromPKI(m, endpoints, spec.DirectoryValidity, spec.Now)
-	if err != nil {
-		return nil, fmt.Errorf("devnet: directory: %w", err)
-	}
-	unsigned, err := directory.Marshal(d)
-	if err != nil {
-		return nil, err
-	}
-	authority, err := m.KeyPair(m.Directory)
-	if err != nil {
-		return nil, err
-	}
-	signed, err := directory.Sign(ctx, unsigned, authority)
-	if err != nil {
-		return nil, fmt.Errorf("devnet: sign directory: %w", err)
-	}
-	if err := os.WriteFile(n.Directory, signed, 0o644); err != nil {
+	n.endpoints, n.validity = endpoints, spec.DirectoryValidity
+	if err := n.writeDirectory(ctx, nil, spec.Now); err != nil {
 		return nil, err
 	}
 	for _, ss := range spec.Sites {
@@ -144,6 +133,55 @@ func Create(ctx context.Context, dir string, spec Spec) (*Net, error) {
 	}
 	return n, nil
 }
+
+// writeDirectory signs the directory of the network's endpoints, with
+// override's endpoints instead where given, as the next edition.
+func (n *Net) writeDirectory(ctx context.Context, override map[kennung.Kennung]string, now time.Time) error {
+	eps := map[kennung.Kennung]string{}
+	for k, v := range n.endpoints {
+		eps[k] = v
+	}
+	for k, v := range override {
+		eps[k] = v
+	}
+	d, err := directory.FromPKI(n.Manifest, eps, n.validity, now)
+	if err != nil {
+		return fmt.Errorf("devnet: directory: %w", err)
+	}
+	if d.Serial <= n.serial {
+		d.Serial = n.serial + 1
+	}
+	n.serial = d.Serial
+	unsigned, err := directory.Marshal(d)
+	if err != nil {
+		return err
+	}
+	authority, err := n.Manifest.KeyPair(n.Manifest.Directory)
+	if err != nil {
+		return err
+	}
+	signed, err := directory.Sign(ctx, unsigned, authority)
+	if err != nil {
+		return fmt.Errorf("devnet: sign directory: %w", err)
+	}
+	tmp := n.Directory + ".tmp"
+	if err := os.WriteFile(tmp, signed, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, n.Directory)
+}
+
+// Redirect writes the next edition of the directory in which k's
+// endpoint is endpoint (a stale or wrong entry, for the demo's trouble
+// scenario); Restore writes one with the right endpoints again. Sites see
+// it when they reload.
+func (n *Net) Redirect(ctx context.Context, k kennung.Kennung, endpoint string) error {
+	return n.writeDirectory(ctx, map[kennung.Kennung]string{k: endpoint}, time.Now())
+}
+
+// Restore writes the next edition of the directory with every endpoint
+// as created.
+func (n *Net) Restore(ctx context.Context) error { return n.writeDirectory(ctx, nil, time.Now()) }
 
 // writeConfig writes one site's configuration file.
 func (n *Net) writeConfig(ss SiteSpec) error {

@@ -296,14 +296,14 @@ func trouble() Scenario {
 	down := step("trouble-down", abh, azr, c.TypeAZRAnfrage, "anfrage-azrnummer.xml", expect(c.TypeAZRGesamtauskunft), nil)
 	down.Fault = Fault{Kind: PartnerDown, Down: 3 * time.Second}
 	rejected := step("trouble-rejected", abh, mb, c.TypeABHMBMitteilungAZRNummer, "aenderung-zusammenfuehrung.xml", nil, nil)
-	rejected.Fault = Fault{Kind: Rejected, Via: azr, Code: errcode.WrongRecipient}
+	rejected.Fault = Fault{Kind: Rejected, Via: azr, Code: errcode.DecryptFailed}
 	late := step("trouble-late", abh, bamf, c.TypeAsylEinzelfallinformationAnBAMF, "geburt-eines-kindes.xml", quittung,
 		func(_ *Env, root *etree.Element) error {
 			root.CreateAttr("test", root.SelectAttrValue("test", "xgate-Testdaten")+": "+peer.MarkLate)
 			return nil
 		})
 	late.Fault = Fault{Kind: LateAnswer}
-	return Scenario{Name: "trouble", Title: "Trouble: the AZR is down for a while (delivery waits and resumes), a message reaches the wrong gateway (900010 with T080), the BAMF's answer is late (900021 goes out)",
+	return Scenario{Name: "trouble", Title: "Trouble: the AZR is down for a while (delivery waits and resumes), a stale directory entry sends a message to the wrong gateway, which cannot open it (900010 with T020), the BAMF's answer is late (900021 goes out)",
 		Steps: []Step{down, rejected, late}}
 }
 
