@@ -24,6 +24,9 @@ func TestPackageBoundaries(t *testing.T) {
 		{"outbox/audit", []string{mod + "gateway", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
 		// certs is below outbox/audit (certs.MinRSABits) and xml/secure:
 		// it imports neither, nor the message catalogue (certs/devpki does).
+		// The gateway's parts below the daemon: no CLI, no store.
+		{"gateway/config", []string{mod + "outbox", mod + "gateway/directory", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
+		{"gateway/directory", []string{mod + "outbox", mod + "gateway/config", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 		{"certs", []string{mod + "outbox", mod + "gateway", mod + "cmd", mod + "xml/secure", mod + "xml/message", mod + "xml/catalogue", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 	}
 	for _, tc := range tests {
