@@ -27,6 +27,9 @@ func TestPackageBoundaries(t *testing.T) {
 		// gateway/wire (the transport protocol) is pure Go: no cgo
 		// libxml2, no store, no CLI.
 		{"gateway/wire", []string{mod + "outbox", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
+		// The gateway's parts below the daemon: no CLI, no store.
+		{"gateway/config", []string{mod + "outbox", mod + "gateway/directory", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
+		{"gateway/directory", []string{mod + "outbox", mod + "gateway/config", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 		{"certs", []string{mod + "outbox", mod + "gateway", mod + "cmd", mod + "xml/secure", mod + "xml/message", mod + "xml/catalogue", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 	}
 	for _, tc := range tests {

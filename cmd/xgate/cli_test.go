@@ -218,6 +218,9 @@ func TestExitCodes(t *testing.T) {
 	valid, _ := os.ReadFile(vectorFile(t, "*/valid/quittung.xml"))
 	certstest.WriteFile(t, filepath.Join(badVectors, "000020", "invalid", "X001-not-really-invalid.xml"), valid, 0o644)
 
+	df := newDirectoryFiles(t, time.Time{})
+	dirOut := filepath.Join(t.TempDir(), "directory.xml")
+
 	quittung := vectorFile(t, "*/valid/quittung.xml")
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -283,6 +286,39 @@ func TestExitCodes(t *testing.T) {
 			{1, brokenPipe, s("--within", "1d", goodCerts)},
 			{2, plain, s(filepath.Join(dir, "nope"))},
 			{3, plain, s(expiredCerts)},
+		},
+		"directory init": {
+			{0, plain, append(s("--pki", df.pki, "--out", dirOut), df.endpoints...)},
+			{1, interrupted, append(s("--pki", df.pki), df.endpoints...)},
+			{1, plain, append(s("--pki", df.pki, "--out", filepath.Join(dir, "no", "such", "folder.xml")), df.endpoints...)},
+			{2, plain, df.endpoints},
+			{2, plain, s("--pki", df.pki, "--endpoint", "abh=https://127.0.0.1:8443")},
+		},
+		"directory sign": {
+			{0, plain, s("--key", df.authKey, "--cert", df.authCert, df.unsigned)},
+			{1, plain, s("--key", df.abhKey, "--cert", df.abhCert, df.unsigned)},
+			{1, plain, s("--key", df.looseKey, "--cert", df.authCert, df.unsigned)},
+			{2, plain, s("--key", df.authKey, df.unsigned)},
+			{2, plain, s("--key", df.authKey, "--cert", df.authCert, filepath.Join(dir, "nope.xml"))},
+			{3, plain, s("--key", df.authKey, "--cert", df.authCert, df.signed)},
+			{3, plain, s("--key", df.authKey, "--cert", df.authCert, notStore)},
+		},
+		"directory show": {
+			{0, plain, append(df.trust, df.signed)},
+			{0, plain, s("--insecure", df.unsigned)},
+			{1, brokenPipe, append(df.trust, df.signed)},
+			{2, plain, s(df.signed)},
+			{3, plain, append(df.trust, df.tampered)},
+			{3, plain, s("--insecure", notStore)},
+		},
+		"directory verify": {
+			{0, plain, append(df.trust, df.signed)},
+			{1, brokenPipe, append(df.trust, df.signed)},
+			{2, plain, append(df.trust, filepath.Join(dir, "nope.xml"))},
+			{2, plain, s("--trust", filepath.Join(dir, "nope.pem"), df.signed)},
+			{3, plain, append(df.trust, df.unsigned)},
+			{3, plain, append(df.trust, df.tampered)},
+			{3, plain, s("--trust", df.trust[1], df.signed)}, // no --crl: fail closed
 		},
 		"seal": {
 			{0, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, "--crl", sf.crl, sf.msg)},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -24,6 +25,17 @@ type app struct {
 	// generateKey makes the RSA keys of certs init; nil means
 	// crypto/rand (tests hand out pre-generated keys).
 	generateKey func(bits int) (*rsa.PrivateKey, error)
+	// now tells the time of verbs that judge dates (directory); nil means
+	// time.Now (tests fix it for goldens).
+	now func() time.Time
+}
+
+// clock returns a.now, or time.Now.
+func (a *app) clock() func() time.Time {
+	if a.now == nil {
+		return time.Now
+	}
+	return a.now
 }
 
 func newApp() *app { return &app{getenv: os.LookupEnv} }
@@ -95,6 +107,7 @@ exits with the same codes.
 		newCatalogueCmd(),
 		newDemoCmd(),
 		newCertsCmd(a),
+		newDirectoryCmd(a),
 		newSealCmd(), newOpenCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),

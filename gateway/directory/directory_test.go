@@ -392,3 +392,101 @@ func TestFromPKI(t *testing.T) {
 		t.Errorf("abh permissions: %+v", abh.Sends)
 	}
 }
+
+// TestVerifyAuthorityCert: the authority's own certificate is checked as
+// any signer's: expired T000, revoked T001, a directory certificate
+// without the directory policy T002, an untrusted one T002.
+func TestVerifyAuthorityCert(t *testing.T) {
+	f := pki(t)
+	ctx := context.Background()
+	ca := certstest.NewCA(t, "directory test root")
+	unsigned, err := directory.Marshal(f.dir(t, time.Hour, ca.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(kp certs.KeyPair) []byte {
+		t.Helper()
+		// secure.Sign: directory.Sign would refuse the unfit ones.
+		out, err := secure.Sign(ctx, unsigned, secure.SignOptions{SigningKey: kp.Key, SigningCert: kp.Cert})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	good := sign(ca.Good(t, certs.Directory))
+	expired := sign(ca.Expired(t, certs.Directory))
+	revoked := sign(ca.Revoked(t, certs.Directory))
+	noPolicy := sign(ca.WrongUsage(t, certs.Directory))
+	v := ca.Verifier(t)
+	if _, err := directory.Verify(ctx, good, v, ca.Now); err != nil {
+		t.Fatalf("good authority: %v", err)
+	}
+	for name, c := range map[string]struct {
+		doc  []byte
+		code errcode.Code
+	}{
+		"expired":   {expired, errcode.CertExpired},
+		"revoked":   {revoked, errcode.CertRevoked},
+		"no policy": {noPolicy, errcode.CertInvalid},
+	} {
+		_, err := directory.Verify(ctx, c.doc, v, ca.Now)
+		if code, _ := errcode.Of(err); code != c.code {
+			t.Errorf("%s: %v, want %s", name, err, c.code)
+		}
+	}
+	// The fixture's PKI does not trust this CA.
+	if _, err := directory.Verify(ctx, good, f.verifier(t), ca.Now); err == nil {
+		t.Error("an authority of another PKI was accepted")
+	}
+}
+
+// TestParseUnverified reads signed and unsigned documents without checking
+// the signature, but still checks the content.
+func TestParseUnverified(t *testing.T) {
+	f := pki(t)
+	d := f.dir(t, time.Hour, f.now)
+	unsigned, _ := directory.Marshal(d)
+	for name, doc := range map[string][]byte{"unsigned": unsigned, "signed": f.signed(t, d)} {
+		got, err := directory.ParseUnverified(doc)
+		if err != nil || got.Serial != d.Serial || got.Authority != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := directory.ParseUnverified(bytes.Replace(unsigned, []byte("<Role>abh</Role>"), []byte("<Role>x</Role>"), 1)); !errors.Is(err, directory.ErrInvalid) {
+		t.Errorf("bad role: %v", err)
+	}
+}
+
+// BenchmarkVerify: verifying the development directory (7 participants,
+// 21 certificates), as a Source does per load.
+func BenchmarkVerify(b *testing.B) {
+	f := fix
+	d, err := directory.FromPKI(f.m, f.endpoints, time.Hour, f.now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	unsigned, _ := directory.Marshal(d)
+	signed, err := directory.Sign(context.Background(), unsigned, f.authority)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, _ := f.m.Verifier(nil)
+	for b.Loop() {
+		if _, err := directory.Verify(context.Background(), signed, v, f.now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(signed)), "doc-bytes")
+}
+
+// BenchmarkSign: signing it.
+func BenchmarkSign(b *testing.B) {
+	f := fix
+	d, _ := directory.FromPKI(f.m, f.endpoints, time.Hour, f.now)
+	unsigned, _ := directory.Marshal(d)
+	for b.Loop() {
+		if _, err := directory.Sign(context.Background(), unsigned, f.authority); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

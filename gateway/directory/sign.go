@@ -54,6 +54,23 @@ func Parse(unsigned []byte) (*Directory, error) {
 	return fromElement(m.Root)
 }
 
+// ParseUnverified reads a directory document, signed or not, WITHOUT
+// checking its signature, its signer or its dates: for people to look at a
+// directory before they sign it, or at one that Verify refused (xgate
+// directory show --insecure). Never route with its result.
+func ParseUnverified(data []byte) (*Directory, error) {
+	m, err := message.Parse(data, message.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	for _, c := range m.Root.ChildElements() {
+		if c.Tag == elSignature && c.NamespaceURI() == nsDSig {
+			m.Root.RemoveChild(c)
+		}
+	}
+	return fromElement(m.Root)
+}
+
 // Sign signs an unsigned directory document with the directory authority's
 // key pair: XML-DSig enveloped (secure.Sign: exclusive c14n, rsa-sha256,
 // the certificate in KeyInfo). It parses and checks the document first
