@@ -47,8 +47,10 @@ type Gateway struct {
 	mu       sync.Mutex
 	inflight map[string]bool      // inbound ids being handed over
 	sent     map[string]time.Time // inbound ids last published for hand-over
-	webhook  map[string]webhookState
-	reminded map[string]int // outbound id → Erinnerungen sent
+	// uncorrelated are answers whose original was still in flight.
+	uncorrelated map[string]bool
+	webhook      map[string]webhookState
+	reminded     map[string]int // outbound id → Erinnerungen sent
 
 	ready   chan struct{}
 	readyMu sync.Once
@@ -61,13 +63,14 @@ func New(o Options) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g := &Gateway{
-		o:        o,
-		log:      o.Logger.With("site", string(o.Self.Kennung)),
-		inflight: map[string]bool{},
-		sent:     map[string]time.Time{},
-		webhook:  map[string]webhookState{},
-		reminded: map[string]int{},
-		ready:    make(chan struct{}),
+		o:            o,
+		log:          o.Logger.With("site", string(o.Self.Kennung)),
+		inflight:     map[string]bool{},
+		sent:         map[string]time.Time{},
+		uncorrelated: map[string]bool{},
+		webhook:      map[string]webhookState{},
+		reminded:     map[string]int{},
+		ready:        make(chan struct{}),
 	}
 	g.cache = secure.NewVerifyCache(o.Verifier, secure.VerifyCacheConfig{})
 	keys := make([]crypto.Decrypter, 0, len(o.Decryption))

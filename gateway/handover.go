@@ -36,16 +36,26 @@ func (g *Gateway) handleReceived(m *wm.Message) error {
 	if err != nil {
 		return err
 	}
-	if rec.Direction != outbox.DirIn || rec.State != outbox.StateReceived {
-		g.forget(id)
+	if rec.Direction != outbox.DirIn {
 		return nil
 	}
 	msg, err := message.Parse(rec.Opened, message.Limits{})
 	if err != nil {
 		return fmt.Errorf("stored message %s does not parse: %w", id, err)
 	}
-	if err := g.correlate(ctx, msg.Header()); err != nil {
+	// Correlation does not depend on the hand-over: local software may
+	// have pulled the message already.
+	switch err := g.correlate(ctx, msg.Header()); {
+	case errors.Is(err, errNotYet):
+		g.mu.Lock()
+		g.uncorrelated[id] = true // the sweep tries again
+		g.mu.Unlock()
+	case err != nil:
 		return err
+	}
+	if rec.State != outbox.StateReceived {
+		g.forget(id)
+		return nil
 	}
 	switch {
 	case g.o.Responder != nil:
@@ -55,6 +65,32 @@ func (g *Gateway) handleReceived(m *wm.Message) error {
 		return nil
 	default:
 		return nil // pulled from /v1/inbox
+	}
+}
+
+// retryCorrelation tries again the answers whose original was still in
+// flight when they arrived (the receipt and the answer raced).
+func (g *Gateway) retryCorrelation(ctx context.Context) {
+	g.mu.Lock()
+	ids := make([]string, 0, len(g.uncorrelated))
+	for id := range g.uncorrelated {
+		ids = append(ids, id)
+	}
+	g.mu.Unlock()
+	for _, id := range ids {
+		rec, err := g.o.Store.Get(ctx, id)
+		if err != nil {
+			continue
+		}
+		msg, err := message.Parse(rec.Opened, message.Limits{})
+		if err == nil {
+			err = g.correlate(ctx, msg.Header())
+		}
+		if !errors.Is(err, errNotYet) {
+			g.mu.Lock()
+			delete(g.uncorrelated, id)
+			g.mu.Unlock()
+		}
 	}
 }
 

@@ -39,6 +39,7 @@ func (g *Gateway) sweepLoop(ctx context.Context) {
 }
 
 func (g *Gateway) sweep(ctx context.Context) {
+	g.retryCorrelation(ctx)
 	if err := g.sweepInbound(ctx); err != nil && ctx.Err() == nil {
 		g.log.Warn("sweep inbound", "err", err)
 	}
