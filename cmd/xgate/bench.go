@@ -17,10 +17,11 @@ type benchOptions struct {
 	messages    int
 	concurrency int
 	keep        string
+	binary      string
 	format      formatFlag
 }
 
-func newBenchCmd() *cobra.Command {
+func newBenchCmd(a *app) *cobra.Command {
 	o := &benchOptions{}
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -37,13 +38,14 @@ decryption, the receiver's receipt signature).`,
 		Example: `  xgate bench
   xgate bench --messages 2000 --concurrency 64 --format json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBench(cmd.Context(), cmd, o)
+			return runBench(cmd.Context(), cmd, a, o)
 		},
 	}
 	fs := cmd.Flags()
 	fs.IntVar(&o.messages, "messages", 1000, "`N` messages")
 	fs.IntVar(&o.concurrency, "concurrency", 32, "`C` submissions in flight")
 	fs.StringVar(&o.keep, "keep", "", "keep the PKI, stores and logs in `DIR` (must not exist)")
+	fs.StringVar(&o.binary, "binary", "", "the xgate `FILE` that runs the two gateways (default: this one)")
 	addFormatFlag(fs, &o.format)
 	return exits(cmd,
 		code(exitOK, "every message was delivered; the numbers are printed"),
@@ -51,13 +53,16 @@ decryption, the receiver's receipt signature).`,
 		codeUsage())
 }
 
-func runBench(ctx context.Context, cmd *cobra.Command, o *benchOptions) error {
+func runBench(ctx context.Context, cmd *cobra.Command, a *app, o *benchOptions) error {
 	if o.messages < 1 || o.concurrency < 1 {
 		return usageError("--messages and --concurrency must be at least 1")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
+	exe := o.binary
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return err
+		}
 	}
 	gen, err := devnet.NewGenerator()
 	if err != nil {
@@ -70,7 +75,7 @@ func runBench(ctx context.Context, cmd *cobra.Command, o *benchOptions) error {
 	}
 	start := time.Now()
 	res, err := bench.Run(ctx, bench.Config{
-		Exe: exe, Dir: o.keep, Messages: o.messages, Concurrency: o.concurrency,
+		Exe: exe, Dir: o.keep, GenerateKey: a.generateKey, Messages: o.messages, Concurrency: o.concurrency,
 		Progress: cmd.ErrOrStderr(),
 		Message: func(i int, from, to devnet.Site) ([]byte, error) {
 			data, _, _, err := gen.Anmeldung(i, 64, from.Identity, to.Identity)

@@ -236,7 +236,42 @@ func TestExitCodes(t *testing.T) {
 	}
 	s := func(args ...string) []string { return args }
 	id := "5b0c8e2a-4d7f-4e1a-9c3b-000000000002"
+	gf := newGatewayFiles(t)
 	cases := map[string][]tc{
+		"serve": {
+			{0, plain, s("--config", gf.abhConfig, "--check")},
+			{1, interrupted, s("--config", gf.abhConfig, "--check")},
+			{2, plain, s("--check")},
+			{3, plain, s("--config", gf.badConfig, "--check")},
+			{4, plain, s("--config", gf.busyConfig)},
+		},
+		"peer": {
+			{0, plain, s("--as", "mb", "--config", gf.mbConfig, "--check")},
+			{1, interrupted, s("--as", "mb", "--config", gf.mbConfig, "--check")},
+			{2, plain, s("--as", "azr", "--config", gf.mbConfig, "--check")},
+			{3, plain, s("--as", "mb", "--config", gf.badConfig, "--check")},
+			{4, plain, s("--as", "abh", "--config", gf.busyConfig)},
+		},
+		"send": {
+			{0, plain, s("--intake", gf.intakeOK, "--to", "ags:08999001", gf.message)},
+			{1, plain, s("--intake", gf.intake500, "--to", "ags:08999001", gf.message)},
+			{2, plain, s("--intake", gf.intakeOK, gf.message)},
+			{3, plain, s("--intake", gf.intakeOK, "--to", "dbs:499990020000", gf.message)},
+			{3, plain, s("--intake", gf.intakeOK, "--to", "ags:08999001", gf.invalid)},
+			{4, plain, s("--intake", gf.intakeDown, "--to", "ags:08999001", gf.message)},
+		},
+		"bench": {
+			{0, plain, s("--binary", gf.binary(t), "--messages", "20", "--concurrency", "4")},
+			{1, interrupted, s("--binary", gf.binary(t), "--messages", "20")},
+			{2, plain, s("--messages", "0")},
+		},
+		"demo": {
+			{0, plain, s("--step-timeout", "30s")},
+			{1, interrupted, s()},
+			{2, plain, s("--keep", dir)},
+			// 3: a message would have to go astray; gateway/demo's
+			// TestCoverage runs the demo's checks on broken results.
+		},
 		"validate": {
 			{0, plain, s(quittung)},
 			{1, interrupted, s(quittung)},
@@ -263,13 +298,6 @@ func TestExitCodes(t *testing.T) {
 			{1, interrupted, s()},
 			{2, plain, s(filepath.Join(dir, "nope"))},
 			{3, plain, s(badVectors)},
-		},
-		"demo": {
-			{0, plain, s()},
-			{1, interrupted, s()},
-			{2, plain, s("-v")},
-			// 3: a shipped sample would have to misbehave; "conformance
-			// check DIR" runs the same code to exit 3.
 		},
 		"certs init": {
 			{0, plain, s("--workers", "2", filepath.Join(t.TempDir(), "pki"))},

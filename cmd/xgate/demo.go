@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,13 +15,13 @@ import (
 
 type demoOptions struct {
 	keep   string
+	step   time.Duration
 	format formatFlag
-	quiet  bool
 }
 
 // newDemoCmd is xgate demo: the real gateway demo (make demo runs it).
 // The sample check it ran before is xgate conformance check.
-func newDemoCmd() *cobra.Command {
+func newDemoCmd(a *app) *cobra.Command {
 	o := &demoOptions{}
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -48,12 +49,12 @@ work on each site. The sample check is xgate conformance check.`,
   xgate demo --format json > demo.json
   xgate demo --keep /tmp/xgate-demo && xgate outbox list --store /tmp/xgate-demo/abh/outbox.db`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), cmd, o)
+			return runDemo(cmd.Context(), cmd, a, o)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.keep, "keep", "", "keep the PKI, directory, stores and logs in `DIR` (must not exist)")
-	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines on standard error")
+	fs.DurationVar(&o.step, "step-timeout", 20*time.Second, "how long one scenario step may take (`D`)")
 	addFormatFlag(fs, &o.format)
 	return exits(cmd,
 		code(exitOK, "every message arrived with a verified receipt and every due answer came"),
@@ -62,19 +63,22 @@ work on each site. The sample check is xgate conformance check.`,
 		code(exitFailed, "a message did not arrive, an answer did not come, or a type did not cross the wire"))
 }
 
-func runDemo(ctx context.Context, cmd *cobra.Command, o *demoOptions) error {
+func runDemo(ctx context.Context, cmd *cobra.Command, a *app, o *demoOptions) error {
+	if o.step <= 0 {
+		return usageError("--step-timeout must be positive")
+	}
 	if o.keep != "" {
 		if _, err := os.Stat(o.keep); err == nil {
 			return usageError("--keep %s: exists already; name a new folder", o.keep)
 		}
 	}
-	cfg := demo.Config{Dir: o.keep}
-	if !o.quiet {
-		cfg.Progress = cmd.ErrOrStderr()
-	}
+	cfg := demo.Config{Dir: o.keep, StepTimeout: o.step, GenerateKey: a.generateKey, Progress: cmd.ErrOrStderr()}
 	res, err := demo.Run(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	w := cmd.OutOrStdout()
 	if o.format.json() {

@@ -105,13 +105,13 @@ exits with the same codes.
 		newValidateCmd(),
 		newConformanceCmd(),
 		newCatalogueCmd(),
-		newDemoCmd(),
+		newDemoCmd(a),
 		newCertsCmd(a),
 		newDirectoryCmd(a),
 		newSealCmd(), newOpenCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),
-		newServeCmd(a), newPeerCmd(a), newSendCmd(), newBenchCmd(),
+		newServeCmd(a), newPeerCmd(a), newSendCmd(), newBenchCmd(a),
 	)
 	prepare(root, a)
 	return root

@@ -64,7 +64,6 @@ refused message prints every finding as "CODE path line: text".`,
 	fs.StringVar(&o.adapter, "adapter", "", "translate the input with adapter `NAME` first (see xgate adapters list)")
 	fs.DurationVar(&o.wait, "wait", 0, "wait up to `D` for delivery (0: do not wait)")
 	addFormatFlag(fs, &o.format)
-	_ = cmd.MarkFlagRequired("to")
 	return exits(cmd,
 		code(exitOK, "accepted (and, with --wait, delivered or answered in time)"),
 		code(exitError, "the gateway failed, or --wait ended with the message rejected or failed"),
@@ -74,6 +73,9 @@ refused message prints every finding as "CODE path line: text".`,
 }
 
 func runSend(ctx context.Context, cmd *cobra.Command, o *sendOptions, name string) error {
+	if o.to == "" {
+		return usageError("--to is required: the recipient's kennung")
+	}
 	to, err := kennung.Parse(o.to)
 	if err != nil {
 		return usageError("--to: %v", err)

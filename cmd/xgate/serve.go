@@ -83,6 +83,9 @@ may play any role).`,
 		Example: `  xgate peer --as azr --config azr.yaml
   xgate peer --as mb --config mb.yaml --check`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.as == "" {
+				return usageError("--as is required: the role to play")
+			}
 			role, err := kennung.ParseRole(o.as)
 			if err != nil {
 				return usageError("--as: %v", err)
@@ -92,7 +95,6 @@ may play any role).`,
 	}
 	addServeFlags(cmd, o)
 	cmd.Flags().StringVar(&o.as, "as", "", "the partner `ROLE` to play: abh, mb, azr, bamf, ba, jc, test")
-	_ = cmd.MarkFlagRequired("as")
 	return exits(cmd,
 		code(exitOK, "stopped cleanly, or --check found the configuration good"),
 		code(exitError, "the daemon failed while running"),
@@ -104,6 +106,9 @@ may play any role).`,
 func runServe(ctx context.Context, cmd *cobra.Command, a *app, o *serveOptions, role *kennung.Role) error {
 	if o.config == "" {
 		return usageError("--config is required (or $%s)", envConfig)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	cfg, err := config.Load(o.config, a.getenv)
 	if err != nil {
@@ -131,6 +136,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, a *app, o *serveOptions, 
 	}
 	s, err := site.Open(ctx, cfg, opts)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return siteError(err)
 	}
 	defer s.Close()
@@ -177,6 +185,9 @@ func checkConfig(ctx context.Context, w io.Writer, cfg *config.Config) error {
 	}
 	src := directoryCheck(v, cfg)
 	if err := src.Load(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return withExit(exitFailed, fmt.Errorf("directory.file: %w", err))
 	}
 	if _, ok := src.Current().Lookup(kennung.Kennung(cfg.Site.Kennung)); !ok {

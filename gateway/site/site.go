@@ -62,7 +62,7 @@ type Site struct {
 
 // Open builds the site: nothing is served until Run. On any error
 // everything opened so far is closed again.
-func Open(ctx context.Context, cfg *config.Config, o Options) (s *Site, err error) {
+func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -71,11 +71,10 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (s *Site, err erro
 		log = NewLogger(os.Stderr, cfg.Log)
 	}
 	clk := clock.Or(o.Clock)
-	s = &Site{Config: cfg, Log: log}
+	s := &Site{Config: cfg, Log: log}
 	defer func() {
 		if err != nil {
 			s.Close()
-			s = nil
 		}
 	}()
 	self, err := identity(cfg)
