@@ -255,6 +255,11 @@ func TestExitCodes(t *testing.T) {
 			{1, brokenPipe, s()},
 			{2, plain, s("extra")},
 		},
+		"conformance list": {
+			{0, plain, s()},
+			{1, brokenPipe, s()},
+			{2, plain, s("--category", "bogus")},
+		},
 		"conformance check": {
 			{0, plain, s()},
 			{1, interrupted, s()},

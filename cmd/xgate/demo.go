@@ -2,12 +2,14 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/xgate/xgate/xml/message"
 )
 
 // newDemoCmd is the demo of this stage: the conformance check with a
 // title. The daemon's demo replaces it; "xgate conformance check" stays.
 func newDemoCmd() *cobra.Command {
-	o := &vectorOptions{format: "table"}
+	o := &conformanceCheckOptions{format: "table", checkerFlags: checkerFlags{maxBytes: message.DefaultMaxBytes}}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the main job on the embedded default and report",
@@ -19,7 +21,7 @@ code its name states. It prints one line per message type.`,
 		Example: `  xgate demo
   xgate demo --verbose   # one line per sample`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runVectors(cmd.Context(), cmd.OutOrStdout(), o, "xgate demo: validating the shipped samples of every message type")
+			return runConformanceCheck(cmd.Context(), cmd, o, nil, "xgate demo: validating the shipped samples of every message type")
 		},
 	}
 	cmd.Flags().BoolVar(&o.verbose, "verbose", false, "print every sample")
