@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -219,12 +220,18 @@ func TestExitCodes(t *testing.T) {
 	certstest.WriteFile(t, filepath.Join(badVectors, "000020", "invalid", "X001-not-really-invalid.xml"), valid, 0o644)
 
 	quittung := vectorFile(t, "*/valid/quittung.xml")
+	busy, err := net.Listen("tcp", "127.0.0.1:0") // conformance serve: the address is taken
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	const (
 		plain = iota
 		interrupted
 		brokenPipe
+		signalLater // a daemon: the signal comes while it serves
 	)
 	type tc struct {
 		code int
@@ -265,6 +272,11 @@ func TestExitCodes(t *testing.T) {
 			{1, interrupted, s()},
 			{2, plain, s(filepath.Join(dir, "nope"))},
 			{3, plain, s(badVectors)},
+		},
+		"conformance serve": {
+			{0, signalLater, s("--check-only", "--listen", "127.0.0.1:0")},
+			{1, plain, s("--check-only", "--listen", busy.Addr().String())},
+			{2, plain, s("--listen", "127.0.0.1:0")},
 		},
 		"demo": {
 			{0, plain, s()},
@@ -390,8 +402,13 @@ func TestExitCodes(t *testing.T) {
 			var got []string
 			for _, k := range cases[path] {
 				ctx := context.Background()
-				if k.how == interrupted {
+				switch k.how {
+				case interrupted:
 					ctx = cancelled
+				case signalLater:
+					c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+					defer cancel()
+					ctx = c
 				}
 				var out bytes.Buffer
 				var w interface{ Write([]byte) (int, error) } = &out

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -146,5 +152,78 @@ func TestConformanceList(t *testing.T) {
 	}
 	if code, _, errOut := runXgate(t, "", "conformance", "list", "--type", "999999"); code != 2 || !strings.Contains(errOut, "not a message type") {
 		t.Errorf("unknown type: exit %d %s", code, errOut)
+	}
+}
+
+// The check daemon end to end: it prints its address, answers by
+// verdict, stops on the signal and writes the report of what it checked.
+func TestConformanceServe(t *testing.T) {
+	dir := t.TempDir()
+	junit := filepath.Join(dir, "checks.xml")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() {
+		code := run(ctx, newApp(), []string{"conformance", "serve", "--check-only", "--listen", "127.0.0.1:0", "--report", junit},
+			strings.NewReader(""), pw, &errb)
+		pw.Close()
+		done <- code
+	}()
+	sc := bufio.NewScanner(pr)
+	if !sc.Scan() {
+		t.Fatalf("no start line; stderr %s", errb.String())
+	}
+	m := regexp.MustCompile(`http://(\S+) `).FindStringSubmatch(sc.Text())
+	if m == nil {
+		t.Fatalf("start line %q", sc.Text())
+	}
+	base := "http://" + m[1]
+	for _, tc := range []struct {
+		vector string
+		status int
+	}{
+		{"900020/valid/quittung.xml", 200},
+		{"900020/valid/WARN-HDR-UUID-version-0.xml", 200},
+		{"090009/invalid/T070-sender-role-mb.xml", 406},
+	} {
+		data, _ := os.ReadFile(vectors + tc.vector)
+		resp, err := http.Post(base+"/check", "application/xml", bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d", tc.vector, resp.StatusCode, tc.status)
+		}
+	}
+	resp, err := http.Post(base+"/check", "application/xml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 422 {
+		t.Errorf("empty body: %d, want 422", resp.StatusCode)
+	}
+	if resp, err := http.Get(base + "/health"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("health: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	cancel()
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(rest.String(), "stopped after 4 message(s): 1 accepted, 1 accepted with warnings, 1 rejected, 1 not processed") {
+		t.Errorf("stop line: %q", rest.String())
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil || !strings.Contains(string(data), `tests="4" failures="1" errors="1"`) {
+		t.Errorf("report at exit: %v\n%s", err, data)
 	}
 }
