@@ -273,6 +273,11 @@ func TestExitCodes(t *testing.T) {
 			{2, plain, s(filepath.Join(dir, "nope"))},
 			{3, plain, s(badVectors)},
 		},
+		"conformance package": {
+			{0, plain, s("--out", filepath.Join(t.TempDir(), "pkg.zip"))},
+			{1, plain, s("--out", notEmpty)},
+			{2, plain, s()},
+		},
 		"conformance serve": {
 			{0, signalLater, s("--check-only", "--listen", "127.0.0.1:0")},
 			{1, plain, s("--check-only", "--listen", busy.Addr().String())},

@@ -26,7 +26,7 @@ that must be accepted (some with warnings), invalid ones whose file names
 state the XÖV code (and rule) they must draw: schema, header, code list,
 business rules and wrong roles.`,
 	}
-	cmd.AddCommand(newConformanceListCmd(), newConformanceCheckCmd(), newConformanceServeCmd())
+	cmd.AddCommand(newConformanceListCmd(), newConformanceCheckCmd(), newConformanceServeCmd(), newConformancePackageCmd())
 	return cmd
 }
 

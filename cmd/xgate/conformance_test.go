@@ -227,3 +227,33 @@ func TestConformanceServe(t *testing.T) {
 		t.Errorf("report at exit: %v\n%s", err, data)
 	}
 }
+
+// The vendor's round trip: write the package, then check its vectors; each
+// draws the verdict its name (and index.json) states.
+func TestConformancePackageRoundTrip(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pkg")
+	code, out, errOut := runXgate(t, "", "conformance", "package", "--out", dir)
+	if code != 0 || !strings.Contains(out, "wrote "+dir+": ") {
+		t.Fatalf("package: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runXgate(t, "", "conformance", "check", "--format", "json", filepath.Join(dir, "vectors"))
+	if code != 0 {
+		t.Fatalf("check of the package's vectors: exit %d\n%s", code, errOut)
+	}
+	rep, err := report.ReadJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := os.ReadDir(vectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Summary(); s.Pass != s.Total || s.Types != len(shipped) || s.Total < 400 {
+		t.Errorf("package vectors: %+v", s)
+	}
+	for _, r := range rep.Results {
+		if r.Expect == (report.Expect{}) {
+			t.Errorf("%s was checked without its expectation", r.ID)
+		}
+	}
+}
