@@ -344,7 +344,8 @@ func TestRunShutdown(t *testing.T) {
 }
 
 // BenchmarkDaemon posts the shipped vectors (up to 64 KiB) over loopback
-// HTTP from parallel clients and reports messages per second.
+// HTTP from parallel clients and reports messages per second, with the
+// terminal lines (text) and with the default JSON report as the answer.
 func BenchmarkDaemon(b *testing.B) {
 	_, ts := newServer(b, checkd.Config{History: -1})
 	_, vs := setup(b)
@@ -355,28 +356,32 @@ func BenchmarkDaemon(b *testing.B) {
 		}
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	b.SetParallelism(4)
-	start := time.Now()
-	var mu sync.Mutex
-	next := 0
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			mu.Lock()
-			body := bodies[next%len(bodies)]
-			next++
-			mu.Unlock()
-			resp, err := client.Post(ts.URL+"/check?format=text", "application/xml", bytes.NewReader(body))
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 && resp.StatusCode != 406 {
-				b.Errorf("status %d", resp.StatusCode)
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	for _, format := range []string{"text", "json"} {
+		b.Run(format, func(b *testing.B) {
+			b.SetParallelism(4)
+			start := time.Now()
+			var mu sync.Mutex
+			next := 0
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					mu.Lock()
+					body := bodies[next%len(bodies)]
+					next++
+					mu.Unlock()
+					resp, err := client.Post(ts.URL+"/check?format="+format, "application/xml", bytes.NewReader(body))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 && resp.StatusCode != 406 {
+						b.Errorf("status %d", resp.StatusCode)
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+		})
+	}
 }

@@ -250,3 +250,19 @@ func TestFormatOf(t *testing.T) {
 		t.Error("FormatOf took .txt")
 	}
 }
+
+func TestWriteSummary(t *testing.T) {
+	var b bytes.Buffer
+	report.WriteSummary(&b, sample())
+	for _, want := range []string{
+		"TYPE    MESSAGE                      CASES  PASSED  FAILED  SKIPPED  RESULT\n",
+		"090009  AnAZR.AZRErstmeldung.090009  2      1       1       0        FAIL\n",
+		"900020  Prozess.Quittung.900020      2      1       0       1        ok\n",
+		"5 cases of 2 types in 42ms: 2 passed, 1 failed, 1 without verdict, 1 skipped\n",
+		"verdicts: 2 accept, 0 accept with warnings, 1 reject, 2 none\n", "?       unknown type                 1      0       1       0        FAIL\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}
