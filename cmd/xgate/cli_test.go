@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -222,12 +223,18 @@ func TestExitCodes(t *testing.T) {
 	dirOut := filepath.Join(t.TempDir(), "directory.xml")
 
 	quittung := vectorFile(t, "*/valid/quittung.xml")
+	busy, err := net.Listen("tcp", "127.0.0.1:0") // conformance serve: the address is taken
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	const (
 		plain = iota
 		interrupted
 		brokenPipe
+		signalLater // a daemon: the signal comes while it serves
 	)
 	type tc struct {
 		code int
@@ -293,11 +300,26 @@ func TestExitCodes(t *testing.T) {
 			{1, brokenPipe, s()},
 			{2, plain, s("extra")},
 		},
+		"conformance list": {
+			{0, plain, s()},
+			{1, brokenPipe, s()},
+			{2, plain, s("--category", "bogus")},
+		},
 		"conformance check": {
 			{0, plain, s()},
 			{1, interrupted, s()},
 			{2, plain, s(filepath.Join(dir, "nope"))},
 			{3, plain, s(badVectors)},
+		},
+		"conformance package": {
+			{0, plain, s("--out", filepath.Join(t.TempDir(), "pkg.zip"))},
+			{1, plain, s("--out", notEmpty)},
+			{2, plain, s()},
+		},
+		"conformance serve": {
+			{0, signalLater, s("--check-only", "--listen", "127.0.0.1:0")},
+			{1, plain, s("--check-only", "--listen", busy.Addr().String())},
+			{2, plain, s("--listen", "127.0.0.1:0")},
 		},
 		"certs init": {
 			{0, plain, s("--workers", "2", filepath.Join(t.TempDir(), "pki"))},
@@ -449,8 +471,13 @@ func TestExitCodes(t *testing.T) {
 			var got []string
 			for _, k := range cases[path] {
 				ctx := context.Background()
-				if k.how == interrupted {
+				switch k.how {
+				case interrupted:
 					ctx = cancelled
+				case signalLater:
+					c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+					defer cancel()
+					ctx = c
 				}
 				var out bytes.Buffer
 				var w interface{ Write([]byte) (int, error) } = &out

@@ -62,6 +62,8 @@
 //	    print nothing; only the exit code tells
 //	-o, --out FILE                   -                      -
 //	    write to FILE (atomically) instead of standard output
+//	--report FILE...                 -                      -
+//	    write a conformance report to FILE as well, in the form its extension names: .xml JUnit, .json JSON, .html HTML
 //
 // --store and --server: a verb uses the daemon when --server is set,
 // unless --store is given on the command line; both on the command line is

@@ -52,6 +52,7 @@ func vocabulary() []term {
 		{"--verbose", "", "", "more detail (one line per item); there is no -v"},
 		{"-q, --quiet", "", "", "print nothing; only the exit code tells"},
 		{"-o, --out FILE", "", "", "write to FILE (atomically) instead of standard output"},
+		{"--report FILE...", "", "", "write a conformance report to FILE as well, in the form its extension names: .xml JUnit, .json JSON, .html HTML"},
 	}
 }
 
