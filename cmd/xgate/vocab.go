@@ -29,7 +29,7 @@ type term struct {
 func vocabulary() []term {
 	return []term{
 		{"--store PATH", envStore, defaultStore, "the outbox store file (bbolt) of outbox and audit verbs"},
-		{"--server URL", envServer, "", "the running daemon's admin API (issue 11); outbox and audit verbs go through it instead of --store"},
+		{"--server URL", envServer, "", "the running daemon's admin API (unix:///path/admin.sock, or http://127.0.0.1:PORT with the token in $XGATE_ADMIN_TOKEN); outbox and audit verbs go through it instead of --store"},
 		{"--lock-timeout D", envLockTimeout, defaultLockTimeout.String(), "how long to wait for the store's file lock before exit 4"},
 		{"--format table|json", envFormat, "table", "output: table for people, json for programs"},
 		{"--signing-key FILE", envSigningKey, "", "this gateway's signing private key (PEM, mode 0600)"},
@@ -66,6 +66,9 @@ const (
 	envIntermediate   = "XGATE_INTERMEDIATE"
 	envCRL            = "XGATE_CRL"
 	envCheckpointCert = "XGATE_CHECKPOINT_CERT"
+	// envAdminToken is the admin API's bearer token for --server: a
+	// secret, so a variable only, never a flag.
+	envAdminToken = "XGATE_ADMIN_TOKEN"
 )
 
 // Defaults of the vocabulary.
