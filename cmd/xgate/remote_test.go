@@ -295,8 +295,9 @@ func TestRemoteUnavailable(t *testing.T) {
 
 	// Nothing at the address.
 	dir := t.TempDir()
-	if code, out, _ := runXgate(t, "", "outbox", "stats", "--server", "unix://"+filepath.Join(dir, "none.sock")); code != exitUnavailable || !strings.Contains(out+"", "") {
-		t.Errorf("no daemon: exit %d %s", code, out)
+	if code, out, errOut := runXgate(t, "", "outbox", "stats", "--server", "unix://"+filepath.Join(dir, "none.sock")); code != exitUnavailable || out != "" ||
+		!strings.Contains(errOut, "does not answer") || !strings.Contains(errOut, "none.sock") {
+		t.Errorf("no daemon: exit %d %s%s", code, out, errOut)
 	}
 	// A daemon that accepts and never answers.
 	mute, err := net.Listen("unix", filepath.Join(dir, "mute.sock"))
@@ -368,6 +369,20 @@ func TestRemoteUnavailable(t *testing.T) {
 		t.Errorf("a socket beside the store serving another one: exit %d\n%s", code, out)
 	}
 	srv.Close()
+
+	// A stale socket beside a store no daemon holds (the daemon died):
+	// the file is used, at once.
+	free := outboxFixture(t)
+	staleLn, err := net.Listen("unix", filepath.Join(filepath.Dir(free), admin.DefaultSocket))
+	if err != nil {
+		t.Fatal(err)
+	}
+	staleLn.(*net.UnixListener).SetUnlinkOnClose(false)
+	staleLn.Close()
+	code, out, took = runWith("outbox", "stats", "--store", free)
+	if code != 0 || !strings.Contains(out, "Outbound") || took > time.Second {
+		t.Errorf("stale socket beside a free store: exit %d after %v\n%s", code, took, out)
+	}
 
 	// A daemon that stops answering after the first of three replays.
 	path := outboxFixture(t)

@@ -79,7 +79,7 @@ func fixture(t *testing.T) (string, *boltstore.Store) {
 
 // serve runs the handler on a real unix socket and on loopback TCP and
 // returns both addresses.
-func serve(t *testing.T, h http.Handler) (unixURL, tcpURL string) {
+func serve(t testing.TB, h http.Handler) (unixURL, tcpURL string) {
 	t.Helper()
 	sock := filepath.Join(t.TempDir(), admin.DefaultSocket)
 	ln, err := net.Listen("unix", sock)
