@@ -60,6 +60,10 @@ func (a *app) dialAdmin(ctx context.Context, server string) (outboxBackend, erro
 	case ctx.Err() != nil:
 		return nil, err
 	}
+	var se *admin.ServerError
+	if errors.As(err, &se) {
+		return nil, withExit(exitError, err) // it answered, and refused
+	}
 	return nil, withExit(exitUnavailable, err)
 }
 

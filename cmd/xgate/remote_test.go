@@ -277,7 +277,7 @@ func TestRemoteUnavailable(t *testing.T) {
 	ctx := context.Background()
 	quick := func(a *app) {
 		a.remote = func(ctx context.Context, server string) (outboxBackend, error) {
-			c, err := admin.DialConfig(ctx, admin.ClientConfig{Server: server, Timeout: 300 * time.Millisecond, DialTimeout: 300 * time.Millisecond})
+			c, err := admin.DialConfig(ctx, admin.ClientConfig{Server: server, Token: "quick-token", Timeout: 300 * time.Millisecond, DialTimeout: 300 * time.Millisecond})
 			if err != nil {
 				return nil, withExit(exitUnavailable, err)
 			}
@@ -391,7 +391,7 @@ func TestRemoteUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	h := admin.NewHandler(admin.StoreBackend(s), admin.HandlerConfig{})
+	h := admin.NewHandler(admin.StoreBackend(s), admin.HandlerConfig{Token: "quick-token"})
 	calls := 0
 	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {

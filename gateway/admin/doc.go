@@ -61,7 +61,8 @@
 // grants what the store file grants. On a unix socket the file mode does
 // the access control (0600 or 0660 for an operators' group, the daemon's
 // user); HandlerConfig.Token adds a bearer token, which a TCP listener
-// must have. The client talks TCP to loopback addresses only, so the token
+// must have: without one the handler answers 403 to every request that
+// arrives over TCP. The client talks TCP to loopback addresses only, so the token
 // never crosses a network in clear, and never follows redirects or
 // proxies.
 //
