@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/xgate/xgate/gateway/admin"
+	"github.com/xgate/xgate/outbox/audit"
 	"github.com/xgate/xgate/outbox/boltstore"
 )
 
@@ -409,6 +411,34 @@ func TestRemoteUnavailable(t *testing.T) {
 	if code != exitUnavailable || !strings.Contains(out, "replayed 5b0c8e2a-4d7f-4e1a-9c3b-000000000002") ||
 		!strings.Contains(out, "may or may not be replayed") || !strings.Contains(out, "1 replayed, 0 refused, 2 not done") || took > 3*time.Second {
 		t.Errorf("daemon gone mid-replay: exit %d after %v\n%s", code, took, out)
+	}
+
+	// A daemon whose audit stream stalls after the first entry: audit
+	// verify and export stop with exit 4, not with a shorter chain.
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/admin/info", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"api":%q}`, admin.APIVersion)
+	})
+	mux.HandleFunc("/v1/admin/audit/checkpoints", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "[]") })
+	first, _ := json.Marshal(map[string]audit.Entry{"entry": audit.Link(nil, audit.Entry{Time: fat(0), RecordID: "x", Direction: "out", To: "queued", Actor: "intake"})})
+	mux.HandleFunc("/v1/admin/audit/entries", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(append(first, '\n'))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	stalling := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer quick-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	defer stalling.Close()
+	for _, args := range [][]string{{"audit", "verify", "--insecure"}, {"audit", "export"}} {
+		code, out, took := runWith(append(args, "--server", stalling.URL)...)
+		if code != exitUnavailable || !strings.Contains(out, "did not answer within") || took > 2*time.Second {
+			t.Errorf("%v, stream stalled: exit %d after %v\n%s", args, code, took, out)
+		}
 	}
 
 	// A wrong token is a usage error that names the variable.
