@@ -74,6 +74,14 @@
 // ErrUnavailable, never a hang. An action whose answer was lost may or may
 // not have been done; "xgate outbox show" tells.
 //
+// The CLI uses the admin socket beside a store file only when Info.Store
+// names that very file: the daemon must set HandlerConfig.Store to the
+// absolute path of its bbolt file.
+//
+// pgstore's Check reports its findings as one error, not as a list: wrap
+// it with NewBackend and a CheckFunc that splits them, or with a nil one
+// (Check then answers ErrNoCheck).
+//
 // List has no cap of its own beyond Filter.Limit: the answer is one JSON
 // array (ClientConfig.MaxResponseBytes, 256 MiB, bounds it). Get carries
 // the record's bodies, up to four times the largest message.
