@@ -22,6 +22,8 @@ func TestPackageBoundaries(t *testing.T) {
 		{"xml/validate", []string{mod + "outbox", mod + "gateway", mod + "certs", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
 		{"outbox", []string{mod + "gateway", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 		{"outbox/audit", []string{mod + "gateway", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
+		// The admin API: no CLI, no message handling.
+		{"gateway/admin", []string{mod + "cmd", "github.com/spf13/cobra", mod + "xml/message", mod + "xml/validate", mod + "xml/secure", mod + "xml/catalogue", "github.com/lestrrat-go/libxml2"}},
 		// certs is below outbox/audit (certs.MinRSABits) and xml/secure:
 		// it imports neither, nor the message catalogue (certs/devpki does).
 		// gateway/wire (the transport protocol) is pure Go: no cgo

@@ -534,11 +534,16 @@ func TestEnvironment(t *testing.T) {
 	if code, out, _ := runXgate(t, "", "outbox", "stats", "--format", "table"); code != 0 || !strings.Contains(out, "Outbound") {
 		t.Errorf("--format table over XGATE_FORMAT=json: exit %d\n%s", code, out)
 	}
-	// XGATE_SERVER alone selects the daemon (no client yet: usage error);
-	// --store on the command line wins over it.
-	t.Setenv("XGATE_SERVER", "https://127.0.0.1:8443")
-	if code, _, errOut := runXgate(t, "", "outbox", "stats"); code != exitUsage || !strings.Contains(errOut, "issue 11") {
+	// XGATE_SERVER alone selects the daemon (here none answers: exit 4;
+	// an https URL is not the admin API's: usage error); --store on the
+	// command line wins over it.
+	t.Setenv("XGATE_SERVER", "unix://"+filepath.Join(t.TempDir(), "admin.sock"))
+	if code, _, errOut := runXgate(t, "", "outbox", "stats"); code != exitUnavailable || !strings.Contains(errOut, "does not answer") {
 		t.Errorf("XGATE_SERVER: exit %d %s", code, errOut)
+	}
+	t.Setenv("XGATE_SERVER", "https://127.0.0.1:8443")
+	if code, _, errOut := runXgate(t, "", "outbox", "stats"); code != exitUsage || !strings.Contains(errOut, "--server") {
+		t.Errorf("XGATE_SERVER https: exit %d %s", code, errOut)
 	}
 	if code, _, errOut := runXgate(t, "", "outbox", "stats", "--store", store); code != 0 {
 		t.Errorf("--store over XGATE_SERVER: exit %d %s", code, errOut)
@@ -616,7 +621,7 @@ func TestServerSeam(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	remote := &remoteStore{outboxBackend: localStore{s}}
+	remote := &remoteStore{outboxBackend: newLocalStore(s)}
 	a := newApp()
 	a.remote = func(_ context.Context, server string) (outboxBackend, error) {
 		if server == "https://down.invalid" {

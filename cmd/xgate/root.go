@@ -19,8 +19,8 @@ import (
 type app struct {
 	// getenv looks up an environment variable (os.LookupEnv).
 	getenv func(string) (string, bool)
-	// remote opens the daemon's admin API for --server; nil until the
-	// admin API client exists (issue 11).
+	// remote opens the daemon's admin API for --server and for the admin
+	// socket beside a locked store (dialAdmin; tests put their own).
 	remote remoteOpener
 	// generateKey makes the RSA keys of certs init; nil means
 	// crypto/rand (tests hand out pre-generated keys).
@@ -38,7 +38,11 @@ func (a *app) clock() func() time.Time {
 	return a.now
 }
 
-func newApp() *app { return &app{getenv: os.LookupEnv} }
+func newApp() *app {
+	a := &app{getenv: os.LookupEnv}
+	a.remote = a.dialAdmin
+	return a
+}
 
 // run executes the command line under ctx and returns the exit code. A
 // command whose standard output could not be written fails (exit 1).
@@ -111,7 +115,7 @@ exits with the same codes.
 		newSealCmd(), newOpenCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),
-		newServeCmd(a), newPeerCmd(a), newSendCmd(), newBenchCmd(a),
+		newServeCmd(a), newPeerCmd(a), newSendCmd(a), newBenchCmd(a),
 	)
 	prepare(root, a)
 	return root

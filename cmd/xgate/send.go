@@ -32,7 +32,7 @@ type sendOptions struct {
 
 // newSendCmd is "xgate send FILE --to KENNUNG": hand one message to the
 // running daemon's intake API, as local software does.
-func newSendCmd() *cobra.Command {
+func newSendCmd(a *app) *cobra.Command {
 	o := &sendOptions{}
 	cmd := &cobra.Command{
 		Use:   "send FILE|- --to KENNUNG",
@@ -46,20 +46,21 @@ addressed elsewhere is refused before it is sent.
 
 The answer names the record's id and state; --wait D waits up to D for
 the transport receipt (delivered) or the business answer (answered). A
-refused message prints every finding as "CODE path line: text".`,
+refused message prints every finding as "CODE path line: text". The
+intake API's bearer token, where it needs one, comes from
+$XGATE_INTAKE_TOKEN (a secret: never a flag).`,
 		Example: `  xgate send anmeldung.xml --to ags:08999001
   xgate send --intake http://127.0.0.1:8080 --wait 30s msg.xml --to dbs:499990020000
   XGATE_INTAKE_TOKEN=secret xgate send - --to opt:99901 < statusmitteilung.xml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.token, _ = a.getenv(envIntakeToken)
 			return runSend(cmd.Context(), cmd, o, args[0])
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.intake, "intake", defaultIntake, "the gateway's intake API `URL`")
 	bindEnv(fs, "intake", envIntake)
-	fs.StringVar(&o.token, "token", "", "bearer `TOKEN` of the intake API (when it is not on loopback)")
-	bindEnv(fs, "token", envIntakeToken)
 	fs.StringVar(&o.to, "to", "", "the recipient's `KENNUNG`; must equal the message's leser (required)")
 	fs.StringVar(&o.adapter, "adapter", "", "translate the input with adapter `NAME` first (see xgate adapters list)")
 	fs.DurationVar(&o.wait, "wait", 0, "wait up to `D` for delivery (0: do not wait)")
@@ -133,7 +134,7 @@ func runSend(ctx context.Context, cmd *cobra.Command, o *sendOptions, name strin
 	case http.StatusServiceUnavailable:
 		return withExit(exitUnavailable, fmt.Errorf("the gateway cannot accept now (%d): %s", resp.StatusCode, escape.Line(strings.TrimSpace(string(body)))))
 	case http.StatusUnauthorized:
-		return usageError("the intake API wants a bearer token (--token, $%s)", envIntakeToken)
+		return usageError("the intake API wants a bearer token ($%s)", envIntakeToken)
 	default:
 		return fmt.Errorf("the gateway answered %d: %s", resp.StatusCode, escape.Line(strings.TrimSpace(string(body))))
 	}

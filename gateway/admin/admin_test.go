@@ -79,7 +79,7 @@ func fixture(t *testing.T) (string, *boltstore.Store) {
 
 // serve runs the handler on a real unix socket and on loopback TCP and
 // returns both addresses.
-func serve(t *testing.T, h http.Handler) (unixURL, tcpURL string) {
+func serve(t testing.TB, h http.Handler) (unixURL, tcpURL string) {
 	t.Helper()
 	sock := filepath.Join(t.TempDir(), admin.DefaultSocket)
 	ln, err := net.Listen("unix", sock)
@@ -113,10 +113,10 @@ func TestSameAnswers(t *testing.T) {
 	path, s := fixture(t)
 	local := admin.StoreBackend(s)
 	abs, _ := filepath.Abs(path)
-	unixURL, tcpURL := serve(t, admin.NewHandler(local, admin.HandlerConfig{Store: abs}))
-	_, tokenURL := serve(t, admin.NewHandler(local, admin.HandlerConfig{Store: abs, Token: "s3cret-token"}))
+	unixURL, _ := serve(t, admin.NewHandler(local, admin.HandlerConfig{Store: abs}))
+	tokenUnix, tokenURL := serve(t, admin.NewHandler(local, admin.HandlerConfig{Store: abs, Token: "s3cret-token"}))
 	ctx := context.Background()
-	for _, tc := range []struct{ name, server, token string }{{"unix", unixURL, ""}, {"tcp", tcpURL, ""}, {"tcp+token", tokenURL, "s3cret-token"}} {
+	for _, tc := range []struct{ name, server, token string }{{"unix", unixURL, ""}, {"unix+token", tokenUnix, "s3cret-token"}, {"tcp+token", tokenURL, "s3cret-token"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := dial(t, admin.ClientConfig{Server: tc.server, Token: tc.token})
 			if c.Info().API != admin.APIVersion || c.Info().Store != abs {
@@ -284,6 +284,20 @@ func TestToken(t *testing.T) {
 		t.Errorf("no token: HTTP %d", resp.StatusCode)
 	}
 	if _, err := admin.Dial(context.Background(), tcpURL, "right"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNoTokenNoTCP: a handler without a token answers on its unix socket
+// only.
+func TestNoTokenNoTCP(t *testing.T) {
+	_, s := fixture(t)
+	unixURL, tcpURL := serve(t, admin.NewHandler(admin.StoreBackend(s), admin.HandlerConfig{}))
+	var se *admin.ServerError
+	if _, err := admin.Dial(context.Background(), tcpURL, ""); !errors.As(err, &se) || se.Status != http.StatusForbidden {
+		t.Fatalf("TCP without a token: %v", err)
+	}
+	if _, err := admin.Dial(context.Background(), unixURL, ""); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -277,11 +277,11 @@ func (c *Client) AuditEntries(ctx context.Context, from uint64, fn func(audit.En
 	resp, err := c.hc.Do(req)
 	idle.disarm()
 	if err != nil {
-		return c.transportError(ctx, sctx, err)
+		return c.transportError(ctx, sctx, err, c.cfg.Timeout)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		data, err := c.readBody(ctx, sctx, resp.Body)
+		data, err := c.readBody(ctx, sctx, resp.Body, c.cfg.Timeout)
 		if err != nil {
 			return err
 		}
@@ -316,7 +316,7 @@ func (c *Client) AuditEntries(ctx context.Context, from uint64, fn func(audit.En
 	if err == nil {
 		err = io.ErrUnexpectedEOF
 	}
-	return fmt.Errorf("%w: the audit stream broke off after %d entries", c.transportError(ctx, sctx, err), n)
+	return fmt.Errorf("%w: the audit stream broke off after %d entries", c.transportError(ctx, sctx, err, c.cfg.Timeout), n)
 }
 
 // errStalled is the cause of a call's context when the daemon did not
@@ -340,10 +340,10 @@ func (c *Client) call(ctx context.Context, timeout time.Duration, method, path s
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return c.transportError(ctx, cctx, err)
+		return c.transportError(ctx, cctx, err, timeout)
 	}
 	defer resp.Body.Close()
-	data, err := c.readBody(ctx, cctx, resp.Body)
+	data, err := c.readBody(ctx, cctx, resp.Body, timeout)
 	if err != nil {
 		return err
 	}
@@ -382,10 +382,10 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values,
 	return req, nil
 }
 
-func (c *Client) readBody(ctx, cctx context.Context, r io.Reader) ([]byte, error) {
+func (c *Client) readBody(ctx, cctx context.Context, r io.Reader, timeout time.Duration) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, c.cfg.MaxResponseBytes+1))
 	if err != nil {
-		return nil, c.transportError(ctx, cctx, err)
+		return nil, c.transportError(ctx, cctx, err, timeout)
 	}
 	if int64(len(data)) > c.cfg.MaxResponseBytes {
 		return nil, fmt.Errorf("admin: %s: the answer is larger than %d bytes", c.cfg.Server, c.cfg.MaxResponseBytes)
@@ -396,12 +396,16 @@ func (c *Client) readBody(ctx, cctx context.Context, r io.Reader) ([]byte, error
 // transportError says why a call got no answer: the caller's context
 // ended (returned as it is, so that an interrupt reads as one), the
 // daemon stalled, or the connection failed (both ErrUnavailable).
-func (c *Client) transportError(ctx, cctx context.Context, err error) error {
+func (c *Client) transportError(ctx, cctx context.Context, err error, timeout time.Duration) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("admin: %s: %w", c.cfg.Server, ctx.Err())
 	}
 	if errors.Is(context.Cause(cctx), errStalled) {
-		return fmt.Errorf("%w: %s did not answer within %v", ErrUnavailable, c.cfg.Server, c.cfg.Timeout)
+		return fmt.Errorf("%w: %s did not answer within %v", ErrUnavailable, c.cfg.Server, timeout)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // without the request's internal URL
 	}
 	return fmt.Errorf("%w: %s: %v", ErrUnavailable, c.cfg.Server, err)
 }

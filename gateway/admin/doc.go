@@ -61,7 +61,8 @@
 // grants what the store file grants. On a unix socket the file mode does
 // the access control (0600 or 0660 for an operators' group, the daemon's
 // user); HandlerConfig.Token adds a bearer token, which a TCP listener
-// must have. The client talks TCP to loopback addresses only, so the token
+// must have: without one the handler answers 403 to every request that
+// arrives over TCP. The client talks TCP to loopback addresses only, so the token
 // never crosses a network in clear, and never follows redirects or
 // proxies.
 //
@@ -72,6 +73,14 @@
 // Dial by DialTimeout (5s): a daemon that hangs gives an error wrapping
 // ErrUnavailable, never a hang. An action whose answer was lost may or may
 // not have been done; "xgate outbox show" tells.
+//
+// The CLI uses the admin socket beside a store file only when Info.Store
+// names that very file: the daemon must set HandlerConfig.Store to the
+// absolute path of its bbolt file.
+//
+// pgstore's Check reports its findings as one error, not as a list: wrap
+// it with NewBackend and a CheckFunc that splits them, or with a nil one
+// (Check then answers ErrNoCheck).
 //
 // List has no cap of its own beyond Filter.Limit: the answer is one JSON
 // array (ClientConfig.MaxResponseBytes, 256 MiB, bounds it). Get carries

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,8 +23,8 @@ import (
 type HandlerConfig struct {
 	// Token, if not empty, is the bearer token every request must carry
 	// (Authorization: Bearer TOKEN). Empty means no token: only for a unix
-	// socket whose file mode keeps others out. A listener on loopback TCP
-	// needs one.
+	// socket whose file mode keeps others out; without a token the
+	// handler refuses requests that arrive over TCP (403).
 	Token string
 	// Store names the served store for Info: the bbolt file's path (made
 	// absolute by the daemon), or "" for a database. Defaults to "".
@@ -94,6 +95,10 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Token == "" && overTCP(r) {
+		h.fail(w, r, http.StatusForbidden, problem{Code: codeForbidden, Title: "the admin API without a token answers on its unix socket only"})
+		return
+	}
 	if h.cfg.Token != "" {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(h.cfg.Token)) != 1 {
@@ -103,6 +108,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// overTCP reports whether r came over TCP: its remote address is an IP
+// and port (on a unix socket it is empty or "@").
+func overTCP(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	return err == nil && net.ParseIP(host) != nil
 }
 
 func (h *handler) info(w http.ResponseWriter, r *http.Request) {
