@@ -54,8 +54,6 @@
 //	    the site configuration of the daemon (serve, peer)
 //	--intake URL                     XGATE_INTAKE           http://127.0.0.1:8080
 //	    the running gateway's intake API (send)
-//	--token TOKEN                    XGATE_INTAKE_TOKEN     -
-//	    the bearer token of the intake API (send)
 //	--verbose                        -                      -
 //	    more detail (one line per item); there is no -v
 //	-q, --quiet                      -                      -
