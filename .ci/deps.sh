@@ -14,6 +14,10 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 # The audit interop tests re-verify exports with python3 and openssl.
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The conformance report's screenshot test renders its HTML in headless
+# Chromium; the vendor package's test validates its vectors with xmllint.
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 # PostgreSQL server binaries for the tests of outbox/pgstore (internal/pgtest
 # runs initdb and postgres from /usr/lib/postgresql/15/bin).
 if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then

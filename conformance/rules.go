@@ -73,7 +73,12 @@ func RuleCatalogueMarkdown(entries []RuleEntry) []byte {
 	b.WriteString("**warn** is reported to the sender's and the receiver's operators and never rejects. Codes keep their\n")
 	b.WriteString("XInneres meaning: S010 unknown code list version, S011 unknown code, S030 empty mandatory text,\n")
 	b.WriteString("S999 other specification violation (the rule id travels in `grundSpezifisch`), X001 schema type\n")
-	b.WriteString("(DIN 91379 is a schema type in XÖV).\n")
+	b.WriteString("(DIN 91379 is a schema type in XÖV).\n\n")
+	b.WriteString("After validation the gateway checks autor and leser against the signed directory (no rule id;\n")
+	b.WriteString("`xgate conformance check` does the same against the development participants): **T070** when the\n")
+	b.WriteString("sender is not in the directory, its role may not send the type, or the recipient's role may not\n")
+	b.WriteString("receive it (catalogue.md, roles per type); **T080** when the recipient is not in the directory.\n")
+	b.WriteString("The conformance test partner (role test) may send and receive every type.\n")
 	for _, sev := range []validate.Severity{validate.Reject, validate.Warn} {
 		fmt.Fprintf(&b, "\n## Severity %s\n\n", sev)
 		b.WriteString("| id | code | types | rule | source | vectors |\n|---|---|---|---|---|---|\n")

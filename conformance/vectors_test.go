@@ -50,7 +50,7 @@ func TestVectorsLoad(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite rules.md and rules.json")
+var update = flag.Bool("update", false, "rewrite rules.md, rules.json and the derived vectors")
 
 // The rule catalogue for vendors (rules.md, rules.json) is generated from
 // the code; this test keeps it current.

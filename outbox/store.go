@@ -156,6 +156,11 @@ type Filter struct {
 	Partner       string
 	Type          string
 	CreatedBefore time.Time // "older than"
+	// AnswerDueBefore selects records waiting for a business answer that
+	// is overdue: a non-zero AnswerDeadline before this time. Combine it
+	// with State delivered for the records still unanswered (an answered
+	// record keeps its deadline).
+	AnswerDueBefore time.Time
 	// AfterSeq pages: only records with Seq > AfterSeq.
 	AfterSeq uint64
 	// Limit caps the result; zero means 1000.

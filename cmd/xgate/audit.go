@@ -33,8 +33,8 @@ signs the head of the chain with its signing key (a checkpoint).
                        auditor to re-verify outside xgate
 
 Both read one gateway's audit log: the store file (--store, opened
-read-only; it cannot be opened while the daemon runs) or the running
-daemon (--server, issue 11).`,
+read-only) or the running daemon's admin API (--server, or the admin
+socket beside a store file the daemon holds), which streams the chain.`,
 	}
 	g.AddFlags(cmd.PersistentFlags())
 	cmd.AddCommand(newAuditVerifyCmd(g), newAuditExportCmd(g))

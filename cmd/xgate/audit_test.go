@@ -523,7 +523,7 @@ func TestAuditUsage(t *testing.T) {
 		{"no certificate", []string{"audit", "verify", "--store", store}, exitUsage},
 		{"certificate and --insecure", []string{"audit", "verify", "--store", store, "--insecure", "--checkpoint-cert", cert}, exitUsage},
 		{"no store at the default path", []string{"audit", "verify", "--insecure"}, exitUsage},
-		{"--server without a client", []string{"audit", "verify", "--server", "https://127.0.0.1:8443", "--insecure"}, exitUsage},
+		{"--server not an admin API address", []string{"audit", "verify", "--server", "https://127.0.0.1:8443", "--insecure"}, exitUsage},
 		{"--store and --server", []string{"audit", "verify", "--store", store, "--server", "https://127.0.0.1:8443", "--insecure"}, exitUsage},
 		{"two sources", []string{"audit", "verify", "--store", store, "--export", store}, exitUsage},
 		{"bad format", []string{"audit", "verify", "--store", store, "--insecure", "--format", "xml"}, exitUsage},

@@ -4,87 +4,67 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/xgate/xgate/outbox"
-	"github.com/xgate/xgate/outbox/audit"
+	"github.com/xgate/xgate/gateway/admin"
 	"github.com/xgate/xgate/outbox/boltstore"
 )
 
-// The outbox and audit verbs get their data through the interfaces below
-// and nothing else: the local bbolt store implements them now (localStore);
-// the daemon's admin API client (--server, issue 11) will implement them
-// too, and remoteOpener is where it plugs in. Every method must honour ctx
-// and return the outbox sentinels (outbox.ErrNotFound, a
-// *outbox.TransitionError) so that the verbs' messages and exit codes stay
-// the same whichever side answers.
+// The outbox and audit verbs get their data through outboxBackend and
+// nothing else: the bbolt store file (localStore) or the running daemon's
+// admin API (*admin.Client, through app.remote). Both are an
+// admin.Backend, whose methods honour ctx and return the outbox's errors
+// (outbox.ErrNotFound, a *outbox.TransitionError) with the store's text,
+// so that the verbs' output and exit codes are the same whichever side
+// answers; a daemon that does not answer is admin.ErrUnavailable (exit 4).
 
-// recordReader reads records and counters (outbox list, show, stats).
-type recordReader interface {
-	// Get returns the record with that ID, outbound first; outbox.ErrNotFound.
-	Get(ctx context.Context, id string) (outbox.Record, error)
-	// List returns the records matching f in Seq order, at most f.Limit.
-	List(ctx context.Context, f outbox.Filter) ([]outbox.Record, error)
-	// Stats counts records by state.
-	Stats(ctx context.Context) (outbox.Stats, error)
-	// History returns the record's audit entries, oldest first.
-	History(ctx context.Context, id string) ([]audit.Entry, error)
-}
-
-// recordActor changes records as an operator (outbox replay, cancel). The
-// action is audited with a.Actor and a.Reason.
-type recordActor interface {
-	// Apply moves the record; outbox.ErrNotFound, *outbox.TransitionError.
-	Apply(ctx context.Context, id string, a outbox.Action) error
-}
-
-// storeChecker runs the store's consistency check (outbox check).
-type storeChecker interface {
-	// Check returns the problems found (none: a nil slice) or the error
-	// that stopped the check.
-	Check(ctx context.Context) (problems []string, err error)
-}
-
-// auditReader reads the audit chain (audit verify, export).
-type auditReader interface {
-	// AuditEntries calls fn for every entry from Seq from on, in order.
-	AuditEntries(ctx context.Context, from uint64, fn func(audit.Entry) error) error
-	// Checkpoints returns every signed checkpoint.
-	Checkpoints(ctx context.Context) ([]audit.Checkpoint, error)
-}
-
-// outboxBackend is everything the outbox and audit verbs use: one
-// gateway's outbox, local or remote. Close releases it.
+// outboxBackend is one gateway's outbox, local or remote. Close releases
+// it.
 type outboxBackend interface {
-	recordReader
-	recordActor
-	storeChecker
-	auditReader
+	admin.Backend
 	Close() error
 }
 
-// remoteOpener connects to the daemon's admin API at server. The lead's
-// admin API client (issue 11) provides one; newRootCmd's caller sets it.
-// When the daemon does not answer it returns withExit(exitUnavailable,
-// err) (exit 4); bad URLs are usage errors (usageError).
+// remoteOpener connects to the daemon's admin API at server. When the
+// daemon does not answer it returns withExit(exitUnavailable, err)
+// (exit 4); bad addresses and a refused token are usage errors.
 type remoteOpener func(ctx context.Context, server string) (outboxBackend, error)
 
 // localStore is the bbolt store file as an outboxBackend.
-type localStore struct{ *boltstore.Store }
+type localStore struct {
+	admin.Backend
+	io.Closer
+}
 
-// Check converts the store's *boltstore.CheckError into its problems.
-func (l localStore) Check(ctx context.Context) ([]string, error) {
-	err := l.Store.Check(ctx)
-	var ce *boltstore.CheckError
-	if errors.As(err, &ce) {
-		return ce.Problems, nil
+func newLocalStore(s *boltstore.Store) localStore { return localStore{admin.StoreBackend(s), s} }
+
+// dialAdmin is app.remote: the admin API client, with the token from
+// $XGATE_ADMIN_TOKEN.
+func (a *app) dialAdmin(ctx context.Context, server string) (outboxBackend, error) {
+	token, _ := a.getenv(envAdminToken)
+	c, err := admin.Dial(ctx, server, token)
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.Is(err, admin.ErrBadServer):
+		return nil, usageError("--server: %v", err)
+	case errors.Is(err, admin.ErrUnauthorized):
+		return nil, usageError("%v: set %s to the daemon's admin token", err, envAdminToken)
+	case ctx.Err() != nil:
+		return nil, err
 	}
-	return nil, err
+	var se *admin.ServerError
+	if errors.As(err, &se) {
+		return nil, withExit(exitError, err) // it answered, and refused
+	}
+	return nil, withExit(exitUnavailable, err)
 }
 
 // storeFlags are the flags that say which gateway's outbox a verb works
@@ -100,7 +80,7 @@ type storeFlags struct {
 // AddFlags adds the flags as persistent flags of a noun (outbox, audit).
 func (o *storeFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.store, "store", defaultStore, "the outbox store `FILE`")
-	fs.StringVar(&o.server, "server", "", "the running daemon's admin API at `URL` (issue 11) instead of --store")
+	fs.StringVar(&o.server, "server", "", "the running daemon's admin API at `URL` (unix:///path/admin.sock or http://127.0.0.1:PORT) instead of --store")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", defaultLockTimeout, "how long to wait for the store's file lock (a `DURATION`: 500ms, 2s, 1m)")
 	bindEnv(fs, "store", envStore)
 	bindEnv(fs, "server", envServer)
@@ -144,18 +124,72 @@ func (o *storeFlags) open(ctx context.Context, cmd *cobra.Command, how access) (
 	}
 	if remote {
 		if o.remote == nil {
-			return nil, usageError("--server %s: this build of xgate has no admin API client yet (issue 11); use --store on the gateway host", o.server)
+			return nil, usageError("--server %s: this build of xgate has no admin API client; use --store on the gateway host", o.server)
 		}
 		return o.remote(ctx, o.server)
 	}
 	if err := o.checkFile(); err != nil {
 		return nil, err
 	}
+	b, note := o.daemonBeside(ctx)
+	if b != nil {
+		return b, nil
+	}
 	s, err := boltstore.Open(ctx, o.store, boltstore.Config{ReadOnly: how == readOnly, Timeout: o.lockTimeout})
 	if err != nil {
-		return nil, o.openError(err)
+		return nil, o.openError(err, note)
 	}
-	return localStore{s}, nil
+	return newLocalStore(s), nil
+}
+
+// daemonBeside returns the admin API of the daemon that serves the store
+// file, through the admin socket beside it (the daemon's default), if
+// there is one that answers and says it serves this very file. Else it
+// returns nil and, when there was a socket, a note for the lock error.
+func (o *storeFlags) daemonBeside(ctx context.Context) (outboxBackend, string) {
+	if o.remote == nil {
+		return nil, ""
+	}
+	sock, err := filepath.Abs(filepath.Join(filepath.Dir(o.store), admin.DefaultSocket))
+	if err != nil {
+		return nil, ""
+	}
+	if st, err := os.Stat(sock); err != nil || st.Mode()&fs.ModeSocket == 0 {
+		return nil, ""
+	}
+	b, err := o.remote(ctx, "unix://"+sock)
+	if err != nil {
+		var ee *exitErr
+		if errors.As(err, &ee) && ee.err != nil {
+			err = ee.err
+		}
+		return nil, fmt.Sprintf("the admin socket beside it did not help: %v", err)
+	}
+	served := ""
+	if i, ok := b.(interface{ Info() admin.Info }); ok {
+		served = i.Info().Store
+	}
+	if !sameFile(served, o.store) {
+		b.Close()
+		if served == "" {
+			served = "a store it does not name"
+		}
+		return nil, fmt.Sprintf("the daemon at the admin socket beside it (%s) serves %s, not this file", sock, served)
+	}
+	return b, ""
+}
+
+// sameFile reports whether a and b name the same existing file.
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
 
 // checkFile reports a store path that names no file (exit 2): opening
@@ -173,11 +207,15 @@ func (o *storeFlags) checkFile() error {
 	return nil
 }
 
-// openError maps the store's open errors to exit codes.
-func (o *storeFlags) openError(err error) error {
+// openError maps the store's open errors to exit codes; note says why
+// the admin socket beside the store was not used.
+func (o *storeFlags) openError(err error, note string) error {
 	if errors.Is(err, boltstore.ErrLocked) {
+		if note != "" {
+			note = "; " + note
+		}
 		return withExit(exitUnavailable, fmt.Errorf("%s is locked by another process, most likely a running xgate daemon "+
-			"(waited %v): stop it, or use --server (%s) to go through its admin API", o.store, o.lockTimeout, envServer))
+			"(waited %v): stop it, or use --server (%s) to go through its admin API%s", o.store, o.lockTimeout, envServer, note))
 	}
 	return withExit(exitError, err)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -218,13 +219,22 @@ func TestExitCodes(t *testing.T) {
 	valid, _ := os.ReadFile(vectorFile(t, "*/valid/quittung.xml"))
 	certstest.WriteFile(t, filepath.Join(badVectors, "000020", "invalid", "X001-not-really-invalid.xml"), valid, 0o644)
 
+	df := newDirectoryFiles(t, time.Time{})
+	dirOut := filepath.Join(t.TempDir(), "directory.xml")
+
 	quittung := vectorFile(t, "*/valid/quittung.xml")
+	busy, err := net.Listen("tcp", "127.0.0.1:0") // conformance serve: the address is taken
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	const (
 		plain = iota
 		interrupted
 		brokenPipe
+		signalLater // a daemon: the signal comes while it serves
 	)
 	type tc struct {
 		code int
@@ -233,7 +243,42 @@ func TestExitCodes(t *testing.T) {
 	}
 	s := func(args ...string) []string { return args }
 	id := "5b0c8e2a-4d7f-4e1a-9c3b-000000000002"
+	gf := newGatewayFiles(t)
 	cases := map[string][]tc{
+		"serve": {
+			{0, plain, s("--config", gf.abhConfig, "--check")},
+			{1, interrupted, s("--config", gf.abhConfig, "--check")},
+			{2, plain, s("--check")},
+			{3, plain, s("--config", gf.badConfig, "--check")},
+			{4, plain, s("--config", gf.busyConfig)},
+		},
+		"peer": {
+			{0, plain, s("--as", "mb", "--config", gf.mbConfig, "--check")},
+			{1, interrupted, s("--as", "mb", "--config", gf.mbConfig, "--check")},
+			{2, plain, s("--as", "azr", "--config", gf.mbConfig, "--check")},
+			{3, plain, s("--as", "mb", "--config", gf.badConfig, "--check")},
+			{4, plain, s("--as", "abh", "--config", gf.busyConfig)},
+		},
+		"send": {
+			{0, plain, s("--intake", gf.intakeOK, "--to", "ags:08999001", gf.message)},
+			{1, plain, s("--intake", gf.intake500, "--to", "ags:08999001", gf.message)},
+			{2, plain, s("--intake", gf.intakeOK, gf.message)},
+			{3, plain, s("--intake", gf.intakeOK, "--to", "dbs:499990020000", gf.message)},
+			{3, plain, s("--intake", gf.intakeOK, "--to", "ags:08999001", gf.invalid)},
+			{4, plain, s("--intake", gf.intakeDown, "--to", "ags:08999001", gf.message)},
+		},
+		"bench": {
+			{0, plain, s("--binary", gf.binary(t), "--messages", "20", "--concurrency", "4")},
+			{1, interrupted, s("--binary", gf.binary(t), "--messages", "20")},
+			{2, plain, s("--messages", "0")},
+		},
+		"demo": {
+			{0, plain, s("--step-timeout", "30s")},
+			{1, interrupted, s()},
+			{2, plain, s("--keep", dir)},
+			// 3: a message would have to go astray; gateway/demo's
+			// TestCoverage runs the demo's checks on broken results.
+		},
 		"validate": {
 			{0, plain, s(quittung)},
 			{1, interrupted, s(quittung)},
@@ -255,18 +300,26 @@ func TestExitCodes(t *testing.T) {
 			{1, brokenPipe, s()},
 			{2, plain, s("extra")},
 		},
+		"conformance list": {
+			{0, plain, s()},
+			{1, brokenPipe, s()},
+			{2, plain, s("--category", "bogus")},
+		},
 		"conformance check": {
 			{0, plain, s()},
 			{1, interrupted, s()},
 			{2, plain, s(filepath.Join(dir, "nope"))},
 			{3, plain, s(badVectors)},
 		},
-		"demo": {
-			{0, plain, s()},
-			{1, interrupted, s()},
-			{2, plain, s("-v")},
-			// 3: a shipped sample would have to misbehave; "conformance
-			// check DIR" runs the same code to exit 3.
+		"conformance package": {
+			{0, plain, s("--out", filepath.Join(t.TempDir(), "pkg.zip"))},
+			{1, plain, s("--out", notEmpty)},
+			{2, plain, s()},
+		},
+		"conformance serve": {
+			{0, signalLater, s("--check-only", "--listen", "127.0.0.1:0")},
+			{1, plain, s("--check-only", "--listen", busy.Addr().String())},
+			{2, plain, s("--listen", "127.0.0.1:0")},
 		},
 		"certs init": {
 			{0, plain, s("--workers", "2", filepath.Join(t.TempDir(), "pki"))},
@@ -283,6 +336,39 @@ func TestExitCodes(t *testing.T) {
 			{1, brokenPipe, s("--within", "1d", goodCerts)},
 			{2, plain, s(filepath.Join(dir, "nope"))},
 			{3, plain, s(expiredCerts)},
+		},
+		"directory init": {
+			{0, plain, append(s("--pki", df.pki, "--out", dirOut), df.endpoints...)},
+			{1, interrupted, append(s("--pki", df.pki), df.endpoints...)},
+			{1, plain, append(s("--pki", df.pki, "--out", filepath.Join(dir, "no", "such", "folder.xml")), df.endpoints...)},
+			{2, plain, df.endpoints},
+			{2, plain, s("--pki", df.pki, "--endpoint", "abh=https://127.0.0.1:8443")},
+		},
+		"directory sign": {
+			{0, plain, s("--key", df.authKey, "--cert", df.authCert, df.unsigned)},
+			{1, plain, s("--key", df.abhKey, "--cert", df.abhCert, df.unsigned)},
+			{1, plain, s("--key", df.looseKey, "--cert", df.authCert, df.unsigned)},
+			{2, plain, s("--key", df.authKey, df.unsigned)},
+			{2, plain, s("--key", df.authKey, "--cert", df.authCert, filepath.Join(dir, "nope.xml"))},
+			{3, plain, s("--key", df.authKey, "--cert", df.authCert, df.signed)},
+			{3, plain, s("--key", df.authKey, "--cert", df.authCert, notStore)},
+		},
+		"directory show": {
+			{0, plain, append(df.trust, df.signed)},
+			{0, plain, s("--insecure", df.unsigned)},
+			{1, brokenPipe, append(df.trust, df.signed)},
+			{2, plain, s(df.signed)},
+			{3, plain, append(df.trust, df.tampered)},
+			{3, plain, s("--insecure", notStore)},
+		},
+		"directory verify": {
+			{0, plain, append(df.trust, df.signed)},
+			{1, brokenPipe, append(df.trust, df.signed)},
+			{2, plain, append(df.trust, filepath.Join(dir, "nope.xml"))},
+			{2, plain, s("--trust", filepath.Join(dir, "nope.pem"), df.signed)},
+			{3, plain, append(df.trust, df.unsigned)},
+			{3, plain, append(df.trust, df.tampered)},
+			{3, plain, s("--trust", df.trust[1], df.signed)}, // no --crl: fail closed
 		},
 		"seal": {
 			{0, plain, s("--signing-key", sf.signKey, "--signing-cert", sf.signCert, "--recipient-cert", sf.encCert, "--trust", sf.ca, "--crl", sf.crl, sf.msg)},
@@ -385,8 +471,13 @@ func TestExitCodes(t *testing.T) {
 			var got []string
 			for _, k := range cases[path] {
 				ctx := context.Background()
-				if k.how == interrupted {
+				switch k.how {
+				case interrupted:
 					ctx = cancelled
+				case signalLater:
+					c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+					defer cancel()
+					ctx = c
 				}
 				var out bytes.Buffer
 				var w interface{ Write([]byte) (int, error) } = &out
@@ -443,11 +534,16 @@ func TestEnvironment(t *testing.T) {
 	if code, out, _ := runXgate(t, "", "outbox", "stats", "--format", "table"); code != 0 || !strings.Contains(out, "Outbound") {
 		t.Errorf("--format table over XGATE_FORMAT=json: exit %d\n%s", code, out)
 	}
-	// XGATE_SERVER alone selects the daemon (no client yet: usage error);
-	// --store on the command line wins over it.
-	t.Setenv("XGATE_SERVER", "https://127.0.0.1:8443")
-	if code, _, errOut := runXgate(t, "", "outbox", "stats"); code != exitUsage || !strings.Contains(errOut, "issue 11") {
+	// XGATE_SERVER alone selects the daemon (here none answers: exit 4;
+	// an https URL is not the admin API's: usage error); --store on the
+	// command line wins over it.
+	t.Setenv("XGATE_SERVER", "unix://"+filepath.Join(t.TempDir(), "admin.sock"))
+	if code, _, errOut := runXgate(t, "", "outbox", "stats"); code != exitUnavailable || !strings.Contains(errOut, "does not answer") {
 		t.Errorf("XGATE_SERVER: exit %d %s", code, errOut)
+	}
+	t.Setenv("XGATE_SERVER", "https://127.0.0.1:8443")
+	if code, _, errOut := runXgate(t, "", "outbox", "stats"); code != exitUsage || !strings.Contains(errOut, "--server") {
+		t.Errorf("XGATE_SERVER https: exit %d %s", code, errOut)
 	}
 	if code, _, errOut := runXgate(t, "", "outbox", "stats", "--store", store); code != 0 {
 		t.Errorf("--store over XGATE_SERVER: exit %d %s", code, errOut)
@@ -525,7 +621,7 @@ func TestServerSeam(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	remote := &remoteStore{outboxBackend: localStore{s}}
+	remote := &remoteStore{outboxBackend: newLocalStore(s)}
 	a := newApp()
 	a.remote = func(_ context.Context, server string) (outboxBackend, error) {
 		if server == "https://down.invalid" {

@@ -17,7 +17,7 @@
 //	--store PATH                     XGATE_STORE            ./xgate.db
 //	    the outbox store file (bbolt) of outbox and audit verbs
 //	--server URL                     XGATE_SERVER           -
-//	    the running daemon's admin API (issue 11); outbox and audit verbs go through it instead of --store
+//	    the running daemon's admin API (unix:///path/admin.sock, or http://127.0.0.1:PORT with the token in $XGATE_ADMIN_TOKEN); outbox and audit verbs go through it instead of --store
 //	--lock-timeout D                 XGATE_LOCK_TIMEOUT     2s
 //	    how long to wait for the store's file lock before exit 4
 //	--format table|json              XGATE_FORMAT           table
@@ -50,18 +50,29 @@
 //	    the largest message accepted, in bytes
 //	--reason TEXT                    -                      -
 //	    why, for the audit chain (operator actions)
+//	--config FILE                    XGATE_CONFIG           -
+//	    the site configuration of the daemon (serve, peer)
+//	--intake URL                     XGATE_INTAKE           http://127.0.0.1:8080
+//	    the running gateway's intake API (send)
 //	--verbose                        -                      -
 //	    more detail (one line per item); there is no -v
 //	-q, --quiet                      -                      -
 //	    print nothing; only the exit code tells
 //	-o, --out FILE                   -                      -
 //	    write to FILE (atomically) instead of standard output
+//	--report FILE...                 -                      -
+//	    write a conformance report to FILE as well, in the form its extension names: .xml JUnit, .json JSON, .html HTML
 //
 // --store and --server: a verb uses the daemon when --server is set,
 // unless --store is given on the command line; both on the command line is
-// a usage error. A store file is opened read-only by verbs that only read.
-// A verb that cannot get the file's lock within --lock-timeout (a daemon
-// holds it) exits 4 and says to use --server.
+// a usage error. The admin API's bearer token comes from $XGATE_ADMIN_TOKEN
+// only (a secret: no flag). A store file is opened read-only by verbs that
+// only read. When an admin socket (admin.sock) lies beside the store file
+// and the daemon behind it says it serves that very file, the verb goes
+// through it; else a verb that cannot get the file's lock within
+// --lock-timeout (a daemon holds it) exits 4 and says to use --server. A
+// daemon that does not answer is exit 4, a bad --server address or a
+// refused token exit 2.
 //
 // # Exit codes
 //
@@ -105,7 +116,8 @@
 //     environment for the whole tree.
 //
 // Verbs that read or change a gateway's outbox get it from
-// storeFlags.open as an outboxBackend (recordReader, recordActor,
-// storeChecker, auditReader): localStore (the bbolt file) now, the daemon's
-// admin API client later through app.remote (remoteOpener).
+// storeFlags.open as an outboxBackend (an admin.Backend with Close):
+// localStore (the bbolt file through admin.StoreBackend) or the daemon's
+// admin API client (*admin.Client, through app.remote), which answer
+// alike; TestRemoteSameOutput runs every such verb both ways.
 package main

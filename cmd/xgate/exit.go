@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/xgate/xgate/gateway/admin"
 )
 
 // Exit codes: the same table for every verb (doc.go, exitTable).
@@ -115,6 +117,11 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		if ee.err == nil {
 			return code
 		}
+	}
+	// A daemon that stopped answering in the middle of a verb: exit 4,
+	// however the verb wrapped the error.
+	if code == exitError && errors.Is(err, admin.ErrUnavailable) {
+		code = exitUnavailable
 	}
 	fmt.Fprintf(stderr, "xgate: %v\n", err)
 	return code

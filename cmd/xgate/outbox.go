@@ -15,15 +15,19 @@ func newOutboxCmd(g *storeFlags) *cobra.Command {
 		Use:   "outbox",
 		Short: "Inspect, check and compact the durable outbox; replay or cancel records",
 		Long: `The outbox verbs work on one gateway's outbox: the store file (--store,
-$XGATE_STORE, default ./xgate.db) or, once the daemon has its admin API
-(issue 11), the running daemon (--server, $XGATE_SERVER). list, show,
+$XGATE_STORE, default ./xgate.db) or the running daemon's admin API
+(--server, $XGATE_SERVER: unix:///path/admin.sock, or
+http://127.0.0.1:PORT with the token in $XGATE_ADMIN_TOKEN). list, show,
 stats and check only read (the file is opened read-only); replay and
 cancel record every change in the audit chain with the actor
 "operator:$USER" and the --reason given; compact rewrites the file.
 
 bbolt allows one writer and no readers beside it: while the daemon runs,
-these verbs cannot open its store file; after --lock-timeout they give up
-with exit 4 and say so. Use --server then.`,
+these verbs cannot open its store file. They then go through the admin
+socket beside the store file (admin.sock, the daemon's default) if the
+daemon there says it serves that file; else, after --lock-timeout, they
+give up with exit 4 and say so. Use --server then. Output and exit codes
+are the same either way; a daemon that does not answer is exit 4.`,
 	}
 	g.AddFlags(cmd.PersistentFlags())
 	cmd.AddCommand(newOutboxListCmd(g), newOutboxShowCmd(g), newOutboxStatsCmd(g),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/xgate/xgate/gateway/admin"
 	"github.com/xgate/xgate/outbox"
 )
 
@@ -128,6 +129,12 @@ func runOutboxAction(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *
 		case errors.As(err, &te):
 			failed++
 			fmt.Fprintf(stderr, "xgate: %s %s: it is %s, which cannot be %s\n", verb, id, te.From, done)
+		case errors.Is(err, admin.ErrUnavailable):
+			// The daemon stopped answering: this one may or may not be
+			// done, the rest are not.
+			fmt.Fprintf(stderr, "xgate: %s %s: %v; it may or may not be %s (see xgate outbox show)\n", verb, id, err, done)
+			fmt.Fprintf(stderr, "%d %s, %d refused, %d not done\n", i-failed, done, failed, len(ids)-i)
+			return silentExit(exitUnavailable)
 		case errors.Is(err, outbox.ErrNotFound):
 			failed++
 			fmt.Fprintf(stderr, "xgate: %s %s: no such record\n", verb, id)

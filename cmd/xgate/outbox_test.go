@@ -91,6 +91,69 @@ func outboxFixture(t *testing.T) string {
 	return path
 }
 
+// overdueFixture builds a store of outbound records with and without
+// answer deadlines: delivered and overdue (2), delivered and due in 2099,
+// delivered without a deadline, answered after its deadline, queued
+// past its deadline, and an inbound record.
+func overdueFixture(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "xgate.db")
+	s, err := boltstore.Open(context.Background(), path, boltstore.Config{Clock: fixedClock{fat(600)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	uuid := func(n int) string { return fmt.Sprintf("7d1e4c9a-2b3f-4a6e-8c5d-%012d", n) }
+	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, m := range []struct {
+		n        int
+		partner  string
+		typ      string
+		deadline time.Time
+	}{
+		{1, "dbs:499990020000", "910001", fat(60)},
+		{2, "dbs:499990040000", "910010", fat(90)},
+		{3, "dbs:499990020000", "910001", far},
+		{4, "dbs:499990030000", "900020", time.Time{}},
+		{5, "dbs:499990040000", "910010", fat(45)},
+	} {
+		must(s.Enqueue(ctx, outbox.Message{ID: uuid(m.n), Partner: m.partner, Type: m.typ, Sealed: []byte("<sealed/>"),
+			AnswerDeadline: m.deadline, At: fat(m.n), Actor: "intake"}))
+	}
+	rs, err := s.Claim(ctx, outbox.ClaimParams{Owner: "worker-1", Max: 10, LeaseFor: time.Minute, Now: fat(10)})
+	must(err)
+	for _, r := range rs {
+		must(s.Settle(ctx, r.ID, *r.Lease, outbox.Delivered{Evidence: []byte("<Transportquittung/>"), At: fat(11)}))
+	}
+	must(s.Apply(ctx, uuid(5), outbox.Action{To: outbox.StateAnswered, At: fat(50), Actor: "gateway"}))
+	must(s.Enqueue(ctx, outbox.Message{ID: uuid(6), Partner: "dbs:499990030000", Type: "910020", Sealed: []byte("<sealed/>"),
+		AnswerDeadline: fat(120), At: fat(20), Actor: "intake"}))
+	_, err = s.Receive(ctx, outbox.InboundMessage{ID: uuid(7), Sender: "dbs:499990020000", Type: "910002",
+		Opened: []byte("<a/>"), Receipt: []byte("<q/>"), At: fat(30), Actor: "intake"})
+	must(err)
+	return path
+}
+
+func TestOutboxListOverdue(t *testing.T) {
+	store := overdueFixture(t)
+	golden(t, "outbox_list_overdue.golden", runSteps(t, store, []cliStep{
+		{[]string{"list"}, 0},
+		{[]string{"list", "--overdue"}, 0},
+		{[]string{"list", "--overdue", "--partner", "dbs:499990040000", "--direction", "out"}, 0},
+		{[]string{"list", "--overdue", "--state", "queued"}, 0},
+		{[]string{"list", "--overdue", "--state", "answered", "--format", "json"}, 0},
+		{[]string{"list", "--overdue", "--limit", "1"}, 0},
+		{[]string{"list", "--overdue", "--direction", "in"}, 2},
+	}))
+}
+
 var (
 	nowStamp  = regexp.MustCompile(`\b20(2[1-9]|[3-8]\d)-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 	sizeBytes = regexp.MustCompile(`(Store size: |"size_bytes": )\d+`)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -18,15 +19,30 @@ import (
 type app struct {
 	// getenv looks up an environment variable (os.LookupEnv).
 	getenv func(string) (string, bool)
-	// remote opens the daemon's admin API for --server; nil until the
-	// admin API client exists (issue 11).
+	// remote opens the daemon's admin API for --server and for the admin
+	// socket beside a locked store (dialAdmin; tests put their own).
 	remote remoteOpener
 	// generateKey makes the RSA keys of certs init; nil means
 	// crypto/rand (tests hand out pre-generated keys).
 	generateKey func(bits int) (*rsa.PrivateKey, error)
+	// now tells the time of verbs that judge dates (directory); nil means
+	// time.Now (tests fix it for goldens).
+	now func() time.Time
 }
 
-func newApp() *app { return &app{getenv: os.LookupEnv} }
+// clock returns a.now, or time.Now.
+func (a *app) clock() func() time.Time {
+	if a.now == nil {
+		return time.Now
+	}
+	return a.now
+}
+
+func newApp() *app {
+	a := &app{getenv: os.LookupEnv}
+	a.remote = a.dialAdmin
+	return a
+}
 
 // run executes the command line under ctx and returns the exit code. A
 // command whose standard output could not be written fails (exit 1).
@@ -93,11 +109,13 @@ exits with the same codes.
 		newValidateCmd(),
 		newConformanceCmd(),
 		newCatalogueCmd(),
-		newDemoCmd(),
+		newDemoCmd(a),
 		newCertsCmd(a),
+		newDirectoryCmd(a),
 		newSealCmd(), newOpenCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),
+		newServeCmd(a), newPeerCmd(a), newSendCmd(a), newBenchCmd(a),
 	)
 	prepare(root, a)
 	return root

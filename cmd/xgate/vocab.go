@@ -29,7 +29,7 @@ type term struct {
 func vocabulary() []term {
 	return []term{
 		{"--store PATH", envStore, defaultStore, "the outbox store file (bbolt) of outbox and audit verbs"},
-		{"--server URL", envServer, "", "the running daemon's admin API (issue 11); outbox and audit verbs go through it instead of --store"},
+		{"--server URL", envServer, "", "the running daemon's admin API (unix:///path/admin.sock, or http://127.0.0.1:PORT with the token in $XGATE_ADMIN_TOKEN); outbox and audit verbs go through it instead of --store"},
 		{"--lock-timeout D", envLockTimeout, defaultLockTimeout.String(), "how long to wait for the store's file lock before exit 4"},
 		{"--format table|json", envFormat, "table", "output: table for people, json for programs"},
 		{"--signing-key FILE", envSigningKey, "", "this gateway's signing private key (PEM, mode 0600)"},
@@ -46,9 +46,12 @@ func vocabulary() []term {
 		{"--insecure", "", "", "run a check without its trust anchor (a warning says so); never from the environment"},
 		{"--max-bytes N", "", strconv.Itoa(message.DefaultMaxBytes), "the largest message accepted, in bytes"},
 		{"--reason TEXT", "", "", "why, for the audit chain (operator actions)"},
+		{"--config FILE", envConfig, "", "the site configuration of the daemon (serve, peer)"},
+		{"--intake URL", envIntake, defaultIntake, "the running gateway's intake API (send)"},
 		{"--verbose", "", "", "more detail (one line per item); there is no -v"},
 		{"-q, --quiet", "", "", "print nothing; only the exit code tells"},
 		{"-o, --out FILE", "", "", "write to FILE (atomically) instead of standard output"},
+		{"--report FILE...", "", "", "write a conformance report to FILE as well, in the form its extension names: .xml JUnit, .json JSON, .html HTML"},
 	}
 }
 
@@ -66,12 +69,19 @@ const (
 	envIntermediate   = "XGATE_INTERMEDIATE"
 	envCRL            = "XGATE_CRL"
 	envCheckpointCert = "XGATE_CHECKPOINT_CERT"
+	envConfig         = "XGATE_CONFIG"
+	envIntake         = "XGATE_INTAKE"
+	// envAdminToken and envIntakeToken are bearer tokens: secrets, so
+	// variables only, never flags.
+	envAdminToken  = "XGATE_ADMIN_TOKEN"
+	envIntakeToken = "XGATE_INTAKE_TOKEN"
 )
 
 // Defaults of the vocabulary.
 const (
 	defaultStore       = "./xgate.db"
 	defaultLockTimeout = 2 * time.Second
+	defaultIntake      = "http://127.0.0.1:8080"
 )
 
 // Annotations on flags (pflag.Flag.Annotations).

@@ -370,6 +370,7 @@ func matches(r *stored, f outbox.Filter) bool {
 		(f.Partner == "" || r.Partner == f.Partner) &&
 		(f.Type == "" || r.Type == f.Type) &&
 		(f.CreatedBefore.IsZero() || r.Created.Before(f.CreatedBefore)) &&
+		(f.AnswerDueBefore.IsZero() || r.Deadline != nil && !r.Deadline.IsZero() && r.Deadline.Before(f.AnswerDueBefore)) &&
 		r.Seq > f.AfterSeq
 }
 

@@ -189,6 +189,60 @@ func (s *suite) testList(t *testing.T, st outbox.Store) {
 	}
 }
 
+// testListAnswerDue: Filter.AnswerDueBefore selects the records whose
+// business answer was due before the given time: a deadline strictly
+// before it, never a record without one, in any state and with the other
+// filters (xgate outbox list --overdue: delivered, out, due before now).
+func (s *suite) testListAnswerDue(t *testing.T, st outbox.Store) {
+	ctx := context.Background()
+	due := func(id, partner string, deadline time.Time) outbox.Message {
+		m := msg(id, partner, at(0))
+		m.AnswerDeadline = deadline
+		return m
+	}
+	enqueue(t, st,
+		due("d-early", "A", at(100)), // delivered, due at +100: overdue at +101
+		due("d-exact", "A", at(200)), // delivered, due exactly at the bound: not before it
+		due("d-late", "B", at(300)),  // delivered, due later
+		msg("d-none", "A", at(0)),    // delivered, no answer expected
+		due("d-answered", "B", at(50)),
+		due("d-queued", "C", at(60)), // still queued, already overdue
+	)
+	for _, p := range []string{"A", "B"} {
+		for _, r := range claim(t, st, outbox.ClaimParams{Partners: []string{p}, Now: at(1)}) {
+			settle(t, st, r, outbox.Delivered{Evidence: []byte("receipt"), At: at(2)})
+		}
+	}
+	if err := st.Apply(ctx, "d-answered", outbox.Action{To: outbox.StateAnswered, At: at(40), Actor: "gateway"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Receive(ctx, outbox.InboundMessage{ID: "d-in", Sender: "A", Type: "060003", Opened: []byte("o"), Receipt: []byte("r"), At: at(3)}); err != nil {
+		t.Fatal(err)
+	}
+	list := func(f outbox.Filter) []outbox.Record {
+		t.Helper()
+		rs, err := st.List(ctx, f)
+		if err != nil {
+			t.Fatalf("List(%+v): %v", f, err)
+		}
+		return rs
+	}
+	wantIDs(t, "due before +200", list(outbox.Filter{AnswerDueBefore: at(200)}), "d-early", "d-answered", "d-queued")
+	wantIDs(t, "delivered, due before +200", list(outbox.Filter{AnswerDueBefore: at(200), State: outbox.StateDelivered}), "d-early")
+	wantIDs(t, "delivered out, due before +201", list(outbox.Filter{AnswerDueBefore: at(201), State: outbox.StateDelivered, Direction: outbox.DirOut}), "d-early", "d-exact")
+	wantIDs(t, "due before +1000 of B", list(outbox.Filter{AnswerDueBefore: at(1000), Partner: "B"}), "d-late", "d-answered")
+	wantIDs(t, "due before +1000, delivered, paged", list(outbox.Filter{AnswerDueBefore: at(1000), State: outbox.StateDelivered, Limit: 2}), "d-early", "d-exact")
+	wantIDs(t, "due before +10", list(outbox.Filter{AnswerDueBefore: at(10)}))
+	wantIDs(t, "answered, due before +1000", list(outbox.Filter{AnswerDueBefore: at(1000), State: outbox.StateAnswered}), "d-answered")
+	if rs := list(outbox.Filter{AnswerDueBefore: at(101), State: outbox.StateDelivered}); len(rs) != 1 || !rs[0].AnswerDeadline.Equal(at(100)) {
+		t.Fatalf("overdue record: %+v", rs)
+	}
+	// Without the filter every record is listed, with or without a deadline.
+	if n := len(list(outbox.Filter{})); n != 7 {
+		t.Fatalf("List() = %d records, want 7", n)
+	}
+}
+
 func recordsOf(ids []string) []outbox.Record {
 	out := make([]outbox.Record, len(ids))
 	for i, id := range ids {

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) outbox.Store, f Features) {
 		{"PartnerFilters", s.testPartnerFilters},
 		{"NextDue", s.testNextDue},
 		{"ListFiltersAndPaging", s.testList},
+		{"ListAnswerDue", s.testListAnswerDue},
 		{"Stats", s.testStats},
 		{"ReceiveAndDuplicate", s.testReceive},
 		{"InboundActions", s.testInboundActions},

@@ -243,6 +243,9 @@ func (s *Store) List(ctx context.Context, f outbox.Filter) ([]outbox.Record, err
 	if !f.CreatedBefore.IsZero() {
 		add("created < $%d", f.CreatedBefore)
 	}
+	if !f.AnswerDueBefore.IsZero() {
+		add("deadline IS NOT NULL AND deadline < $%d", f.AnswerDueBefore)
+	}
 	args = append(args, limit)
 	q := fmt.Sprintf(`SELECT %s FROM xgate_records WHERE %s ORDER BY seq LIMIT $%d`, cols(f.WithBodies), strings.Join(where, " AND "), len(args))
 	rows, err := s.pool.Query(ctx, q, args...)

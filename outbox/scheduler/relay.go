@@ -528,3 +528,15 @@ func (h *timeHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return t
 }
+
+// Breakers reports, for every partner the relay has delivered to, whether
+// its circuit breaker is open (metrics: breaker state per partner).
+func (r *Relay) Breakers() map[string]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]bool, len(r.breakers))
+	for p, b := range r.breakers {
+		out[p] = b.open
+	}
+	return out
+}

@@ -63,6 +63,22 @@
 // not count, as it does not for xmlsec1 (etree's SelectAttrValue would
 // take whichever comes first).
 //
+// # Signed, not encrypted
+//
+// Sign and Verify are the signature half alone, for what is signed but not
+// secret: the transport receipts and rejections of gateway/wire and the
+// routing directory of gateway/directory. Sign makes exactly Seal's
+// signature (the same parse and sign code) and returns the signed
+// document with an XML declaration. Verify runs exactly Open's steps after
+// decryption (the same function, verifySigned: profile, certificate,
+// kennung, core validation) with the certificate purpose the caller names
+// (VerifyOptions.Purpose: certs.Signing for receipts, certs.Directory for
+// the directory), so a message signing key cannot sign a directory and the
+// directory authority cannot sign a receipt (T002).
+// TestVerifyAttackCorpus runs every signature attack of the corpus through
+// Verify with Open's answer; TestXmlsec1VerifiesSign checks Sign's output
+// with xmlsec1 --verify.
+//
 // # Verification
 //
 // Open runs XML-DSig core validation itself, on xml/c14n: it checks the

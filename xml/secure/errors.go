@@ -9,8 +9,10 @@ import (
 
 // Operation names carried in errcode.Error.Op.
 const (
-	opSeal = "seal"
-	opOpen = "open"
+	opSeal   = "seal"
+	opOpen   = "open"
+	opSign   = "sign"
+	opVerify = "verify"
 )
 
 // ErrInvalidOptions is wrapped (inside an S999 *errcode.Error) by the

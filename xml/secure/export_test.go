@@ -5,6 +5,8 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+
+	"github.com/xgate/xgate/xml/message"
 )
 
 // Test hooks: the attack corpus and the fuzz targets build envelopes and
@@ -13,12 +15,11 @@ import (
 // SignForTest signs msg as Seal does and returns the serialised signed
 // element (the plaintext that Seal encrypts).
 func SignForTest(msg []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error) {
-	opts := SealOptions{SigningKey: key, SigningCert: cert}
-	m, err := parseForSeal(msg, &opts)
+	m, err := parseForSign(msg, message.Limits{}, opSeal)
 	if err != nil {
 		return nil, err
 	}
-	signed, err := sign(m, key, cert, len(msg))
+	signed, err := sign(m, key, cert, len(msg), opSeal)
 	if err != nil {
 		return nil, err
 	}
@@ -45,5 +46,5 @@ func OpenPlaintextForTest(ctx context.Context, plain []byte, opts OpenOptions) (
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return openPlain(ctx, plain, &opts)
+	return verifySigned(ctx, plain, opts.params())
 }

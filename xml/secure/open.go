@@ -238,7 +238,7 @@ func Open(ctx context.Context, sealed []byte, opts OpenOptions) (*Opened, error)
 	if err != nil {
 		return nil, err
 	}
-	op, err := openPlain(ctx, plain, &opts)
+	op, err := verifySigned(ctx, plain, opts.params())
 	if err != nil {
 		return nil, err
 	}
@@ -246,13 +246,32 @@ func Open(ctx context.Context, sealed []byte, opts OpenOptions) (*Opened, error)
 	return op, nil
 }
 
-// openPlain runs steps 4 to 7 of Open on a decrypted message.
-func openPlain(ctx context.Context, plain []byte, opts *OpenOptions) (*Opened, error) {
-	lim := opts.Limits.signed()
+// verifyParams are the inputs of the signature checks that Open (after
+// decryption) and Verify share.
+type verifyParams struct {
+	verifier CertVerifier
+	purpose  certs.Purpose // what the signing certificate must be fit for
+	clock    clock.Clock
+	kennung  func(*x509.Certificate) (kennung.Kennung, error)
+	limits   Limits // with defaults
+	what     string // names the document in a parse error: "decrypted message"
+}
+
+// params returns the verification inputs of Open: the signer's
+// certificate must be fit for certs.Signing. opts has its defaults.
+func (o *OpenOptions) params() verifyParams {
+	return verifyParams{verifier: o.Verifier, purpose: certs.Signing, clock: o.Clock, kennung: o.Kennung, limits: o.Limits, what: "decrypted message"}
+}
+
+// verifySigned runs steps 4 to 7 of Open on a signed document: the
+// decrypted message (Open) or a signed-only one (Verify). It is the one
+// implementation of the signature checks.
+func verifySigned(ctx context.Context, plain []byte, p verifyParams) (*Opened, error) {
+	lim := p.limits.signed()
 	m, err := message.Parse(plain, lim)
 	if err != nil {
 		e := asCoded(err, errcode.NotWellFormed, opOpen, "")
-		e.Detail = "decrypted message: " + e.Detail
+		e.Detail = p.what + ": " + e.Detail
 		return nil, e
 	}
 	if err := checkNamespaces(m.Root); err != nil {
@@ -265,11 +284,11 @@ func openPlain(ctx context.Context, plain []byte, opts *OpenOptions) (*Opened, e
 	if err != nil {
 		return nil, err
 	}
-	now := opts.Clock.Now()
-	if err := checkCert(ctx, sig.cert, opts.Verifier, now); err != nil {
+	now := p.clock.Now()
+	if err := checkCert(ctx, sig.cert, p.verifier, p.purpose, now); err != nil {
 		return nil, err
 	}
-	k, err := opts.Kennung(sig.cert)
+	k, err := p.kennung(sig.cert)
 	if err != nil && !errors.Is(err, certs.ErrNoKennung) {
 		return nil, asCoded(err, errcode.CertInvalid, opOpen, "the signing certificate does not name its owner unambiguously")
 	}

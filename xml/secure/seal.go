@@ -65,27 +65,37 @@ func (o *SealOptions) setDefaults() {
 
 // Validate checks the options that do not depend on the time.
 func (o *SealOptions) Validate() error {
-	if o.SigningKey == nil {
-		return invalidOptions(opSeal, "no signing key")
-	}
-	if o.SigningCert == nil {
-		return &errcode.Error{Code: errcode.CertMissing, Op: opSeal, Detail: "no signing certificate", Err: ErrInvalidOptions}
-	}
-	pub, ok := o.SigningKey.Public().(*rsa.PublicKey)
-	if !ok {
-		return failf(errcode.SignatureWeak, opSeal, "the signing key is %T; only RSA is allowed", o.SigningKey.Public())
-	}
-	if bits := pub.N.BitLen(); bits < certs.MinRSABits {
-		return failf(errcode.SignatureWeak, opSeal, "the signing key has %d bits; at least %d are required", bits, certs.MinRSABits)
-	}
-	if !samePublicKey(pub, o.SigningCert.PublicKey) {
-		return &errcode.Error{Code: errcode.CertInvalid, Op: opSeal, Detail: "the signing certificate does not belong to the signing key", Err: ErrInvalidOptions}
+	if err := checkSigner(opSeal, o.SigningKey, o.SigningCert); err != nil {
+		return err
 	}
 	if len(o.RecipientCerts) == 0 {
 		return &errcode.Error{Code: errcode.CertMissing, Op: opSeal, Detail: "no recipient encryption certificate", Err: ErrInvalidOptions}
 	}
 	if _, err := o.Profile.oaep(); err != nil {
 		return invalidOptions(opSeal, "%v", err)
+	}
+	return nil
+}
+
+// checkSigner checks a signing key and its certificate (Seal, Sign): an
+// RSA key of certs.MinRSABits or more (T010) that belongs to the
+// certificate.
+func checkSigner(op string, key crypto.Signer, cert *x509.Certificate) error {
+	if key == nil {
+		return invalidOptions(op, "no signing key")
+	}
+	if cert == nil {
+		return &errcode.Error{Code: errcode.CertMissing, Op: op, Detail: "no signing certificate", Err: ErrInvalidOptions}
+	}
+	pub, ok := key.Public().(*rsa.PublicKey)
+	if !ok {
+		return failf(errcode.SignatureWeak, op, "the signing key is %T; only RSA is allowed", key.Public())
+	}
+	if bits := pub.N.BitLen(); bits < certs.MinRSABits {
+		return failf(errcode.SignatureWeak, op, "the signing key has %d bits; at least %d are required", bits, certs.MinRSABits)
+	}
+	if !samePublicKey(pub, cert.PublicKey) {
+		return &errcode.Error{Code: errcode.CertInvalid, Op: op, Detail: "the signing certificate does not belong to the signing key", Err: ErrInvalidOptions}
 	}
 	return nil
 }
@@ -120,12 +130,12 @@ func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
 	}
 	// From here on every return waits for the key transport goroutine, so
 	// that it never outlives Seal.
-	root, err := parseForSeal(msg, &opts)
+	root, err := parseForSign(msg, opts.Limits, opSeal)
 	if err != nil {
 		clear(wait().key[:])
 		return nil, err
 	}
-	signed, err := sign(root, opts.SigningKey, opts.SigningCert, len(msg))
+	signed, err := sign(root, opts.SigningKey, opts.SigningCert, len(msg), opSeal)
 	if err != nil {
 		clear(wait().key[:])
 		return nil, err
@@ -137,17 +147,18 @@ func Seal(ctx context.Context, msg []byte, opts SealOptions) ([]byte, error) {
 	return sealed, nil
 }
 
-// parseForSeal parses msg as Open will read it: every prefix declared,
-// and without comments (exclusive c14n does not cover them, and Open
-// refuses a signed message that has any, so Seal leaves them out).
-func parseForSeal(msg []byte, opts *SealOptions) (*etree.Element, error) {
-	m, err := message.Parse(msg, opts.Limits)
+// parseForSign parses msg as Open and Verify will read it: every prefix
+// declared, and without comments (exclusive c14n does not cover them, and
+// Open and Verify refuse a signed message that has any, so Seal and Sign
+// leave them out).
+func parseForSign(msg []byte, lim message.Limits, op string) (*etree.Element, error) {
+	m, err := message.Parse(msg, lim)
 	if err != nil {
-		return nil, asCoded(err, errcode.NotWellFormed, opSeal, "")
+		return nil, asCoded(err, errcode.NotWellFormed, op, "")
 	}
 	if err := checkNamespaces(m.Root); err != nil {
-		e := asCoded(err, errcode.NotWellFormed, opSeal, "")
-		e.Op = opSeal
+		e := asCoded(err, errcode.NotWellFormed, op, "")
+		e.Op = op
 		return nil, e
 	}
 	dropComments(m.Root)
@@ -201,17 +212,17 @@ func canonicalWrite() *etree.WriteSettings {
 // be a tree of our own (Seal's parse), never the caller's. Nothing is
 // indented afterwards. size is the message's size, which bounds its
 // canonical form (MaxCanonicalGrowth).
-func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate, size int) (*etree.Element, error) {
+func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate, size int, op string) (*etree.Element, error) {
 	sc, err := dsig.NewSigningContext(key, [][]byte{cert.Raw})
 	if err != nil {
-		return nil, failWrap(errcode.Other, opSeal, err, "signing context")
+		return nil, failWrap(errcode.Other, op, err, "signing context")
 	}
 	// The default canonicaliser of NewSigningContext is c14n 1.1.
 	sc.Canonicalizer = excC14N{maxBytes: MaxCanonicalGrowth*size + maxSignedInfo}
 	sc.Prefix = prefixDSig
 	sc.IdAttribute = idAttribute
 	if err := sc.SetSignatureMethod(AlgRSASHA256); err != nil {
-		return nil, failWrap(errcode.Other, opSeal, err, "signature method")
+		return nil, failWrap(errcode.Other, op, err, "signature method")
 	}
 	sig, err := sc.ConstructSignature(root, true)
 	if err != nil {
@@ -219,7 +230,7 @@ func sign(root *etree.Element, key crypto.Signer, cert *x509.Certificate, size i
 		if errors.Is(err, c14n.ErrTooLarge) || errors.Is(err, c14n.ErrRelativeNamespace) || errors.Is(err, c14n.ErrUndeclaredPrefix) {
 			code, why = errcode.NotWellFormed, "the message has no canonical form to sign"
 		}
-		return nil, failWrap(code, opSeal, err, "%s", why)
+		return nil, failWrap(code, op, err, "%s", why)
 	}
 	root.AddChild(sig)
 	return root, nil

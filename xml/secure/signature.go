@@ -291,7 +291,7 @@ func keyInfoSigningCert(ki *etree.Element) (*x509.Certificate, error) {
 }
 
 // checkCert applies the key-size rule and the verifier.
-func checkCert(ctx context.Context, cert *x509.Certificate, v CertVerifier, now time.Time) error {
+func checkCert(ctx context.Context, cert *x509.Certificate, v CertVerifier, purpose certs.Purpose, now time.Time) error {
 	pub, ok := cert.PublicKey.(*rsa.PublicKey)
 	if !ok {
 		return weak("the signing certificate has a %s key; only RSA is allowed", cert.PublicKeyAlgorithm)
@@ -299,8 +299,8 @@ func checkCert(ctx context.Context, cert *x509.Certificate, v CertVerifier, now 
 	if bits := pub.N.BitLen(); bits < certs.MinRSABits {
 		return weak("the signing key has %d bits; at least %d are required", bits, certs.MinRSABits)
 	}
-	if err := v.VerifyCert(ctx, cert, certs.Signing, now); err != nil {
-		return asCoded(err, errcode.CertInvalid, opOpen, "the signing certificate is not trusted for signing")
+	if err := v.VerifyCert(ctx, cert, purpose, now); err != nil {
+		return asCoded(err, errcode.CertInvalid, opOpen, "the signing certificate is not trusted for "+purpose.String())
 	}
 	return nil
 }

@@ -1,0 +1,342 @@
+// Package bench is xgate bench: two gateways in separate processes on
+// loopback (an ABH sending, an MB receiving), N messages submitted at
+// concurrency C through the sender's intake API, each timed from intake to
+// the verified transport receipt; the machine's bound is measured in the
+// same run from the three RSA-3072 private-key operations every message
+// needs (the sender's signature, the receiver's key decryption, the
+// receiver's receipt signature).
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/xgate/xgate/gateway"
+	"github.com/xgate/xgate/gateway/devnet"
+)
+
+// Config configures a run.
+type Config struct {
+	// Exe is the xgate binary to start the gateways with. Required.
+	Exe string
+	// Dir is the work folder (PKI, stores, logs); "" makes a temporary one
+	// that is removed afterwards.
+	Dir string
+	// Messages is N. Defaults to 1000.
+	Messages int
+	// Concurrency is C: submissions in flight. Defaults to 32.
+	Concurrency int
+	// Message builds message i (a valid ABH → MB message with its own
+	// nachrichtenUUID). Required.
+	Message func(i int, from, to devnet.Site) ([]byte, error)
+	// Progress, if set, gets a line now and then.
+	Progress io.Writer
+	// GenerateKey for the development PKI (tests: pooled keys).
+	GenerateKey func(bits int) (*rsa.PrivateKey, error)
+}
+
+// Result is what xgate bench prints.
+type Result struct {
+	Messages    int     `json:"messages"`
+	Concurrency int     `json:"concurrency"`
+	Delivered   int     `json:"delivered"`
+	Seconds     float64 `json:"seconds"`
+	PerSecond   float64 `json:"messages_per_second"`
+	P50ms       float64 `json:"p50_ms"`
+	P95ms       float64 `json:"p95_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	// CPU is the CPU time of both gateway processes, in seconds, and per
+	// message in milliseconds.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	CPUPerMsg  float64 `json:"cpu_ms_per_message"`
+	// The bound: cores ÷ (sign + decrypt + sign) of RSA-3072 here.
+	Cores     int     `json:"cores"`
+	SignMs    float64 `json:"rsa_sign_ms"`
+	DecryptMs float64 `json:"rsa_decrypt_ms"`
+	Bound     float64 `json:"bound_messages_per_second"`
+	Ratio     float64 `json:"ratio"`
+}
+
+// Run performs one benchmark run.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Messages <= 0 {
+		cfg.Messages = 1000
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 32
+	}
+	if cfg.Exe == "" || cfg.Message == nil {
+		return nil, errors.New("bench: Exe and Message are required")
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "xgate-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	say := func(format string, args ...any) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, format+"\n", args...)
+		}
+	}
+	say("bench: development PKI and network in %s", dir)
+	quiet := map[string]any{"answers.reminders": 0, "log.level": "warn", "delivery.workers": 16}
+	n, err := devnet.Create(ctx, dir, devnet.Spec{GenerateKey: cfg.GenerateKey, Sites: []devnet.SiteSpec{{ID: "abh", Extra: quiet}, {ID: "mb", Extra: quiet}}})
+	if err != nil {
+		return nil, err
+	}
+	var procs []*exec.Cmd
+	defer func() {
+		for _, p := range procs {
+			if p.ProcessState == nil {
+				_ = p.Process.Kill()
+				_ = p.Wait()
+			}
+		}
+	}()
+	for _, id := range []string{"mb", "abh"} {
+		p, err := start(ctx, cfg.Exe, n.Sites[id])
+		if err != nil {
+			return nil, err
+		}
+		procs = append(procs, p)
+	}
+	res := &Result{Messages: cfg.Messages, Concurrency: cfg.Concurrency, Cores: runtime.NumCPU()}
+
+	abh, mb := *n.Sites["abh"], *n.Sites["mb"]
+	msgs := make([][]byte, cfg.Messages)
+	for i := range msgs {
+		if msgs[i], err = cfg.Message(i, abh, mb); err != nil {
+			return nil, err
+		}
+	}
+	say("bench: %d messages at concurrency %d", cfg.Messages, cfg.Concurrency)
+	client := &http.Client{Timeout: time.Minute}
+	ids := make([]string, cfg.Messages)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr error
+	var errMu sync.Mutex
+	start := time.Now()
+	for range cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= cfg.Messages || ctx.Err() != nil {
+					return
+				}
+				id, err := submit(ctx, client, abh.Intake, msgs[i])
+				if err != nil {
+					errMu.Lock()
+					firstErr = cmp(firstErr, err)
+					errMu.Unlock()
+					return
+				}
+				ids[i] = id
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	say("bench: all submitted after %.1fs; waiting for receipts", time.Since(start).Seconds())
+	lat, last, err := waitDelivered(ctx, client, abh.Intake, ids)
+	if err != nil {
+		return nil, err
+	}
+	res.Delivered = len(lat)
+	res.Seconds = last.Sub(start).Seconds()
+	res.PerSecond = float64(res.Delivered) / res.Seconds
+	slices.Sort(lat)
+	res.P50ms, res.P95ms, res.P99ms = pct(lat, 0.50), pct(lat, 0.95), pct(lat, 0.99)
+	for _, p := range procs {
+		_ = p.Process.Signal(syscall.SIGTERM)
+	}
+	for _, p := range procs {
+		_ = p.Wait()
+		if st := p.ProcessState; st != nil {
+			res.CPUSeconds += (st.UserTime() + st.SystemTime()).Seconds()
+		}
+	}
+	res.CPUPerMsg = res.CPUSeconds * 1000 / float64(cfg.Messages)
+	res.SignMs, res.DecryptMs, err = rsaCost()
+	if err != nil {
+		return nil, err
+	}
+	res.Bound = float64(res.Cores) * 1000 / (2*res.SignMs + res.DecryptMs)
+	res.Ratio = res.PerSecond / res.Bound
+	return res, nil
+}
+
+func cmp(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func start(ctx context.Context, exe string, s *devnet.Site) (*exec.Cmd, error) {
+	logf, err := os.Create(s.Log)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, "serve", "--config", s.Config)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.Intake + "/readyz")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, nil
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			_ = cmd.Process.Kill()
+			return nil, fmt.Errorf("bench: %s did not get ready; see %s", s.ID, s.Log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func submit(ctx context.Context, c *http.Client, intake string, data []byte) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, intake+"/v1/messages", bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/xml")
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted {
+		return "", fmt.Errorf("bench: intake answered %d: %s", resp.StatusCode, body)
+	}
+	var acc gateway.Accepted
+	if err := json.Unmarshal(body, &acc); err != nil {
+		return "", err
+	}
+	return acc.ID, nil
+}
+
+// waitDelivered polls until every record is delivered and returns each
+// one's latency (intake → delivered, from its audited history) in ms and
+// the latest delivery time.
+func waitDelivered(ctx context.Context, c *http.Client, intake string, ids []string) ([]float64, time.Time, error) {
+	pending := slices.Clone(ids)
+	var lat []float64
+	var last time.Time
+	deadline := time.Now().Add(10 * time.Minute)
+	for len(pending) > 0 {
+		var still []string
+		for _, id := range pending {
+			st, err := status(ctx, c, intake, id)
+			if err != nil {
+				return nil, last, err
+			}
+			switch st.State {
+			case "delivered", "answered":
+				for _, h := range st.History {
+					if h.To == "delivered" {
+						lat = append(lat, float64(h.At.Sub(st.Created).Microseconds())/1000)
+						if h.At.After(last) {
+							last = h.At
+						}
+					}
+				}
+			case "rejected", "failed", "cancelled":
+				return nil, last, fmt.Errorf("bench: message %s ended %s (%v)", id, st.State, st.LastError)
+			default:
+				still = append(still, id)
+			}
+		}
+		pending = still
+		if len(pending) > 0 {
+			if time.Now().After(deadline) {
+				return nil, last, fmt.Errorf("bench: %d messages not delivered after 10 minutes", len(pending))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	return lat, last, nil
+}
+
+func status(ctx context.Context, c *http.Client, intake, id string) (*gateway.Status, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/v1/messages/"+id, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var st gateway.Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+func pct(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return sorted[i]
+}
+
+// rsaCost measures one RSA-3072 PKCS#1 v1.5 SHA-256 signature and one
+// OAEP-SHA256 decryption on one core, in ms (median of 25 each).
+func rsaCost() (signMs, decMs float64, err error) {
+	k, err := rsa.GenerateKey(rand.Reader, 3072)
+	if err != nil {
+		return 0, 0, err
+	}
+	h := sha256.Sum256([]byte("xgate bench"))
+	ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, &k.PublicKey, make([]byte, 32), nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	var s, d []float64
+	for range 25 {
+		t := time.Now()
+		if _, err := rsa.SignPKCS1v15(nil, k, crypto.SHA256, h[:]); err != nil {
+			return 0, 0, err
+		}
+		s = append(s, float64(time.Since(t).Microseconds())/1000)
+		t = time.Now()
+		if _, err := k.Decrypt(nil, ct, &rsa.OAEPOptions{Hash: crypto.SHA256}); err != nil {
+			return 0, 0, err
+		}
+		d = append(d, float64(time.Since(t).Microseconds())/1000)
+	}
+	slices.Sort(s)
+	slices.Sort(d)
+	return s[len(s)/2], d[len(d)/2], nil
+}
+
+var _ = filepath.Join

@@ -1,0 +1,249 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xgate/xgate/certs/certstest"
+	"github.com/xgate/xgate/gateway"
+	"github.com/xgate/xgate/gateway/devnet"
+)
+
+// xgateBin is the binary under test, built once by TestMain.
+var xgateBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "xgate-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	xgateBin = filepath.Join(dir, "xgate")
+	build := exec.Command("go", "build", "-o", xgateBin, "github.com/xgate/xgate/cmd/xgate")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: building xgate:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// net is a development network whose sites run as processes.
+type testNet struct {
+	t     *testing.T
+	n     *devnet.Net
+	mu    sync.Mutex
+	procs map[string]*exec.Cmd
+	peers map[string]string // site id → role played by xgate peer ("" = serve)
+}
+
+func newNet(t *testing.T, sites []devnet.SiteSpec, peers map[string]string) *testNet {
+	t.Helper()
+	n, err := devnet.Create(context.Background(), filepath.Join(t.TempDir(), "net"), devnet.Spec{Sites: sites, GenerateKey: certstest.KeyGenerator()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &testNet{t: t, n: n, procs: map[string]*exec.Cmd{}, peers: peers}
+	t.Cleanup(tn.stopAll)
+	return tn
+}
+
+// start runs a site's process and waits until it is ready.
+func (tn *testNet) start(id string) {
+	tn.t.Helper()
+	s := tn.n.Sites[id]
+	args := []string{"serve", "--config", s.Config}
+	if role := tn.peers[id]; role != "" {
+		args = []string{"peer", "--as", role, "--config", s.Config}
+	}
+	logf, err := os.OpenFile(s.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	cmd := exec.Command(xgateBin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), "XGATE_CONFIG=")
+	if err := cmd.Start(); err != nil {
+		tn.t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); _ = logf.Close() }()
+	tn.mu.Lock()
+	tn.procs[id] = cmd
+	tn.mu.Unlock()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.Intake + "/readyz")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			tn.t.Fatalf("%s not ready after 30s; log:\n%s", id, tail(s.Log))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill ends a site's process with sig and waits for it to be gone.
+func (tn *testNet) kill(id string, sig syscall.Signal) {
+	tn.mu.Lock()
+	cmd := tn.procs[id]
+	delete(tn.procs, id)
+	tn.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(sig)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+}
+
+func (tn *testNet) stopAll() {
+	tn.mu.Lock()
+	ids := make([]string, 0, len(tn.procs))
+	for id := range tn.procs {
+		ids = append(ids, id)
+	}
+	tn.mu.Unlock()
+	for _, id := range ids {
+		tn.kill(id, syscall.SIGTERM)
+	}
+}
+
+// submit posts a message to a site's intake, retrying while the site is
+// down; it returns the HTTP status.
+func (tn *testNet) submit(ctx context.Context, id string, data []byte) (gateway.Accepted, error) {
+	s := tn.n.Sites[id]
+	for {
+		resp, err := http.Post(s.Intake+"/v1/messages", "application/xml", bytes.NewReader(data))
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK {
+				var acc gateway.Accepted
+				return acc, json.Unmarshal(body, &acc)
+			}
+			if resp.StatusCode != http.StatusServiceUnavailable {
+				return gateway.Accepted{}, fmt.Errorf("intake %s: %d %s", id, resp.StatusCode, body)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return gateway.Accepted{}, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// status reads a record through the intake API (nil while the site is down).
+func (tn *testNet) status(id, msg string) *gateway.Status {
+	resp, err := http.Get(tn.n.Sites[id].Intake + "/v1/messages/" + msg)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	var st gateway.Status
+	if json.NewDecoder(resp.Body).Decode(&st) != nil {
+		return nil
+	}
+	return &st
+}
+
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(string(b), "\n")
+	if len(lines) > 40 {
+		lines = lines[len(lines)-40:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// runXgate runs the binary under test and returns its combined output.
+func runXgate(args ...string) (string, error) {
+	out, err := exec.Command(xgateBin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// pull fetches the inbox and acknowledges each message until ctx ends,
+// tolerating a daemon that is down; an acknowledgement whose answer was
+// lost is sent again (it answers already=true if it had taken effect).
+func (ls *localSoftware) pull(ctx context.Context, intake string) {
+	c := &http.Client{Timeout: 10 * time.Second}
+	pending := map[string]string{} // id → ack URL, answer not yet seen
+	ack := func(id, url string) {
+		ar, err := c.Post(intake+url, "application/json", nil)
+		if err != nil {
+			pending[id] = url
+			return
+		}
+		var a struct {
+			Already bool `json:"already"`
+		}
+		_ = json.NewDecoder(ar.Body).Decode(&a)
+		_ = ar.Body.Close()
+		if ar.StatusCode != http.StatusOK {
+			pending[id] = url
+			return
+		}
+		delete(pending, id)
+		ls.mu.Lock()
+		if ls.acked[id] && !a.Already {
+			ls.ackAgain++
+		}
+		ls.acked[id] = true
+		ls.mu.Unlock()
+	}
+	for ctx.Err() == nil {
+		for id, url := range pending {
+			ack(id, url)
+		}
+		resp, err := c.Get(intake + "/v1/inbox")
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		var inbox struct{ Messages []gateway.InboxItem }
+		err = json.NewDecoder(resp.Body).Decode(&inbox)
+		_ = resp.Body.Close()
+		if err != nil {
+			continue
+		}
+		for _, it := range inbox.Messages {
+			ls.mu.Lock()
+			ls.seen[it.ID]++
+			if ls.acked[it.ID] {
+				ls.afterAck++
+			}
+			ls.mu.Unlock()
+			ack(it.ID, it.AckURL)
+		}
+		if len(inbox.Messages) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package gateway
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/xgate/xgate/gateway/wire"
+	"github.com/xgate/xgate/outbox/scheduler"
+	"github.com/xgate/xgate/xml/secure"
+)
+
+// Topics of the stage router (see doc.go, Stages).
+const (
+	topicEnqueued = "outbound.enqueued"
+	topicReceived = "inbound.received"
+	topicPoison   = "poison"
+)
+
+// Gateway is one site's daemon: intake, delivery, inbound, hand-over,
+// answers due. Create it with New, start it with Run.
+type Gateway struct {
+	o       Options
+	log     *slog.Logger
+	metrics *metrics
+	relay   *scheduler.Relay
+	signer  wire.Signer
+	openOpt secure.OpenOptions
+	seal    secure.SealOptions
+	cache   *secure.VerifyCache
+
+	pubsub *gochannel.GoChannel
+	router *message.Router
+
+	mu       sync.Mutex
+	inflight map[string]bool      // inbound ids being handed over
+	sent     map[string]time.Time // inbound ids last published for hand-over
+	// uncorrelated are answers whose original was still in flight.
+	uncorrelated map[string]bool
+	webhook      map[string]webhookState
+	reminded     map[string]int // outbound id → Erinnerungen sent
+
+	ready   chan struct{}
+	readyMu sync.Once
+}
+
+// New checks the options and builds a Gateway; nothing runs until Run.
+func New(o Options) (*Gateway, error) {
+	o.setDefaults()
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	g := &Gateway{
+		o:            o,
+		log:          o.Logger.With("site", string(o.Self.Kennung)),
+		inflight:     map[string]bool{},
+		sent:         map[string]time.Time{},
+		uncorrelated: map[string]bool{},
+		webhook:      map[string]webhookState{},
+		reminded:     map[string]int{},
+		ready:        make(chan struct{}),
+	}
+	g.cache = secure.NewVerifyCache(o.Verifier, secure.VerifyCacheConfig{})
+	keys := make([]crypto.Decrypter, 0, len(o.Decryption))
+	for _, kp := range o.Decryption {
+		keys = append(keys, kp.Key)
+	}
+	g.openOpt = secure.OpenOptions{DecryptionKeys: keys, Verifier: g.cache, Clock: o.Clock}
+	g.seal = secure.SealOptions{SigningKey: o.Signing.Key, SigningCert: o.Signing.Cert, Clock: o.Clock}
+	g.signer = wire.Signer{Key: o.Signing.Key, Cert: o.Signing.Cert, Self: o.Self, Clock: o.Clock}
+	g.metrics = newMetrics(o.Registry, g)
+
+	rc := o.Relay
+	if rc.Logger == nil {
+		rc.Logger = g.log.With("component", "relay")
+	}
+	if o.Transport != nil {
+		relay, err := scheduler.New(rc, o.Store, scheduler.DelivererFunc(g.deliver))
+		if err != nil {
+			return nil, fmt.Errorf("gateway: relay: %w", err)
+		}
+		g.relay = relay
+	}
+
+	wlog := watermill.NewSlogLogger(g.log.With("component", "router"))
+	g.pubsub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, wlog)
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, wlog)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: router: %w", err)
+	}
+	poison, err := middleware.PoisonQueue(g.pubsub, topicPoison)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: poison queue: %w", err)
+	}
+	router.AddMiddleware(
+		middleware.CorrelationID,
+		poison,
+		middleware.Retry{MaxRetries: 5, InitialInterval: 50 * time.Millisecond, MaxInterval: 2 * time.Second, Multiplier: 2, Logger: wlog}.Middleware,
+		middleware.Recoverer,
+	)
+	router.AddConsumerHandler("delivery", topicEnqueued, g.pubsub, func(*message.Message) error {
+		if g.relay != nil {
+			g.relay.Notify()
+		}
+		return nil
+	})
+	router.AddConsumerHandler("hand-over", topicReceived, g.pubsub, g.handleReceived)
+	router.AddConsumerHandler("poison", topicPoison, g.pubsub, func(m *message.Message) error {
+		g.metrics.poisoned.Inc()
+		g.log.Warn("stage gave up; the sweep retries", "id", m.Payload, "reason", m.Metadata.Get(middleware.ReasonForPoisonedKey))
+		return nil
+	})
+	g.router = router
+	return g, nil
+}
+
+// publish hands a record id to the next stage. The record in the store is
+// the durable hand-off; a lost event is found again by the sweep.
+func (g *Gateway) publish(topic, id string) {
+	if topic == topicReceived {
+		g.mu.Lock()
+		g.sent[id] = g.o.Clock.Now()
+		g.mu.Unlock()
+	}
+	m := message.NewMessage(watermill.NewUUID(), []byte(id))
+	middleware.SetCorrelationID(id, m)
+	if err := g.pubsub.Publish(topic, m); err != nil {
+		g.log.Warn("publish failed; the sweep retries", "topic", topic, "id", id, "err", err)
+	}
+}
+
+func (g *Gateway) event(e Event) {
+	if g.o.OnEvent != nil {
+		g.o.OnEvent(e)
+	}
+}
+
+// Listeners are where Run serves. A nil listener is not served.
+type Listeners struct {
+	Intake    net.Listener // local software: /v1/messages, /v1/inbox, /metrics, /healthz, /readyz
+	Transport net.Listener // partners: /v1/transport, wrapped in mTLS by Run
+	Admin     net.Listener // operators: the admin API handler given to Run
+	Metrics   net.Listener // /metrics, /healthz, /readyz only (optional)
+}
+
+// RunConfig is what Run serves besides the gateway's own handlers.
+type RunConfig struct {
+	Listeners Listeners
+	// Admin is the admin API handler (gateway/admin) for Listeners.Admin.
+	Admin http.Handler
+	// Drain bounds the graceful stop after ctx ends. Defaults to 30s.
+	Drain time.Duration
+}
+
+// Run serves until ctx ends, then drains: it stops accepting, lets
+// in-flight requests and deliveries finish (bounded by Drain) and returns.
+// Nothing accepted is lost: every accepted message is in the store before
+// its 202 or receipt went out.
+func (g *Gateway) Run(ctx context.Context, rc RunConfig) error {
+	if rc.Drain == 0 {
+		rc.Drain = 30 * time.Second
+	}
+	var servers []*http.Server
+	serve := func(eg *errgroup.Group, l net.Listener, h http.Handler) {
+		if l == nil {
+			return
+		}
+		s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelDebug)}
+		servers = append(servers, s)
+		eg.Go(func() error {
+			if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	eg, egCtx := errgroup.WithContext(runCtx)
+	eg.Go(func() error { return g.router.Run(egCtx) })
+	<-g.router.Running()
+	if g.relay != nil {
+		eg.Go(func() error { return g.relay.Run(egCtx) })
+	}
+	eg.Go(func() error { g.sweepLoop(egCtx); return nil })
+
+	var tl net.Listener
+	if l := rc.Listeners.Transport; l != nil {
+		tl = tlsListener(l, g.o)
+	}
+	serve(eg, rc.Listeners.Intake, g.IntakeHandler())
+	serve(eg, tl, g.TransportHandler())
+	if rc.Admin != nil {
+		serve(eg, rc.Listeners.Admin, rc.Admin)
+	}
+	serve(eg, rc.Listeners.Metrics, g.opsHandler())
+	g.readyMu.Do(func() { close(g.ready) })
+	g.log.Info("gateway running", "role", string(g.o.Self.Role))
+
+	select {
+	case <-ctx.Done():
+	case <-egCtx.Done():
+	}
+	g.log.Info("draining")
+	dctx, dcancel := context.WithTimeout(context.Background(), rc.Drain)
+	defer dcancel()
+	for _, s := range servers {
+		_ = s.Shutdown(dctx)
+	}
+	if g.relay != nil {
+		if err := g.relay.Shutdown(dctx); err != nil {
+			g.log.Warn("relay drain", "err", err)
+		}
+	}
+	cancel()
+	_ = g.router.Close()
+	err := eg.Wait()
+	g.log.Info("stopped")
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// Ready is closed when Run serves.
+func (g *Gateway) Ready() <-chan struct{} { return g.ready }

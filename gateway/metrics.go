@@ -1,0 +1,124 @@
+package gateway
+
+import (
+	"context"
+	"crypto/x509"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/xgate/xgate/gateway/directory"
+	"github.com/xgate/xgate/outbox"
+)
+
+// metrics are the gateway's Prometheus series. Labels carry kennungen,
+// states, results and codes only.
+type metrics struct {
+	enqueued      *prometheus.CounterVec // partner
+	intakeRefused *prometheus.CounterVec // code
+	deliveries    *prometheus.CounterVec // partner, result
+	inbound       *prometheus.CounterVec // partner, result
+	rejections    *prometheus.CounterVec // direction (sent|received), code
+	latency       prometheus.Histogram   // intake → verified receipt
+	answered      prometheus.Counter
+	reminders     prometheus.Counter
+	acknowledged  prometheus.Counter
+	poisoned      prometheus.Counter
+	webhook       *prometheus.CounterVec // result
+	dirAge        prometheus.Gauge
+	dirSerial     prometheus.Gauge
+	dirExpires    prometheus.Gauge
+}
+
+func newMetrics(reg *prometheus.Registry, g *Gateway) *metrics {
+	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	m := &metrics{
+		enqueued:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xgate_enqueued_total", Help: "Outbound messages accepted into the outbox, by recipient."}, []string{"partner"}),
+		intakeRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xgate_intake_refused_total", Help: "Messages refused at intake, by first XÖV code."}, []string{"code"}),
+		deliveries:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xgate_deliveries_total", Help: "Delivery attempts by partner and result."}, []string{"partner", "result"}),
+		inbound:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xgate_inbound_total", Help: "Inbound deliveries by sender and result."}, []string{"partner", "result"}),
+		rejections:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xgate_rejections_total", Help: "Rückweisungen sent and received, by XÖV code."}, []string{"direction", "code"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xgate_delivery_latency_seconds", Help: "From intake to the verified transport receipt.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 18)}),
+		answered:     prometheus.NewCounter(prometheus.CounterOpts{Name: "xgate_answered_total", Help: "Outbound records whose business answer arrived."}),
+		reminders:    prometheus.NewCounter(prometheus.CounterOpts{Name: "xgate_reminders_total", Help: "Erinnerungen (900021) sent for overdue answers."}),
+		acknowledged: prometheus.NewCounter(prometheus.CounterOpts{Name: "xgate_acknowledged_total", Help: "Inbound messages acknowledged by local software."}),
+		poisoned:     prometheus.NewCounter(prometheus.CounterOpts{Name: "xgate_poisoned_total", Help: "Stage events that exhausted their retries (the sweep retries the record)."}),
+		webhook:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xgate_webhook_total", Help: "Webhook hand-over attempts by result."}, []string{"result"}),
+		dirAge:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "xgate_directory_age_seconds", Help: "Age of the routing directory in use (since it was issued)."}),
+		dirSerial:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "xgate_directory_serial", Help: "Serial of the routing directory in use."}),
+		dirExpires:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "xgate_directory_expires_in_seconds", Help: "Time until the directory in use expires."}),
+	}
+	for _, c := range []prometheus.Collector{m.enqueued, m.intakeRefused, m.deliveries, m.inbound, m.rejections, m.latency,
+		m.answered, m.reminders, m.acknowledged, m.poisoned, m.webhook, m.dirAge, m.dirSerial, m.dirExpires} {
+		f(c)
+	}
+	f(&stateCollector{g: g})
+	f(collectors.NewGoCollector())
+	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observeDirectory(d *directory.Directory, now time.Time) {
+	if d == nil {
+		return
+	}
+	m.dirSerial.Set(float64(d.Serial))
+	if !d.Issued.IsZero() {
+		m.dirAge.Set(now.Sub(d.Issued).Seconds())
+	}
+	if !d.NotAfter.IsZero() {
+		m.dirExpires.Set(d.NotAfter.Sub(now).Seconds())
+	}
+}
+
+// stateCollector reads what changes without an event at scrape time:
+// records by state, breaker state per partner, certificate days to expiry.
+type stateCollector struct{ g *Gateway }
+
+var (
+	descRecords = prometheus.NewDesc("xgate_records", "Records in the store by direction and state.", []string{"direction", "state"}, nil)
+	descBreaker = prometheus.NewDesc("xgate_breaker_open", "1 while the circuit breaker of a partner is open.", []string{"partner"}, nil)
+	descCert    = prometheus.NewDesc("xgate_certificate_expiry_days", "Days until this gateway's certificates expire, by purpose.", []string{"purpose", "serial"}, nil)
+)
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descRecords
+	ch <- descBreaker
+	ch <- descCert
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	g := c.g
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if st, err := g.o.Store.Stats(ctx); err == nil {
+		for _, s := range outbox.OutboundStates() {
+			ch <- prometheus.MustNewConstMetric(descRecords, prometheus.GaugeValue, float64(st.Outbound[s]), "out", string(s))
+		}
+		for _, s := range outbox.InboundStates() {
+			ch <- prometheus.MustNewConstMetric(descRecords, prometheus.GaugeValue, float64(st.Inbound[s]), "in", string(s))
+		}
+	}
+	if g.relay != nil {
+		for p, open := range g.relay.Breakers() {
+			v := 0.0
+			if open {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descBreaker, prometheus.GaugeValue, v, p)
+		}
+	}
+	now := g.o.Clock.Now()
+	cert := func(purpose string, c *x509.Certificate) {
+		if c != nil {
+			ch <- prometheus.MustNewConstMetric(descCert, prometheus.GaugeValue, c.NotAfter.Sub(now).Hours()/24, purpose, c.SerialNumber.Text(16))
+		}
+	}
+	cert("signing", g.o.Signing.Cert)
+	cert("tls", g.o.TLS.Cert)
+	for _, kp := range g.o.Decryption {
+		cert("encryption", kp.Cert)
+	}
+}

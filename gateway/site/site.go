@@ -1,0 +1,304 @@
+// Package site assembles one site's gateway from its configuration: it
+// loads the keys, the trust anchors and the signed directory, opens the
+// store, builds the validator, the wire client and the gateway, and opens
+// the listeners (intake, mTLS transport, admin socket, metrics). xgate
+// serve and xgate peer run a Site; xgate demo runs six in one process.
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xgate/xgate/gateway"
+	"github.com/xgate/xgate/gateway/admin"
+	"github.com/xgate/xgate/gateway/config"
+	"github.com/xgate/xgate/gateway/directory"
+	"github.com/xgate/xgate/gateway/peer"
+	"github.com/xgate/xgate/gateway/wire"
+	"github.com/xgate/xgate/internal/clock"
+	"github.com/xgate/xgate/outbox/audit"
+	"github.com/xgate/xgate/outbox/boltstore"
+	"github.com/xgate/xgate/outbox/scheduler"
+	"github.com/xgate/xgate/xml/kennung"
+	"github.com/xgate/xgate/xml/message"
+	"github.com/xgate/xgate/xml/validate"
+)
+
+// Options are what a Site takes besides its configuration.
+type Options struct {
+	// Responder makes the site a simulated partner (xgate peer).
+	Responder gateway.Responder
+	// Logger receives the site's log. Defaults to JSON on stderr at the
+	// configured level.
+	Logger *slog.Logger
+	// Clock defaults to the wall clock.
+	Clock clock.Clock
+	// OnEvent is passed to the gateway (demo, tests).
+	OnEvent func(gateway.Event)
+	// SweepEvery overrides the gateway's sweep interval (demo, tests).
+	SweepEvery time.Duration
+}
+
+// Site is one configured gateway, ready to Run.
+type Site struct {
+	Config    *config.Config
+	Gateway   *gateway.Gateway
+	Directory *directory.Source
+	Store     *boltstore.Store
+	Log       *slog.Logger
+
+	val       *validate.Validator
+	listeners gateway.Listeners
+}
+
+// Open builds the site: nothing is served until Run. On any error
+// everything opened so far is closed again.
+func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := o.Logger
+	if log == nil {
+		log = NewLogger(os.Stderr, cfg.Log)
+	}
+	clk := clock.Or(o.Clock)
+	s := &Site{Config: cfg, Log: log}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	self, err := identity(cfg)
+	if err != nil {
+		return nil, err
+	}
+	signing, err := cfg.SigningKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	enc, err := cfg.EncryptionKeyPairs()
+	if err != nil {
+		return nil, err
+	}
+	tlsKP, err := cfg.TLSKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := cfg.Verifier(clk)
+	if err != nil {
+		return nil, err
+	}
+	token, err := cfg.IntakeToken()
+	if err != nil {
+		return nil, err
+	}
+	s.Directory = directory.NewSource(cfg.Directory.File, verifier, clk, log.With("component", "directory"))
+	if err := s.Directory.Load(ctx); err != nil {
+		return nil, fmt.Errorf("directory.file: %w", err)
+	}
+	if _, ok := s.Directory.Current().Lookup(self.Kennung); !ok {
+		return nil, fmt.Errorf("site.kennung: %s is not in the routing directory %s", self.Kennung, cfg.Directory.File)
+	}
+	if cfg.Store.Kind != config.StoreBolt {
+		return nil, fmt.Errorf("store.kind: %q is not supported by this build of the daemon yet (bolt only)", cfg.Store.Kind)
+	}
+	signer, err := audit.NewRSASigner(signing.Key, signing.Cert)
+	if err != nil {
+		return nil, err
+	}
+	s.Store, err = boltstore.Open(ctx, cfg.Store.Path, boltstore.Config{
+		Clock: clk, Logger: log.With("component", "store"), MaxSize: int(cfg.Store.MaxBytes), CheckpointSigner: signer,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store.path: %w", err)
+	}
+	s.val, err = validate.New(validate.Config{Clock: clk})
+	if err != nil {
+		return nil, err
+	}
+	client, err := wire.NewClient(wire.ClientConfig{TLS: tlsKP, Roots: verifier.Roots(), Timeout: cfg.Delivery.Timeout.D()})
+	if err != nil {
+		return nil, err
+	}
+	deadlines := map[string]time.Duration{}
+	for k, v := range cfg.Answers.Deadlines {
+		deadlines[k] = v.D()
+	}
+	reminders := cfg.Answers.Reminders
+	if reminders == 0 {
+		reminders = -1 // the file's 0 means none; the gateway's 0 means its default
+	}
+	var webhook *gateway.WebhookConfig
+	if cfg.Inbox.Webhook.URL != "" {
+		webhook = &gateway.WebhookConfig{URL: cfg.Inbox.Webhook.URL, Token: cfg.Inbox.Webhook.Token,
+			RetryInitial: cfg.Inbox.Webhook.RetryInitial.D(), RetryMax: cfg.Inbox.Webhook.RetryMax.D()}
+	}
+	s.Gateway, err = gateway.New(gateway.Options{
+		Self: self, Store: s.Store, Directory: s.Directory,
+		Signing: signing, Decryption: enc, TLS: tlsKP, Verifier: verifier, Validator: s.val,
+		Transport: client, Responder: o.Responder,
+		Relay: scheduler.Config{
+			Owner: "relay-" + string(self.Kennung), Workers: cfg.Delivery.Workers,
+			LeaseFor: cfg.Delivery.Lease.D(), DeliverTimeout: cfg.Delivery.Timeout.D(),
+			Policy: scheduler.Policy{Base: cfg.Delivery.Retry.Initial.D(), Cap: cfg.Delivery.Retry.Max.D(), MaxAge: cfg.Delivery.Retry.MaxAge.D(),
+				BreakerBase: cfg.Delivery.Retry.Initial.D(), BreakerCap: cfg.Delivery.Retry.Max.D()},
+			Logger: log.With("component", "relay"), Clock: nil,
+		},
+		IntakeToken: token, MaxBody: int64(cfg.Intake.MaxBody),
+		Reminders: reminders, Deadlines: deadlines, SweepEvery: o.SweepEvery, Webhook: webhook,
+		Clock: clk, Logger: log, Registry: prometheus.NewRegistry(), OnEvent: o.OnEvent,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.listen(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// listen opens the listeners, so that a port in use fails Open, not Run.
+func (s *Site) listen(cfg *config.Config) error {
+	var err error
+	if s.listeners.Intake, err = net.Listen("tcp", cfg.Listen.Intake); err != nil {
+		return fmt.Errorf("listen.intake: %w", err)
+	}
+	if s.listeners.Transport, err = net.Listen("tcp", cfg.Listen.Transport); err != nil {
+		return fmt.Errorf("listen.transport: %w", err)
+	}
+	if cfg.Listen.Metrics != "" && cfg.Listen.Metrics != cfg.Listen.Intake {
+		if s.listeners.Metrics, err = net.Listen("tcp", cfg.Listen.Metrics); err != nil {
+			return fmt.Errorf("listen.metrics: %w", err)
+		}
+	}
+	sock := cfg.Listen.AdminSocket
+	if sock != "" {
+		if err := removeStaleSocket(sock); err != nil {
+			return fmt.Errorf("listen.admin_socket: %w", err)
+		}
+		if s.listeners.Admin, err = net.Listen("unix", sock); err != nil {
+			return fmt.Errorf("listen.admin_socket: %w", err)
+		}
+		if err := os.Chmod(sock, 0o600); err != nil {
+			return fmt.Errorf("listen.admin_socket: %w", err)
+		}
+	}
+	return nil
+}
+
+// removeStaleSocket removes a socket file nobody answers on (left by a
+// killed daemon); a live one is an error: another daemon runs here.
+func removeStaleSocket(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		_ = c.Close()
+		return fmt.Errorf("%s: another daemon answers on it", path)
+	}
+	return os.Remove(path)
+}
+
+// Addr are the addresses the site listens on (ports resolved).
+type Addr struct {
+	Intake, Transport, Metrics, Admin string
+}
+
+// Addrs reports where the site listens.
+func (s *Site) Addrs() Addr {
+	var a Addr
+	if l := s.listeners.Intake; l != nil {
+		a.Intake = l.Addr().String()
+	}
+	if l := s.listeners.Transport; l != nil {
+		a.Transport = l.Addr().String()
+	}
+	if l := s.listeners.Metrics; l != nil {
+		a.Metrics = l.Addr().String()
+	}
+	if l := s.listeners.Admin; l != nil {
+		a.Admin = l.Addr().String()
+	}
+	return a
+}
+
+// Run serves until ctx ends, then drains; the directory is reloaded every
+// directory.reload and on Reload.
+func (s *Site) Run(ctx context.Context) error {
+	if every := s.Config.Directory.Reload.D(); every > 0 {
+		go s.Directory.Run(ctx, every)
+	}
+	abs, _ := filepath.Abs(s.Config.Store.Path)
+	h := admin.NewHandler(admin.StoreBackend(s.Store), admin.HandlerConfig{Store: abs, Logger: s.Log.With("component", "admin")})
+	return s.Gateway.Run(ctx, gateway.RunConfig{Listeners: s.listeners, Admin: h})
+}
+
+// Reload reads the directory file again (SIGHUP); a bad file keeps the
+// last good directory and is reported.
+func (s *Site) Reload(ctx context.Context) error { return s.Directory.Reload(ctx) }
+
+// Close releases the store, the validator and any listener Run did not
+// take over. Call it after Run returned.
+func (s *Site) Close() {
+	for _, l := range []net.Listener{s.listeners.Intake, s.listeners.Transport, s.listeners.Metrics, s.listeners.Admin} {
+		if l != nil {
+			_ = l.Close()
+		}
+	}
+	if s.Store != nil {
+		_ = s.Store.Close()
+	}
+	if s.val != nil {
+		_ = s.val.Close()
+	}
+}
+
+// NewLogger is the daemon's slog logger: JSON (or text) at the level.
+func NewLogger(w io.Writer, c config.Log) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.Level))
+	ho := &slog.HandlerOptions{Level: lvl}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, ho))
+	}
+	return slog.New(slog.NewJSONHandler(w, ho))
+}
+
+func identity(cfg *config.Config) (kennung.Identity, error) {
+	k, err := kennung.Parse(cfg.Site.Kennung)
+	if err != nil {
+		return kennung.Identity{}, fmt.Errorf("site.kennung: %w", err)
+	}
+	r, err := kennung.ParseRole(cfg.Site.Role)
+	if err != nil {
+		return kennung.Identity{}, fmt.Errorf("site.role: %w", err)
+	}
+	return kennung.Identity{Kennung: k, Role: r, Name: cfg.Site.Name}, nil
+}
+
+// PeerResponder makes a simulated partner's business logic the local
+// software of a site (xgate peer, xgate demo).
+func PeerResponder(r *peer.Responder) gateway.Responder { return peerResponder{r} }
+
+type peerResponder struct{ r *peer.Responder }
+
+func (p peerResponder) Respond(ctx context.Context, in *message.Message) ([]gateway.Outgoing, error) {
+	outs, err := p.r.Respond(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]gateway.Outgoing, len(outs))
+	for i, o := range outs {
+		res[i] = gateway.Outgoing{To: o.To, Type: o.Type, XML: o.XML, Delay: o.Delay}
+	}
+	return res, nil
+}
