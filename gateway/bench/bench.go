@@ -381,4 +381,3 @@ func rsaCost() (signMs, decMs float64, err error) {
 	slices.Sort(d)
 	return s[len(s)/2], d[len(d)/2], nil
 }
-
