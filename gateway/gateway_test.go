@@ -92,6 +92,13 @@ type siteOpts struct {
 // network starts one gateway per id, each with its own store, keys and
 // listeners, sharing one signed directory whose endpoints are theirs.
 func network(t *testing.T, opts map[string]siteOpts, ids ...string) map[string]*site {
+	return networkTB(t, opts, ids...)
+}
+
+// networkB is network for benchmarks.
+func networkB(b *testing.B, ids ...string) map[string]*site { return networkTB(b, nil, ids...) }
+
+func networkTB(t testing.TB, opts map[string]siteOpts, ids ...string) map[string]*site {
 	t.Helper()
 	m := testPKI(t)
 	ctx := context.Background()

@@ -21,9 +21,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -164,6 +165,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, firstErr
 	}
 	say("bench: all submitted after %.1fs; waiting for receipts", time.Since(start).Seconds())
+	if err := waitCount(ctx, client, abh.Intake, cfg.Messages); err != nil {
+		return nil, err
+	}
 	lat, last, err := waitDelivered(ctx, client, abh.Intake, ids)
 	if err != nil {
 		return nil, err
@@ -243,6 +247,45 @@ func submit(ctx context.Context, c *http.Client, intake string, data []byte) (st
 		return "", err
 	}
 	return acc.ID, nil
+}
+
+// waitCount watches the sender's metrics (cheap for the gateway, unlike
+// reading every record) until n records are delivered.
+func waitCount(ctx context.Context, c *http.Client, intake string, n int) error {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/metrics", nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		done := 0
+		for _, line := range strings.Split(string(body), "\n") {
+			for _, st := range []string{"delivered", "answered", "rejected", "failed"} {
+				prefix := `xgate_records{direction="out",state="` + st + `"} `
+				if v, ok := strings.CutPrefix(line, prefix); ok {
+					f, _ := strconv.ParseFloat(v, 64)
+					done += int(f)
+				}
+			}
+		}
+		if done >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: %d of %d messages settled after 10 minutes", done, n)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // waitDelivered polls until every record is delivered and returns each
@@ -338,5 +381,3 @@ func rsaCost() (signMs, decMs float64, err error) {
 	slices.Sort(d)
 	return s[len(s)/2], d[len(d)/2], nil
 }
-
-var _ = filepath.Join
