@@ -97,6 +97,20 @@ func TestPartnerDownThenBack(t *testing.T) {
 		}
 	}
 	time.Sleep(down) // the MB is down: deliveries fail and back off
+	// Operators while the daemon runs: the verbs find its admin socket
+	// beside the store it locks.
+	signing := filepath.Join(tn.n.Dir, "pki", "abh", "signing.pem")
+	for _, args := range [][]string{
+		{"outbox", "stats", "--store", abh.Store},
+		{"outbox", "list", "--store", abh.Store, "--state", "queued"},
+		{"outbox", "show", "--store", abh.Store, ids[0]},
+		{"audit", "verify", "--store", abh.Store, "--checkpoint-cert", signing},
+	} {
+		out, err := runXgate(args...)
+		if err != nil {
+			t.Errorf("xgate %v against the running daemon: %v\n%s", args, err, out)
+		}
+	}
 	attemptsWhileDown := 0
 	for _, id := range ids {
 		if st := tn.status("abh", id); st != nil {
