@@ -68,6 +68,9 @@ type Result struct {
 	// message in milliseconds.
 	CPUSeconds float64 `json:"cpu_seconds"`
 	CPUPerMsg  float64 `json:"cpu_ms_per_message"`
+	// SenderCPUPerMsg and ReceiverCPUPerMsg split CPUPerMsg by gateway.
+	SenderCPUPerMsg   float64 `json:"sender_cpu_ms_per_message"`
+	ReceiverCPUPerMsg float64 `json:"receiver_cpu_ms_per_message"`
 	// The bound: cores ÷ (sign + decrypt + sign) of RSA-3072 here.
 	Cores     int     `json:"cores"`
 	SignMs    float64 `json:"rsa_sign_ms"`
@@ -180,10 +183,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for _, p := range procs {
 		_ = p.Process.Signal(syscall.SIGTERM)
 	}
-	for _, p := range procs {
+	for i, p := range procs {
 		_ = p.Wait()
 		if st := p.ProcessState; st != nil {
-			res.CPUSeconds += (st.UserTime() + st.SystemTime()).Seconds()
+			c := (st.UserTime() + st.SystemTime()).Seconds()
+			res.CPUSeconds += c
+			if i == 0 { // procs are started mb, abh
+				res.ReceiverCPUPerMsg = c * 1000 / float64(cfg.Messages)
+			} else {
+				res.SenderCPUPerMsg = c * 1000 / float64(cfg.Messages)
+			}
 		}
 	}
 	res.CPUPerMsg = res.CPUSeconds * 1000 / float64(cfg.Messages)

@@ -1,8 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -141,8 +146,56 @@ func TestPartnerDownThenBack(t *testing.T) {
 	if attemptsWhileDown > 5*int(down/time.Second) {
 		t.Errorf("retry storm: %d attempts in %s", attemptsWhileDown, down)
 	}
+	// A damaged directory on SIGHUP: the daemon keeps the last good one,
+	// says so in /metrics, and goes on routing.
+	good, err := os.ReadFile(tn.n.Directory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tn.n.Directory, bytes.Replace(good, []byte("Meldeb"), []byte("MeldeX"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.Reload(ctx, "abh"); err != nil {
+		t.Fatal(err)
+	}
+	metrics := getText(t, abh.Intake+"/metrics")
+	if !strings.Contains(metrics, "xgate_directory_reload_failures_total 1") || !strings.Contains(metrics, `xgate_directory_last_reload_failed{code="T011"} 1`) {
+		t.Errorf("a refused reload is not in /metrics:\n%s", grepLines(metrics, "xgate_directory"))
+	}
+	extra, _, _ := anmeldungen(t, 1, 1, abh, mb)
+	acc, err := tn.submit(ctx, "abh", extra[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for st := tn.status("abh", acc.ID); st == nil || st.State != "delivered"; st = tn.status("abh", acc.ID) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not delivered with the last good directory: %+v", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	tn.kill("mb", syscall.SIGTERM)
-	checkOrder(t, inboundOrder(t, mb), ids, keys)
+	checkOrder(t, inboundOrder(t, mb), append(ids, acc.ID), append(keys, "extra"))
+}
+
+func getText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // localSoftware pulls a site's inbox and acknowledges every message,
