@@ -279,3 +279,20 @@ func (ls *localSoftware) pull(ctx context.Context, intake string) {
 		}
 	}
 }
+
+// waitDelivered waits until each record at site is delivered.
+func (tn *testNet) waitDelivered(site string, deadline time.Time, ids ...string) {
+	tn.t.Helper()
+	for _, id := range ids {
+		for {
+			st := tn.status(site, id)
+			if st != nil && st.State == "delivered" {
+				break
+			}
+			if time.Now().After(deadline) {
+				tn.t.Fatalf("%s at %s not delivered in time (%+v)", id, site, st)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
