@@ -96,6 +96,7 @@ exits with the same codes.
 		newDemoCmd(),
 		newCertsCmd(a),
 		newSealCmd(), newOpenCmd(),
+		newAdaptersCmd(), newTranslateCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),
 	)
