@@ -188,6 +188,9 @@ func (s Suite) generated(t *testing.T, d adapters.Direction, seed uint64) {
 				t.Fatalf("#%d: no XÖV code: %v", i, err)
 			}
 			refused++
+			if refused <= 3 {
+				t.Logf("refused (counted): %v", err)
+			}
 			continue
 		}
 		if s.CheckPartner != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/xgate/xgate/adapters"
 	"github.com/xgate/xgate/adapters/bajson"
 	"github.com/xgate/xgate/adapters/jobcenterjson"
+	"github.com/xgate/xgate/adapters/xmeld"
 )
 
 // Register adds every built-in adapter to r.
@@ -14,6 +15,7 @@ func Register(r *adapters.Registry) error {
 	for _, reg := range []func(*adapters.Registry) error{
 		bajson.Register,
 		jobcenterjson.Register,
+		xmeld.Register,
 	} {
 		if err := reg(r); err != nil {
 			return err

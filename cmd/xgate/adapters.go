@@ -91,7 +91,7 @@ func runAdaptersList(w io.Writer, asJSON bool) error {
 			if j > 0 {
 				label = "           "
 			}
-			fmt.Fprintf(w, "%s%s  %-36s %s\n", label, t.Code, t.Partner, strings.Join(directionNames(t.Directions), ", "))
+			fmt.Fprintf(w, "%s%s  %-46s %s\n", label, t.Code, t.Partner, strings.Join(directionNames(t.Directions), ", "))
 		}
 		if s.Batch {
 			fmt.Fprintf(w, "  batch:   one input holds several messages (reverse)\n")

@@ -282,19 +282,21 @@ func joinPath(parent, name string) string {
 // Encode writes n as a message of type t: XML declaration, the root with
 // the schema's prefix and namespace declaration, children sorted into
 // schema order (repeated elements keep their order), attributes in schema
-// order, no indentation. An element or attribute the type does not
-// declare is an error.
+// order, element-only content indented by two spaces (simple content is
+// written exactly). An element or attribute the type does not declare is
+// an error.
 func (s *Schema) Encode(t *Type, n *Node) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	if err := s.encode(&b, t, n, "", true); err != nil {
+	if err := s.encode(&b, t, n, "", 0); err != nil {
 		return nil, err
 	}
 	b.WriteByte('\n')
 	return b.Bytes(), nil
 }
 
-func (s *Schema) encode(b *bytes.Buffer, t *Type, n *Node, path string, root bool) error {
+func (s *Schema) encode(b *bytes.Buffer, t *Type, n *Node, path string, depth int) error {
+	root := depth == 0
 	in := t.infos[path]
 	if in == nil {
 		return fail(errcode.SchemaInvalid, path, "", "element not declared by the schema")
@@ -344,15 +346,27 @@ func (s *Schema) encode(b *bytes.Buffer, t *Type, n *Node, path string, root boo
 		})
 		b.WriteByte('>')
 		for _, k := range kids {
-			if err := s.encode(b, t, k, joinPath(path, k.Name), false); err != nil {
+			b.WriteByte('\n')
+			indent(b, depth+1)
+			if err := s.encode(b, t, k, joinPath(path, k.Name), depth+1); err != nil {
 				return err
 			}
+		}
+		if len(kids) > 0 {
+			b.WriteByte('\n')
+			indent(b, depth)
 		}
 	}
 	b.WriteString("</")
 	b.WriteString(tag)
 	b.WriteByte('>')
 	return nil
+}
+
+func indent(b *bytes.Buffer, depth int) {
+	for range depth {
+		b.WriteString("  ")
+	}
 }
 
 // escape writes s escaped for XML text or an attribute value; in an
