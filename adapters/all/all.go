@@ -5,6 +5,7 @@ package all
 
 import (
 	"github.com/xgate/xgate/adapters"
+	"github.com/xgate/xgate/adapters/azrfixed"
 	"github.com/xgate/xgate/adapters/bajson"
 	"github.com/xgate/xgate/adapters/jobcenterjson"
 	"github.com/xgate/xgate/adapters/xmeld"
@@ -13,6 +14,7 @@ import (
 // Register adds every built-in adapter to r.
 func Register(r *adapters.Registry) error {
 	for _, reg := range []func(*adapters.Registry) error{
+		azrfixed.Register,
 		bajson.Register,
 		jobcenterjson.Register,
 		xmeld.Register,
