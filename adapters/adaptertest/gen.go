@@ -176,6 +176,10 @@ func (g *Generator) code(t *xtree.Type, path string, in *xtree.Info, n *xtree.No
 	}
 }
 
+// Value makes a value for the field f at path: its fixed value, or one
+// its simple type accepts.
+func (g *Generator) Value(path string, f schemas.Field) string { return g.simple(path, f) }
+
 // simple makes a value of a simple type.
 func (g *Generator) simple(path string, f schemas.Field) string {
 	if f.Fixed != "" {

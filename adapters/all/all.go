@@ -7,6 +7,7 @@ import (
 	"github.com/xgate/xgate/adapters"
 	"github.com/xgate/xgate/adapters/azrfixed"
 	"github.com/xgate/xgate/adapters/bajson"
+	"github.com/xgate/xgate/adapters/fachverfahrencsv"
 	"github.com/xgate/xgate/adapters/jobcenterjson"
 	"github.com/xgate/xgate/adapters/xmeld"
 )
@@ -16,6 +17,7 @@ func Register(r *adapters.Registry) error {
 	for _, reg := range []func(*adapters.Registry) error{
 		azrfixed.Register,
 		bajson.Register,
+		fachverfahrencsv.Register,
 		jobcenterjson.Register,
 		xmeld.Register,
 	} {

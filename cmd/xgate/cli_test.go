@@ -251,6 +251,7 @@ func TestExitCodes(t *testing.T) {
 			{2, plain, s("--adapter", "no-such-adapter", quittung)},
 			{2, plain, s("--adapter", "jobcenter-json", "--set", "colour=blue", quittung)},
 			{3, plain, s("--adapter", "jobcenter-json", "--reverse", quittung)},
+			{3, plain, append(append(s("--adapter", "fachverfahren-csv", "--reverse", "--out-dir", t.TempDir()), csvSettings()...), csvExport)},
 		},
 		"catalogue list": {
 			{0, plain, s()},

@@ -215,16 +215,12 @@ func runTranslateBatch(ctx context.Context, stdout io.Writer, b adapters.Batcher
 			fmt.Fprintf(stdout, "record %d: %s %s -> %s\n", w.Record, w.Type, w.UUID, escape.Line(w.File))
 		}
 		for _, f := range rep.Refused {
-			col := ""
-			if f.Column != "" {
-				col = " column " + escape.Line(f.Column) + ":"
-			}
-			fmt.Fprintf(stdout, "record %d:%s refused %s: %s\n", f.Record, col, f.Code, escape.Line(f.Error))
+			fmt.Fprintf(stdout, "record %d refused: %s\n", f.Record, escape.Line(f.Error))
 		}
 		fmt.Fprintf(stdout, "%d written, %d refused\n", len(rep.Written), len(rep.Refused))
 	}
 	if len(rep.Refused) > 0 {
-		return silentExit(exitFailed)
+		return withExit(exitFailed, fmt.Errorf("%d of %d rows refused, %d written to %s", len(rep.Refused), len(rep.Refused)+len(rep.Written), len(rep.Written), escape.Line(o.outDir)))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,5 +49,49 @@ func TestTranslate(t *testing.T) {
 	code, _, errOut = runXgate(t, "", "translate", "--adapter", "jobcenter-json", "--out-dir", dir, msg)
 	if code != exitUsage {
 		t.Fatalf("--out-dir without a batch: exit %d %s", code, errOut)
+	}
+}
+
+// csvSettings are the settings fachverfahren-csv needs.
+func csvSettings() []string {
+	var out []string
+	for _, s := range []string{"autor.kennung=azr:999901", "autor.name=ABH Musterstadt", "autor.erreichbarkeit=abh@musterstadt.example",
+		"autor.strasse=Rathausplatz", "autor.postleitzahl=12345", "autor.ort=Musterstadt"} {
+		out = append(out, "--set", s)
+	}
+	return out
+}
+
+const csvExport = "../../adapters/fachverfahrencsv/testdata/export.csv"
+
+// TestTranslateBatch: a CSV export goes to --out-dir, one file per
+// message named by its UUID; refused rows are reported with row and
+// column, exit 3; the same file again writes the same names.
+func TestTranslateBatch(t *testing.T) {
+	dir := t.TempDir()
+	args := append([]string{"translate", "--adapter", "fachverfahren-csv", "--reverse", "--out-dir", dir, "--format", "json"}, csvSettings()...)
+	code, out, errOut := runXgate(t, "", append(args, csvExport)...)
+	if code != exitFailed || !strings.Contains(errOut, "7 of 12 rows refused") {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	var rep batchReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Written) != 5 || len(rep.Refused) != 7 || rep.Refused[0].Column != "bemerkung" || rep.Refused[0].Code != "S999" {
+		t.Fatalf("report: %+v", rep)
+	}
+	files, _ := os.ReadDir(dir)
+	if len(files) != 5 {
+		t.Fatalf("%d files", len(files))
+	}
+	runXgate(t, "", append(args, csvExport)...)
+	again, _ := os.ReadDir(dir)
+	if len(again) != 5 {
+		t.Fatalf("resubmission: %d files, want the same 5", len(again))
+	}
+	code, _, errOut = runXgate(t, "", append([]string{"translate", "--adapter", "fachverfahren-csv", "--reverse"}, append(csvSettings(), csvExport)...)...)
+	if code != exitUsage || !strings.Contains(errOut, "--out-dir") {
+		t.Fatalf("without --out-dir: exit %d %s", code, errOut)
 	}
 }
