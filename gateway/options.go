@@ -85,6 +85,9 @@ type Options struct {
 	// Responder, when set, answers inbound messages in place of local
 	// software (a simulated partner); the inbox is then not used.
 	Responder Responder
+	// Dialects translate for partners whose directory entry names a
+	// dialect (xmeld, …). Nil: every partner must speak ours.
+	Dialects Dialects
 	// Relay configures delivery (workers, leases, retry policy).
 	Relay scheduler.Config
 	// IntakeToken, when set, is the bearer token the intake API requires.

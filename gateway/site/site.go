@@ -20,6 +20,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/xgate/xgate/adapters"
+	"github.com/xgate/xgate/adapters/all"
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/admin"
@@ -60,6 +62,7 @@ type Site struct {
 	Log       *slog.Logger
 
 	val       *validate.Validator
+	adapters  *adapters.Registry
 	listeners gateway.Listeners
 }
 
@@ -146,8 +149,18 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		webhook = &gateway.WebhookConfig{URL: cfg.Inbox.Webhook.URL, Token: cfg.Inbox.Webhook.Token,
 			RetryInitial: cfg.Inbox.Webhook.RetryInitial.D(), RetryMax: cfg.Inbox.Webhook.RetryMax.D()}
 	}
+	s.adapters, err = all.New(adapters.Deps{Logger: log.With("component", "adapters"), Clock: clk})
+	if err != nil {
+		return nil, err
+	}
+	for name, settings := range cfg.Adapters {
+		if err := s.adapters.Configure(name, adapters.Config(settings)); err != nil {
+			return nil, fmt.Errorf("adapters.%s: %w", name, err)
+		}
+	}
 	s.Gateway, err = gateway.New(gateway.Options{
-		Self: self, Store: s.Store, Directory: s.Directory,
+		Dialects: s.adapters,
+		Self:     self, Store: s.Store, Directory: s.Directory,
 		Signing: signing, Decryption: enc, TLS: tlsKP, Verifier: verifier, Validator: s.val,
 		Transport: client, Responder: o.Responder,
 		Relay: scheduler.Config{
@@ -280,6 +293,9 @@ func (s *Site) Close() {
 	}
 	if s.val != nil {
 		_ = s.val.Close()
+	}
+	if s.adapters != nil {
+		_ = s.adapters.Close()
 	}
 }
 
