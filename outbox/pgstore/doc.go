@@ -193,8 +193,11 @@
 // indexes and TOAST.
 //
 // outbox.ErrStoreFull is returned when PostgreSQL reports disk_full
-// (SQLSTATE 53100); outbox.ErrReadOnly when the server is a standby
-// (25006) or the store was opened ReadOnly.
+// (SQLSTATE 53100), and by Enqueue and Receive once the store has reached
+// Config.MaxBytes (read at most every Config.SizeEvery, so a burst may
+// overshoot a little); outbox.ErrReadOnly when the server is a standby
+// (25006) or the store was opened ReadOnly. Check returns a *CheckError
+// with its findings one per line.
 //
 // The tests run against a real PostgreSQL 15 started by internal/pgtest,
 // with fsync on. pgtest.Options.TestOnlyNoFsync exists for tests of
