@@ -251,6 +251,7 @@ func TestExitCodes(t *testing.T) {
 			{2, plain, s("--check")},
 			{3, plain, s("--config", gf.badConfig, "--check")},
 			{4, plain, s("--config", gf.busyConfig)},
+			{4, plain, s("--config", gf.noDatabase)},
 		},
 		"peer": {
 			{0, plain, s("--as", "mb", "--config", gf.mbConfig, "--check")},
