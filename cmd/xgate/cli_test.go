@@ -219,6 +219,17 @@ func TestExitCodes(t *testing.T) {
 	valid, _ := os.ReadFile(vectorFile(t, "*/valid/quittung.xml"))
 	certstest.WriteFile(t, filepath.Join(badVectors, "000020", "invalid", "X001-not-really-invalid.xml"), valid, 0o644)
 
+	// store migrate: fresh databases when PostgreSQL is there; a server
+	// that does not answer either way.
+	pgOK, _ := pg.Available(t)
+	migrateInto, migrateBroken := "host="+filepath.Join(dir, "no-server")+" dbname=x user=x connect_timeout=2", ""
+	if pgOK {
+		migrateInto, migrateBroken = pg.Database(t), pg.Database(t)
+	}
+	noServer := "postgres:host=" + filepath.Join(dir, "no-server") + " dbname=x user=x connect_timeout=2"
+	migrateSource := filepath.Join(dir, "migrate.db")
+	auditCopyFile(t, af.store, migrateSource)
+
 	df := newDirectoryFiles(t, time.Time{})
 	dirOut := filepath.Join(t.TempDir(), "directory.xml")
 
@@ -452,6 +463,23 @@ func TestExitCodes(t *testing.T) {
 			{4, plain, s("--store", locked, "--lock-timeout", "100ms")},
 		},
 	}
+	// store migrate: with PostgreSQL every code, in order; without it the
+	// cases that need no database.
+	var migrate []tc
+	if pgOK {
+		migrate = append(migrate,
+			tc{0, plain, s("--from", "bolt:"+migrateSource, "--to", "postgres:"+migrateInto, "--checkpoint-cert", af.cert)},
+			tc{1, plain, s("--from", "bolt:"+migrateSource, "--to", "postgres:"+migrateInto, "--checkpoint-cert", af.cert)})
+	}
+	migrate = append(migrate,
+		tc{2, plain, s("--from", "bolt:"+migrateSource, "--to", "postgres:"+migrateInto)},
+		tc{2, plain, s("--from", migrateSource, "--to", "postgres:"+migrateInto, "--insecure")})
+	if pgOK {
+		migrate = append(migrate,
+			tc{3, plain, s("--from", "bolt:"+tamperedAudit, "--to", "postgres:"+migrateBroken, "--checkpoint-cert", af.cert)},
+			tc{4, plain, s("--from", "bolt:"+locked, "--to", "postgres:"+migrateBroken, "--lock-timeout", "100ms", "--insecure")})
+	}
+	cases["store migrate"] = append(migrate, tc{4, plain, s("--from", "bolt:"+migrateSource, "--to", noServer, "--insecure")})
 	all := verbs(t)
 	for path := range all {
 		if _, ok := cases[path]; !ok {
@@ -505,6 +533,10 @@ func TestExitCodes(t *testing.T) {
 			want := strings.Fields(c.Annotations["exit_codes"])
 			if path == "demo" {
 				want = slices.DeleteFunc(want, func(s string) bool { return s == "3" })
+			}
+			if path == "store migrate" && !pgOK {
+				t.Log("no PostgreSQL: store migrate's exit codes 0, 1 and 3 are not produced")
+				want = slices.DeleteFunc(want, func(s string) bool { return s == "0" || s == "1" || s == "3" })
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("exit codes produced %v, --help lists %v", got, want)

@@ -74,6 +74,13 @@
 // daemon that does not answer is exit 4, a bad --server address or a
 // refused token exit 2.
 //
+// A PostgreSQL store (store.kind postgres, several daemon instances) has
+// no file: the outbox and audit verbs reach it through a daemon's admin
+// API (--server unix:///…/admin.sock of any instance) and answer as they
+// do for a bbolt file. Its connection string, which may hold a password,
+// comes from $XGATE_STORE_DSN only (serve reads it, and so does store
+// migrate given --to postgres: alone).
+//
 // # Exit codes
 //
 // The same for every verb; each verb's --help lists those it uses and what

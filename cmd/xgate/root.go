@@ -115,6 +115,7 @@ exits with the same codes.
 		newSealCmd(), newOpenCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),
+		newStoreCmd(a),
 		newServeCmd(a), newPeerCmd(a), newSendCmd(a), newBenchCmd(a),
 	)
 	prepare(root, a)
