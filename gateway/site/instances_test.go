@@ -331,4 +331,3 @@ func checkDatabase(t *testing.T, dsn string, nt *devnet.Net, id string) {
 		t.Fatalf("audit: %+v", rep)
 	}
 }
-

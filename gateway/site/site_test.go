@@ -123,7 +123,7 @@ func TestPostgresRefused(t *testing.T) {
 
 func TestDatabaseName(t *testing.T) {
 	for dsn, want := range map[string]string{
-		"host=/run/postgresql dbname=xgate user=gw password=x": "postgres://gw@[/run/postgresql]:5432/xgate",
+		"host=/run/postgresql dbname=xgate user=gw password=x":          "postgres://gw@[/run/postgresql]:5432/xgate",
 		"postgres://gw:secret@db.example:6543/site?sslmode=verify-full": "postgres://gw@db.example:6543/site",
 		"::not a dsn": "postgres",
 	} {
