@@ -208,7 +208,7 @@ func (s *Store) Get(ctx context.Context, id string) (outbox.Record, error) {
 	r, err := scanRecord(s.pool.QueryRow(ctx, `SELECT `+cols(true)+` FROM xgate_records
 		WHERE (dir = 'out' AND id = $1) OR (dir = 'in' AND id = $1) ORDER BY dir DESC LIMIT 1`, id), true)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return outbox.Record{}, fmt.Errorf("get %s: %w", id, outbox.ErrNotFound)
+		return outbox.Record{}, outbox.ErrNotFound // as the bbolt store: the operator verbs print the same
 	}
 	return r, s.translate(err)
 }
