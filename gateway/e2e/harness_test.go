@@ -19,6 +19,7 @@ import (
 	"github.com/xgate/xgate/certs/certstest"
 	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/devnet"
+	"github.com/xgate/xgate/internal/pgtest"
 )
 
 // xgateBin is the binary under test, built once by TestMain.
@@ -37,10 +38,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e: building xgate:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pg.Main(m)
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// pg is the PostgreSQL server of the scale-out tests, started on first
+// use.
+var pg = &pgtest.Shared{}
 
 // net is a development network whose sites run as processes.
 type testNet struct {
@@ -70,31 +75,39 @@ func (tn *testNet) start(id string) {
 	if role := tn.peers[id]; role != "" {
 		args = []string{"peer", "--as", role, "--config", s.Config}
 	}
-	logf, err := os.OpenFile(s.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	tn.startProcess(id, args, nil, s.Intake, s.Log)
+}
+
+// startProcess runs xgate with args (and env added) as process name,
+// logging to logPath, and waits until intake answers /readyz. It returns
+// the process id.
+func (tn *testNet) startProcess(name string, args, env []string, intake, logPath string) int {
+	tn.t.Helper()
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		tn.t.Fatal(err)
 	}
 	cmd := exec.Command(xgateBin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), "XGATE_CONFIG=")
+	cmd.Env = append(append(os.Environ(), "XGATE_CONFIG="), env...)
 	if err := cmd.Start(); err != nil {
 		tn.t.Fatal(err)
 	}
 	go func() { _ = cmd.Wait(); _ = logf.Close() }()
 	tn.mu.Lock()
-	tn.procs[id] = cmd
+	tn.procs[name] = cmd
 	tn.mu.Unlock()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(s.Intake + "/readyz")
+		resp, err := http.Get(intake + "/readyz")
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return cmd.Process.Pid
 			}
 		}
 		if time.Now().After(deadline) {
-			tn.t.Fatalf("%s not ready after 30s; log:\n%s", id, tail(s.Log))
+			tn.t.Fatalf("%s not ready after 30s; log:\n%s", name, tail(logPath))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
