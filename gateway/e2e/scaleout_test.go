@@ -387,4 +387,3 @@ func roundAll(ds []time.Duration) []string {
 	}
 	return out
 }
-
