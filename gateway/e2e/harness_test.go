@@ -45,18 +45,20 @@ func TestMain(m *testing.M) {
 
 // pg is the PostgreSQL server of the scale-out tests, started on first
 // use.
-var pg = &pgtest.Shared{}
+var pg = &pgtest.Shared{Options: pgtest.Options{Settings: map[string]string{
+	"shared_preload_libraries": "pg_stat_statements", // BenchmarkScaleOut's statement counts
+}}}
 
 // net is a development network whose sites run as processes.
 type testNet struct {
-	t     *testing.T
+	t     testing.TB
 	n     *devnet.Net
 	mu    sync.Mutex
 	procs map[string]*exec.Cmd
 	peers map[string]string // site id → role played by xgate peer ("" = serve)
 }
 
-func newNet(t *testing.T, sites []devnet.SiteSpec, peers map[string]string) *testNet {
+func newNet(t testing.TB, sites []devnet.SiteSpec, peers map[string]string) *testNet {
 	t.Helper()
 	n, err := devnet.Create(context.Background(), filepath.Join(t.TempDir(), "net"), devnet.Spec{Sites: sites, GenerateKey: certstest.KeyGenerator()})
 	if err != nil {

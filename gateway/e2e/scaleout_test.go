@@ -28,7 +28,7 @@ import (
 // scaleOut is an ABH site of several `xgate serve` instances on one
 // PostgreSQL database, delivering to an MB on bbolt.
 type scaleOut struct {
-	t     *testing.T
+	t     testing.TB
 	tn    *testNet
 	dsn   string
 	lease time.Duration
@@ -42,22 +42,44 @@ type abhInstance struct {
 	pid                              int
 }
 
+// scaleOutOptions configure newScaleOut.
+type scaleOutOptions struct {
+	instances int
+	lease     time.Duration
+	store     string // postgres (default) or bolt (one instance)
+	logLevel  string // default info
+}
+
 // newScaleOut writes a development network (ABH, MB) and one
 // configuration per ABH instance, and makes a fresh database.
-func newScaleOut(t *testing.T, instances int, lease time.Duration) *scaleOut {
+func newScaleOut(t testing.TB, o scaleOutOptions) *scaleOut {
 	t.Helper()
-	abhExtra := map[string]any{"answers.reminders": 0, "log.level": "info",
-		"store":    map[string]any{"kind": "postgres"},
+	if o.store == "" {
+		o.store = "postgres"
+	}
+	if o.logLevel == "" {
+		o.logLevel = "info"
+	}
+	store := map[string]any{"kind": "postgres"}
+	if o.store == "bolt" {
+		store = map[string]any{"kind": "bolt", "path": "xgate.db"}
+	}
+	lease := o.lease
+	abhExtra := map[string]any{"answers.reminders": 0, "log.level": o.logLevel, "store": store,
 		"delivery": map[string]any{"workers": 8, "timeout": (lease / 2).String(), "lease": lease.String(), "retry": map[string]any{"initial": "200ms", "max": "2s", "max_age": "1h"}},
 	}
-	tn := newNet(t, []devnet.SiteSpec{{ID: "abh", Extra: abhExtra}, {ID: "mb", Extra: quiet}}, nil)
-	so := &scaleOut{t: t, tn: tn, dsn: pg.Database(t), lease: lease}
+	mbExtra := map[string]any{"answers.reminders": 0, "log.level": o.logLevel}
+	tn := newNet(t, []devnet.SiteSpec{{ID: "abh", Extra: abhExtra}, {ID: "mb", Extra: mbExtra}}, nil)
+	so := &scaleOut{t: t, tn: tn, lease: lease}
+	if o.store == "postgres" {
+		so.dsn = pg.Database(t)
+	}
 	abh := tn.n.Sites["abh"]
 	base, err := os.ReadFile(abh.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range instances {
+	for i := range o.instances {
 		var cfg map[string]any
 		if err := yaml.Unmarshal(base, &cfg); err != nil {
 			t.Fatal(err)
@@ -79,7 +101,7 @@ func newScaleOut(t *testing.T, instances int, lease time.Duration) *scaleOut {
 	return so
 }
 
-func freePorts(t *testing.T, n int) []string {
+func freePorts(t testing.TB, n int) []string {
 	t.Helper()
 	var out []string
 	var ls []net.Listener
@@ -161,7 +183,7 @@ func TestScaleOut(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	so := newScaleOut(t, instances, 6*time.Second)
+	so := newScaleOut(t, scaleOutOptions{instances: instances, lease: 6 * time.Second})
 	tn := so.tn
 	abh, mb := tn.n.Sites["abh"], tn.n.Sites["mb"]
 	tn.start("mb")
