@@ -72,28 +72,36 @@ func newNet(t testing.TB, sites []devnet.SiteSpec, peers map[string]string) *tes
 // start runs a site's process and waits until it is ready.
 func (tn *testNet) start(id string) {
 	tn.t.Helper()
+	if err := tn.Start(context.Background(), id); err != nil {
+		tn.t.Fatal(err)
+	}
+}
+
+// Start runs a site's process (xgate serve, or xgate peer for the sites
+// in tn.peers) and waits until it is ready; demo.Network.
+func (tn *testNet) Start(ctx context.Context, id string) error {
 	s := tn.n.Sites[id]
 	args := []string{"serve", "--config", s.Config}
 	if role := tn.peers[id]; role != "" {
 		args = []string{"peer", "--as", role, "--config", s.Config}
 	}
-	tn.startProcess(id, args, nil, s.Intake, s.Log)
+	_, err := tn.startProcess(ctx, id, args, nil, s.Intake, s.Log)
+	return err
 }
 
 // startProcess runs xgate with args (and env added) as process name,
 // logging to logPath, and waits until intake answers /readyz. It returns
 // the process id.
-func (tn *testNet) startProcess(name string, args, env []string, intake, logPath string) int {
-	tn.t.Helper()
+func (tn *testNet) startProcess(ctx context.Context, name string, args, env []string, intake, logPath string) (int, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		tn.t.Fatal(err)
+		return 0, err
 	}
 	cmd := exec.Command(xgateBin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(append(os.Environ(), "XGATE_CONFIG="), env...)
 	if err := cmd.Start(); err != nil {
-		tn.t.Fatal(err)
+		return 0, err
 	}
 	go func() { _ = cmd.Wait(); _ = logf.Close() }()
 	tn.mu.Lock()
@@ -105,11 +113,11 @@ func (tn *testNet) startProcess(name string, args, env []string, intake, logPath
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return cmd.Process.Pid
+				return cmd.Process.Pid, nil
 			}
 		}
-		if time.Now().After(deadline) {
-			tn.t.Fatalf("%s not ready after 30s; log:\n%s", name, tail(logPath))
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return 0, fmt.Errorf("%s not ready after 30s; log:\n%s", name, tail(logPath))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -134,6 +142,30 @@ func (tn *testNet) kill(id string, sig syscall.Signal) {
 	}
 	_ = cmd.Process.Kill()
 }
+
+// Stop ends a site's process with SIGTERM (it drains); demo.Network.
+func (tn *testNet) Stop(id string) error {
+	tn.kill(id, syscall.SIGTERM)
+	return nil
+}
+
+// Reload sends SIGHUP: the site reads its directory file again.
+func (tn *testNet) Reload(_ context.Context, id string) error {
+	tn.mu.Lock()
+	cmd := tn.procs[id]
+	tn.mu.Unlock()
+	if cmd == nil {
+		return fmt.Errorf("%s is not running", id)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		return err
+	}
+	time.Sleep(200 * time.Millisecond) // the reload is asynchronous
+	return nil
+}
+
+// StopAll stops every process; demo.Network.
+func (tn *testNet) StopAll() { tn.stopAll() }
 
 func (tn *testNet) stopAll() {
 	tn.mu.Lock()
@@ -259,6 +291,23 @@ func (ls *localSoftware) pull(ctx context.Context, intake string) {
 		}
 		if len(inbox.Messages) == 0 {
 			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// waitDelivered waits until each record at site is delivered.
+func (tn *testNet) waitDelivered(site string, deadline time.Time, ids ...string) {
+	tn.t.Helper()
+	for _, id := range ids {
+		for {
+			st := tn.status(site, id)
+			if st != nil && st.State == "delivered" {
+				break
+			}
+			if time.Now().After(deadline) {
+				tn.t.Fatalf("%s at %s not delivered in time (%+v)", id, site, st)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 }

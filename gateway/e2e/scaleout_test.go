@@ -122,7 +122,11 @@ func freePorts(t testing.TB, n int) []string {
 // start runs instance i and waits until it is ready.
 func (so *scaleOut) start(i int) {
 	in := so.inst[i]
-	in.pid = so.tn.startProcess(in.name, []string{"serve", "--config", in.config}, []string{"XGATE_STORE_DSN=" + so.dsn}, in.intake, in.log)
+	pid, err := so.tn.startProcess(context.Background(), in.name, []string{"serve", "--config", in.config}, []string{"XGATE_STORE_DSN=" + so.dsn}, in.intake, in.log)
+	if err != nil {
+		so.t.Fatal(err)
+	}
+	in.pid = pid
 }
 
 // owner is the relay owner of process pid (site.InstanceOwner).
