@@ -166,6 +166,7 @@ func runCLI(ctx context.Context, a *app, stdout interface{ Write([]byte) (int, e
 // cases are in the order of the codes.
 func TestExitCodes(t *testing.T) {
 	t.Setenv("USER", "jdoe")
+	t.Setenv(envStoreDSN, "") // --store postgres: without it is a usage error
 	dir := t.TempDir()
 	store := outboxFixture(t)
 	damaged := filepath.Join(dir, "damaged.db")
@@ -422,7 +423,9 @@ func TestExitCodes(t *testing.T) {
 			{0, plain, s("--store", store)},
 			{1, plain, s("--store", notStore)},
 			{2, plain, s("--store", store, "--format", "xml")},
+			{2, plain, s("--store", "postgres:")}, // no $XGATE_STORE_DSN
 			{4, plain, s("--store", locked, "--lock-timeout", "100ms")},
+			{4, plain, s("--store", noServer)},
 		},
 		"outbox check": {
 			{0, plain, s("--store", store)},
@@ -447,6 +450,7 @@ func TestExitCodes(t *testing.T) {
 			{0, plain, s("--store", store)},
 			{1, plain, s("--store", notStore)},
 			{2, plain, s("--store", store, "--server", "https://127.0.0.1:8443")},
+			{2, plain, s("--store", noServer)},
 			{4, plain, s("--store", locked, "--lock-timeout", "100ms")},
 		},
 		"audit verify": {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,19 +16,19 @@ import (
 	"github.com/xgate/xgate/outbox/storemigrate"
 )
 
-// startPostgresDaemon stands in for xgate serve on a PostgreSQL store: the
-// content of the bbolt file fixture copied into a fresh database (as
-// xgate store migrate does), served on an admin socket as the daemon
-// serves it (site.PostgresBackend). tamper, if set, is SQL run on the copy
-// with the append-only triggers off (a superuser editing the chain).
-func startPostgresDaemon(t *testing.T, fixture, tamper string) (server string, shutdown func()) {
+// loadPostgres copies the bbolt file fixture into a fresh database (as
+// xgate store migrate does) and returns its DSN. tamper, if set, is SQL
+// run on the copy with the append-only triggers off (a superuser editing
+// the chain).
+func loadPostgres(t *testing.T, fixture, tamper string) string {
 	t.Helper()
 	ctx := context.Background()
 	dsn := pg.Database(t)
-	st, err := pgstore.Open(ctx, dsn, pgstore.Config{Clock: fixedClock{fat(600)}})
+	st, err := pgstore.Open(ctx, dsn, pgstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer st.Close()
 	if _, err := storemigrate.BoltToPostgres(ctx, fixture, st, storemigrate.Config{}); err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +42,18 @@ func startPostgresDaemon(t *testing.T, fixture, tamper string) (server string, s
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	return dsn
+}
+
+// startPostgresDaemon stands in for xgate serve on the PostgreSQL store
+// dsn: the store served on an admin socket as the daemon serves it
+// (site.PostgresBackend), with the daemon's clock at the fixtures' time.
+func startPostgresDaemon(t *testing.T, dsn string) (server string, shutdown func()) {
+	t.Helper()
+	st, err := pgstore.Open(context.Background(), dsn, pgstore.Config{Clock: fixedClock{fat(600)}})
+	if err != nil {
+		t.Fatal(err)
 	}
 	sock := filepath.Join(t.TempDir(), admin.DefaultSocket)
 	ln, err := net.Listen("unix", sock)
@@ -63,17 +74,15 @@ func startPostgresDaemon(t *testing.T, fixture, tamper string) (server string, s
 	return "unix://" + sock, shutdown
 }
 
-// storeSize is the one line that tells a bbolt file from a database: its
-// size on disk.
-var storeSize = regexp.MustCompile(`(Store size: |"size_bytes": )\d+`)
-
 // TestRemotePostgresSameOutput: operators see no difference. Every
 // scenario of TestRemoteSameOutput runs against a daemon whose store is
 // PostgreSQL, holding the same content, through its admin socket, and
 // prints byte for byte what the verbs print on the bbolt file — outbox
 // list, show, stats, replay, cancel, check, audit verify (a good chain, a
-// wrong certificate, an edited entry) and export. Only the store's size
-// may differ.
+// wrong certificate, an edited entry) and export — and so does each
+// scenario run with --store postgres: on the database itself (the DSN in
+// $XGATE_STORE_DSN, its password never printed). Only the store's size
+// may differ (normalizeRun).
 func TestRemotePostgresSameOutput(t *testing.T) {
 	if ok, err := pg.Available(t); !ok {
 		t.Skipf("PostgreSQL not available: %v", err)
@@ -124,15 +133,30 @@ func TestRemotePostgresSameOutput(t *testing.T) {
 			auditCopyFile(t, sc.fixture, path)
 			local := transcript(t, sc.noun, []string{"--store", path}, steps, out)
 
-			auditCopyFile(t, fixture, path)
-			server, shutdown := startPostgresDaemon(t, path, tamper)
-			os.Remove(path) // nothing but the database answers
+			os.Remove(path) // from here on nothing but the database answers
+			norm := func(s, server string) string {
+				return sizeBytes.ReplaceAllString(normalizeRun(s, path, server), "${1}<size>")
+			}
+			l := norm(local, "")
+
+			// Through a daemon's admin socket.
+			server, shutdown := startPostgresDaemon(t, loadPostgres(t, fixture, tamper))
 			got := transcript(t, sc.noun, []string{"--server", server}, steps, out)
 			shutdown()
-			l := storeSize.ReplaceAllString(normalizeRun(local, path, ""), "${1}<size>")
-			g := storeSize.ReplaceAllString(normalizeRun(got, path, server), "${1}<size>")
-			if l != g {
+			if g := norm(got, server); l != g {
 				t.Errorf("a PostgreSQL-backed daemon answers differently from the store file\n%s", firstDiff(l, g))
+			}
+
+			// The database itself: --store postgres: with the DSN (and
+			// its password) in $XGATE_STORE_DSN.
+			dsn := loadPostgres(t, fixture, tamper)
+			t.Setenv(envStoreDSN, dsn+" password=pw-SECRET")
+			got = transcript(t, sc.noun, []string{"--store", "postgres:"}, steps, out)
+			if strings.Contains(got, "SECRET") {
+				t.Errorf("the password is printed:\n%s", got)
+			}
+			if g := norm(got, site.DatabaseName(dsn)); l != g {
+				t.Errorf("--store postgres: answers differently from the store file\n%s", firstDiff(l, g))
 			}
 		})
 	}

@@ -113,8 +113,8 @@ exits with the same codes.
 		newCertsCmd(a),
 		newDirectoryCmd(a),
 		newSealCmd(), newOpenCmd(),
-		newOutboxCmd(&storeFlags{remote: a.remote}),
-		newAuditCmd(&storeFlags{remote: a.remote}),
+		newOutboxCmd(&storeFlags{remote: a.remote, getenv: a.getenv}),
+		newAuditCmd(&storeFlags{remote: a.remote, getenv: a.getenv}),
 		newStoreCmd(a),
 		newServeCmd(a), newPeerCmd(a), newSendCmd(a), newBenchCmd(a),
 	)
