@@ -177,9 +177,10 @@ func (so *scaleOut) submit(ctx context.Context, first int, data []byte) error {
 //   - every record a killed instance held in sending is taken over by a
 //     live instance once its lease has run out (audited lease-expiry), and
 //     none is left claimed by a dead process;
-//   - xgate outbox check and xgate audit verify pass on the database,
-//     through an instance's admin socket, as an operator runs them; the
-//     MB's store checks and verifies too.
+//   - xgate outbox check and xgate audit verify pass on the database, as
+//     an operator runs them: through an instance's admin socket while they
+//     run, and with --store postgres:DSN once all are stopped; the MB's
+//     store checks and verifies too.
 //
 // With -short: 300 messages.
 func TestScaleOut(t *testing.T) {
@@ -327,6 +328,15 @@ func TestScaleOut(t *testing.T) {
 		tn.kill(so.inst[i].name, syscall.SIGTERM)
 	}
 	tn.kill("mb", syscall.SIGTERM)
+	// And on the database itself, every instance stopped.
+	for _, args := range [][]string{
+		{"outbox", "check", "--store", "postgres:" + so.dsn},
+		{"audit", "verify", "--store", "postgres:" + so.dsn, "--checkpoint-cert", signing},
+	} {
+		if out, err := runXgate(args...); err != nil {
+			t.Errorf("xgate %v: %v\n%s", args, err, out)
+		}
+	}
 
 	// Receipts, order and the lease takeovers, from the database.
 	st, err := pgstore.Open(context.Background(), so.dsn, pgstore.Config{ReadOnly: true})
