@@ -113,6 +113,7 @@ exits with the same codes.
 		newCertsCmd(a),
 		newDirectoryCmd(a),
 		newSealCmd(), newOpenCmd(),
+		newAdaptersCmd(), newTranslateCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote, getenv: a.getenv}),
 		newAuditCmd(&storeFlags{remote: a.remote, getenv: a.getenv}),
 		newStoreCmd(a),
