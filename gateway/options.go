@@ -105,6 +105,14 @@ type Options struct {
 	// SweepEvery is how often overdue answers and pending hand-overs are
 	// looked at. Defaults to 5s.
 	SweepEvery time.Duration
+	// HandoverGrace is how long an inbound message stays with the
+	// instance that received it before another instance's sweep hands it
+	// over: with several instances on one store, B's sweep sees what A has
+	// just received and would otherwise push it to the webhook or run the
+	// Responder at the same time as A. The sweep of the receiving
+	// instance is not held back. Zero (one instance) holds nothing back.
+	// Defaults to 0.
+	HandoverGrace time.Duration
 	// Webhook, when set, receives inbound messages (push); else local
 	// software pulls them from /v1/inbox.
 	Webhook *WebhookConfig
@@ -194,6 +202,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Validator == nil {
 		errs = append(errs, errors.New("Validator is required"))
+	}
+	if o.HandoverGrace < 0 {
+		errs = append(errs, errors.New("HandoverGrace must not be negative"))
 	}
 	if o.MaxBody < 0 {
 		errs = append(errs, errors.New("MaxBody must not be negative"))

@@ -114,8 +114,9 @@ exits with the same codes.
 		newDirectoryCmd(a),
 		newSealCmd(), newOpenCmd(),
 		newAdaptersCmd(), newTranslateCmd(),
-		newOutboxCmd(&storeFlags{remote: a.remote}),
-		newAuditCmd(&storeFlags{remote: a.remote}),
+		newOutboxCmd(&storeFlags{remote: a.remote, getenv: a.getenv}),
+		newAuditCmd(&storeFlags{remote: a.remote, getenv: a.getenv}),
+		newStoreCmd(a),
 		newServeCmd(a), newPeerCmd(a), newSendCmd(a), newBenchCmd(a),
 	)
 	prepare(root, a)

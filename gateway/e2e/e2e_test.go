@@ -20,7 +20,7 @@ import (
 
 // anmeldungen builds n ABH → MB Anmeldungen (020101), spread over persons
 // (AZR numbers) so that each person's messages must arrive in order.
-func anmeldungen(t *testing.T, n, persons int, from, to *devnet.Site) (msgs [][]byte, ids, keys []string) {
+func anmeldungen(t testing.TB, n, persons int, from, to *devnet.Site) (msgs [][]byte, ids, keys []string) {
 	t.Helper()
 	g, err := devnet.NewGenerator()
 	if err != nil {
