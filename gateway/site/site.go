@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -46,6 +47,9 @@ type Options struct {
 	OnEvent func(gateway.Event)
 	// SweepEvery overrides the gateway's sweep interval (demo, tests).
 	SweepEvery time.Duration
+	// WrapTransport is passed to the gateway's Run (gateway.RunConfig):
+	// the conformance suite's test partner and defective endpoint.
+	WrapTransport func(http.Handler) http.Handler
 }
 
 // Site is one configured gateway, ready to Run.
@@ -58,6 +62,7 @@ type Site struct {
 
 	val       *validate.Validator
 	listeners gateway.Listeners
+	wrap      func(http.Handler) http.Handler
 }
 
 // Open builds the site: nothing is served until Run. On any error
@@ -71,7 +76,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		log = NewLogger(os.Stderr, cfg.Log)
 	}
 	clk := clock.Or(o.Clock)
-	s := &Site{Config: cfg, Log: log}
+	s := &Site{Config: cfg, Log: log, wrap: o.WrapTransport}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -239,7 +244,7 @@ func (s *Site) Run(ctx context.Context) error {
 	}
 	abs, _ := filepath.Abs(s.Config.Store.Path)
 	h := admin.NewHandler(admin.StoreBackend(s.Store), admin.HandlerConfig{Store: abs, Logger: s.Log.With("component", "admin")})
-	return s.Gateway.Run(ctx, gateway.RunConfig{Listeners: s.listeners, Admin: h})
+	return s.Gateway.Run(ctx, gateway.RunConfig{Listeners: s.listeners, Admin: h, WrapTransport: s.wrap})
 }
 
 // Reload reads the directory file again (SIGHUP); a bad file keeps the
