@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -169,9 +170,19 @@ type standIns struct {
 }
 
 func (r *Runner) makeStandIns() (*standIns, error) {
-	key, err := r.cfg.GenerateKey(certs.MinRSABits)
-	if err != nil {
-		return nil, fmt.Errorf("stand-in signing key: %w", err)
+	// The stand-in key must not be the runner's own (a pool of test keys
+	// may hand it out again): the wrong-key case would sign correctly.
+	var key *rsa.PrivateKey
+	for i := 0; key == nil; i++ {
+		k, err := r.cfg.GenerateKey(certs.MinRSABits)
+		if err != nil {
+			return nil, fmt.Errorf("stand-in signing key: %w", err)
+		}
+		if own, ok := r.cfg.Self.Signing.Cert.PublicKey.(*rsa.PublicKey); !ok || !own.Equal(&k.PublicKey) {
+			key = k
+		} else if i > 64 {
+			return nil, errors.New("stand-in signing key: the key generator gives only the runner's own key")
+		}
 	}
 	now := r.cfg.Clock.Now()
 	self := r.cfg.Self.Identity
