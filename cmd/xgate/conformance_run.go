@@ -482,4 +482,3 @@ func (o *conformanceRunOptions) resolveTarget(s *runnerSetup, m *devpki.Manifest
 
 // sameEndpoint compares two base URLs, ignoring a trailing slash.
 func sameEndpoint(a, b string) bool { return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/") }
-

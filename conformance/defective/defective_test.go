@@ -12,8 +12,8 @@ import (
 	"github.com/xgate/xgate/conformance/defective"
 	"github.com/xgate/xgate/conformance/internal/livetest"
 	"github.com/xgate/xgate/conformance/live"
-	"github.com/xgate/xgate/conformance/report"
 	k "github.com/xgate/xgate/conformance/live"
+	"github.com/xgate/xgate/conformance/report"
 )
 
 // receiptKinds are the kinds whose cases judge a receipt.
@@ -25,7 +25,7 @@ var rejectionKinds = []string{k.KindTamperedCiphertext, k.KindTamperedSignature,
 
 // caught says which kinds of case must fail against each defect, exactly.
 var caught = map[defective.Defect][]string{
-	"": nil, // the endpoint without defect is xgate: everything passes
+	"":                             nil, // the endpoint without defect is xgate: everything passes
 	defective.AcceptBadSignature:   {k.KindTamperedSignature, k.KindWrongKey},
 	defective.AcceptBadCertificate: {k.KindUntrustedCertificate, k.KindExpiredCertificate},
 	defective.AcceptWrongRecipient: {k.KindWrongRecipient},
