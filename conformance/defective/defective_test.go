@@ -12,33 +12,32 @@ import (
 	"github.com/xgate/xgate/conformance/defective"
 	"github.com/xgate/xgate/conformance/internal/livetest"
 	"github.com/xgate/xgate/conformance/live"
-	k "github.com/xgate/xgate/conformance/live"
 	"github.com/xgate/xgate/conformance/report"
 )
 
 // receiptKinds are the kinds whose cases judge a receipt.
-var receiptKinds = []string{k.KindReceipt, k.KindAnswer, k.KindDuplicate, k.KindDuplicateResealed}
+var receiptKinds = []string{live.KindReceipt, live.KindAnswer, live.KindDuplicate, live.KindDuplicateResealed}
 
 // rejectionKinds are the kinds that expect a Rückweisung.
-var rejectionKinds = []string{k.KindTamperedCiphertext, k.KindTamperedSignature, k.KindWrongKey, k.KindUntrustedCertificate,
-	k.KindExpiredCertificate, k.KindWrongRecipient, k.KindUnauthorised, k.KindSchemaInvalid}
+var rejectionKinds = []string{live.KindTamperedCiphertext, live.KindTamperedSignature, live.KindWrongKey, live.KindUntrustedCertificate,
+	live.KindExpiredCertificate, live.KindWrongRecipient, live.KindUnauthorised, live.KindSchemaInvalid}
 
 // caught says which kinds of case must fail against each defect, exactly.
 var caught = map[defective.Defect][]string{
 	"":                             nil, // the endpoint without defect is xgate: everything passes
-	defective.AcceptBadSignature:   {k.KindTamperedSignature, k.KindWrongKey},
-	defective.AcceptBadCertificate: {k.KindUntrustedCertificate, k.KindExpiredCertificate},
-	defective.AcceptWrongRecipient: {k.KindWrongRecipient},
-	defective.AcceptUnauthorised:   {k.KindUnauthorised},
-	defective.AcceptSchemaInvalid:  {k.KindSchemaInvalid},
-	defective.IgnoreDuplicates:     {k.KindDuplicate, k.KindDuplicateResealed},
+	defective.AcceptBadSignature:   {live.KindTamperedSignature, live.KindWrongKey},
+	defective.AcceptBadCertificate: {live.KindUntrustedCertificate, live.KindExpiredCertificate},
+	defective.AcceptWrongRecipient: {live.KindWrongRecipient},
+	defective.AcceptUnauthorised:   {live.KindUnauthorised},
+	defective.AcceptSchemaInvalid:  {live.KindSchemaInvalid},
+	defective.IgnoreDuplicates:     {live.KindDuplicate, live.KindDuplicateResealed},
 	defective.UnsignedReceipts:     receiptKinds,
 	defective.WrongDigest:          receiptKinds,
 	defective.WrongUUID:            receiptKinds,
 	defective.ForeignSigner:        receiptKinds,
 	defective.WrongCode:            rejectionKinds,
 	defective.SlowAnswers:          append(slices.Clone(receiptKinds), rejectionKinds...),
-	defective.LateBusinessAnswers:  {k.KindAnswer},
+	defective.LateBusinessAnswers:  {live.KindAnswer},
 }
 
 // The suite can fail: run against the endpoint with each seeded defect
