@@ -331,6 +331,7 @@ func TestExitCodes(t *testing.T) {
 			{0, signalLater, s("--check-only", "--listen", "127.0.0.1:0")},
 			{1, plain, s("--check-only", "--listen", busy.Addr().String())},
 			{2, plain, s("--listen", "127.0.0.1:0")},
+			{3, plain, s("--config", gf.abhConfig, "--listen", "127.0.0.1:0", "--for", "10ms")}, // the test partner saw nothing
 		},
 		"certs init": {
 			{0, plain, s("--workers", "2", filepath.Join(t.TempDir(), "pki"))},

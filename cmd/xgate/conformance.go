@@ -26,7 +26,7 @@ that must be accepted (some with warnings), invalid ones whose file names
 state the XÖV code (and rule) they must draw: schema, header, code list,
 business rules and wrong roles.`,
 	}
-	cmd.AddCommand(newConformanceListCmd(), newConformanceCheckCmd(), newConformanceRunCmd(a), newConformanceServeCmd(), newConformancePackageCmd())
+	cmd.AddCommand(newConformanceListCmd(), newConformanceCheckCmd(), newConformanceRunCmd(a), newConformanceServeCmd(a), newConformancePackageCmd())
 	return cmd
 }
 

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -251,4 +254,93 @@ func startInProcess(t *testing.T, file string) *site.Site {
 	t.Cleanup(func() { cancel(); <-done; s.Close() })
 	<-s.Gateway.Ready()
 	return s
+}
+
+// conformance serve as the test partner: a vendor's ABH (an xgate gateway
+// here) submits an Anmeldung to the MB the partner plays; the partner
+// receipts it, answers (900020) and the vendor receipts the answer. The
+// report on demand says so, and the report file is written at exit.
+func TestConformanceServePartner(t *testing.T) {
+	dir := t.TempDir()
+	n, err := devnet.Create(context.Background(), filepath.Join(dir, "net"), devnet.Spec{
+		GenerateKey: certstest.KeyGenerator(), Sites: []devnet.SiteSpec{{ID: "abh"}, {ID: "mb"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startInProcess(t, n.Sites["abh"].Config)
+	out := filepath.Join(dir, "partner.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() {
+		code := run(ctx, newApp(), []string{"conformance", "serve", "--config", n.Sites["mb"].Config, "--listen", "127.0.0.1:0", "--report", out},
+			strings.NewReader(""), pw, &errb)
+		pw.Close()
+		done <- code
+	}()
+	sc := bufio.NewScanner(pr)
+	if !sc.Scan() {
+		t.Fatalf("no start line; stderr %s", errb.String())
+	}
+	m := regexp.MustCompile(`report on http://(\S+)/report`).FindStringSubmatch(sc.Text())
+	if m == nil {
+		t.Fatalf("start line %q", sc.Text())
+	}
+	base := "http://" + m[1]
+	go func() { // the rest of the output, so that the pipe never blocks
+		for sc.Scan() {
+		}
+	}()
+
+	g, err := devnet.NewGenerator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _, _, err := g.Anmeldung(0, 1, n.Sites["abh"].Identity, n.Sites["mb"].Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(n.Sites["abh"].Intake+"/v1/messages", "application/xml", bytes.NewReader(msg))
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("submit: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	var rep report.Report
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/report")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep = report.Report{}
+		_ = json.NewDecoder(resp.Body).Decode(&rep)
+		resp.Body.Close()
+		if s := rep.Summary(); s.Pass == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if s := rep.Summary(); s.Pass != 2 || !rep.OK() {
+		t.Fatalf("report on demand: %+v", s)
+	}
+	for _, x := range rep.Results {
+		if (x.Kind == "received" && x.Type != "020101") || (x.Kind == "delivery" && x.Type != "900020") {
+			t.Errorf("%s: type %s", x.ID, x.Type)
+		}
+	}
+	if resp, err := http.Post(base+"/check", "application/xml", bytes.NewReader(msg)); err != nil || resp.StatusCode != 200 {
+		t.Errorf("check daemon beside the partner: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if got := readReport(t, out); got.Summary().Pass != 2 || got.Mode != "serve" {
+		t.Errorf("report at exit: %+v", got.Summary())
+	}
 }
