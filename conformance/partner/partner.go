@@ -273,7 +273,7 @@ func (p *Partner) Report(ctx context.Context) *report.Report {
 	now := p.cfg.Clock.Now()
 	return &report.Report{
 		Title: "xgate conformance serve", Mode: "serve", Tool: p.cfg.Tool,
-		Target: fmt.Sprintf("messages sent to the test partner %s (role %s) at https://%s", p.cfg.Site.Site.Kennung, p.cfg.Role, p.site.Addrs().Transport),
+		Target:  fmt.Sprintf("messages sent to the test partner %s (role %s) at https://%s", p.cfg.Site.Site.Kennung, p.cfg.Role, p.site.Addrs().Transport),
 		Started: p.started, Duration: now.Sub(p.started), Results: res, Notes: notes, TypeTitles: titles,
 	}
 }
