@@ -14,9 +14,10 @@ export CGO_ENABLED := 1
 # (xmlsec1 for xml/secure; python3 and openssl for outbox/audit).
 REQUIRE := XGATE_REQUIRE_TOOLS=1 XGATE_REQUIRE_XMLSEC1=1
 
-# The packages with concurrent code, for the race detector (gateway/...
-# joins when it has tests).
-RACE_PKGS := ./outbox/...
+# The packages with concurrent code, for the race detector: the stores and
+# the scheduler, the daemon, the verification cache and parallel sealing,
+# parallel key generation, the clock.
+RACE_PKGS := ./outbox/... ./gateway/... ./xml/secure/... ./certs/... ./internal/...
 
 .PHONY: all deps build demo test test-short vet staticcheck race bench clean
 

@@ -20,7 +20,12 @@ import (
 // transient and goes to the relay's retries and breaker.
 func (g *Gateway) deliver(ctx context.Context, rec outbox.Record) (scheduler.Receipt, error) {
 	partner := kennung.Kennung(rec.Partner)
-	p, ok := g.o.Directory.Current().Lookup(partner)
+	dir, err := g.directory()
+	if err != nil {
+		g.metrics.deliveries.WithLabelValues(rec.Partner, "directory-expired").Inc()
+		return scheduler.Receipt{}, &scheduler.Transient{Code: "directory-expired", Err: err}
+	}
+	p, ok := dir.Lookup(partner)
 	if !ok {
 		g.metrics.deliveries.WithLabelValues(rec.Partner, "no-directory-entry").Inc()
 		return scheduler.Receipt{}, &scheduler.Transient{Code: "directory", Err: fmt.Errorf("%s is not in the routing directory", partner)}
@@ -30,7 +35,6 @@ func (g *Gateway) deliver(ctx context.Context, rec outbox.Record) (scheduler.Rec
 		g.metrics.deliveries.WithLabelValues(rec.Partner, "transport-error").Inc()
 		return scheduler.Receipt{}, &scheduler.Transient{Code: transportCode(err), Err: err}
 	}
-	dir := g.o.Directory.Current()
 	ans, err := wire.VerifyAnswer(ctx, body, wire.Expect{
 		Sent: rec.Sealed, UUID: rec.ID, Recipient: partner, SigningCerts: p.Signing, Verifier: g.cache,
 		Self: g.o.Self.Kennung, Clock: g.o.Clock,

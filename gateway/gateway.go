@@ -17,6 +17,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/xgate/xgate/gateway/directory"
 	"github.com/xgate/xgate/gateway/wire"
 	"github.com/xgate/xgate/outbox/scheduler"
 	"github.com/xgate/xgate/xml/secure"
@@ -244,3 +245,25 @@ func (g *Gateway) Run(ctx context.Context, rc RunConfig) error {
 
 // Ready is closed when Run serves.
 func (g *Gateway) Ready() <-chan struct{} { return g.ready }
+
+// ErrDirectoryExpired: the routing directory in use is past its NotAfter
+// (or its maximum age) and no newer one could be loaded. The gateway
+// routes nothing with it: intake answers 503, deliveries wait, inbound
+// deliveries get 503 (the sender retries).
+var ErrDirectoryExpired = errors.New("gateway: the routing directory has expired")
+
+// directory returns the current directory, or ErrDirectoryExpired.
+func (g *Gateway) directory() (*directory.Directory, error) {
+	d := g.o.Directory.Current()
+	if d == nil {
+		return nil, ErrDirectoryExpired
+	}
+	if ds, ok := g.o.Directory.(directoryStatus); ok {
+		if ds.Status().Expired {
+			return nil, ErrDirectoryExpired
+		}
+	} else if !d.NotAfter.IsZero() && g.o.Clock.Now().After(d.NotAfter) {
+		return nil, ErrDirectoryExpired
+	}
+	return d, nil
+}

@@ -71,15 +71,16 @@ func (s staticDir) Current() *directory.Directory { return s.d }
 
 // site is one gateway under test with its listeners.
 type site struct {
-	id      string
-	self    kennung.Identity
-	gw      *gateway.Gateway
-	store   *boltstore.Store
-	intake  string // base URL
-	events  chan gateway.Event
-	cancel  context.CancelFunc
-	done    chan error
-	tlsPair certs.KeyPair
+	id        string
+	self      kennung.Identity
+	gw        *gateway.Gateway
+	store     *boltstore.Store
+	intake    string // base URL
+	transport string // https base URL
+	events    chan gateway.Event
+	cancel    context.CancelFunc
+	done      chan error
+	tlsPair   certs.KeyPair
 }
 
 type siteOpts struct {
@@ -87,11 +88,20 @@ type siteOpts struct {
 	deadlines map[string]time.Duration
 	reminders int
 	webhook   *gateway.WebhookConfig
+	maxSize   int                        // store size limit
+	dir       func(*directory.Directory) // edits the site's directory
 }
 
 // network starts one gateway per id, each with its own store, keys and
 // listeners, sharing one signed directory whose endpoints are theirs.
 func network(t *testing.T, opts map[string]siteOpts, ids ...string) map[string]*site {
+	return networkTB(t, opts, ids...)
+}
+
+// networkB is network for benchmarks.
+func networkB(b *testing.B, ids ...string) map[string]*site { return networkTB(b, nil, ids...) }
+
+func networkTB(t testing.TB, opts map[string]siteOpts, ids ...string) map[string]*site {
 	t.Helper()
 	m := testPKI(t)
 	ctx := context.Background()
@@ -143,7 +153,8 @@ func network(t *testing.T, opts map[string]siteOpts, ids ...string) map[string]*
 			}
 			return k
 		}
-		store, err := boltstore.Open(ctx, filepath.Join(t.TempDir(), "outbox.db"), boltstore.Config{})
+		o := opts[id]
+		store, err := boltstore.Open(ctx, filepath.Join(t.TempDir(), "outbox.db"), boltstore.Config{MaxSize: o.maxSize})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,11 +163,16 @@ func network(t *testing.T, opts map[string]siteOpts, ids ...string) map[string]*
 		if err != nil {
 			t.Fatal(err)
 		}
-		o := opts[id]
+		sdir := dir
+		if o.dir != nil {
+			c := *dir
+			o.dir(&c)
+			sdir = &c
+		}
 		s := &site{id: id, self: p.Identity, store: store, events: make(chan gateway.Event, 1024), tlsPair: tlsKP,
-			intake: "http://" + lis[id].intake.Addr().String()}
+			intake: "http://" + lis[id].intake.Addr().String(), transport: "https://" + lis[id].transport.Addr().String()}
 		gw, err := gateway.New(gateway.Options{
-			Self: p.Identity, Store: store, Directory: staticDir{dir},
+			Self: p.Identity, Store: store, Directory: staticDir{sdir},
 			Signing: kp(certs.Signing), Decryption: []certs.KeyPair{kp(certs.Encryption)}, TLS: tlsKP,
 			Verifier: verifier, Validator: val, Transport: client, Responder: o.responder,
 			Relay:     scheduler.Config{Workers: 4, MaxSleep: 200 * time.Millisecond, Policy: scheduler.Policy{Base: 50 * time.Millisecond, Cap: 500 * time.Millisecond, BreakerBase: 100 * time.Millisecond, BreakerCap: time.Second}},

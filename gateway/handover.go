@@ -64,7 +64,13 @@ func (g *Gateway) handleReceived(m *wm.Message) error {
 		g.pushWebhook(ctx, rec)
 		return nil
 	default:
-		return nil // pulled from /v1/inbox
+		// Pulled from /v1/inbox: nothing more to do here until local
+		// software acknowledges it; the sweep leaves it alone (a restart
+		// looks at it once more, for the correlation).
+		g.mu.Lock()
+		g.sent[id] = time.Unix(1<<40, 0)
+		g.mu.Unlock()
+		return nil
 	}
 }
 
@@ -326,6 +332,7 @@ func (g *Gateway) ackInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.metrics.acknowledged.Inc()
+	g.forget(id)
 	g.event(Event{Stage: "acknowledged", ID: id, Type: rec.Type, Peer: rec.Partner})
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "state": outbox.StateAcknowledged})
 }

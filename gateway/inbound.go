@@ -77,7 +77,12 @@ func (g *Gateway) postTransport(w http.ResponseWriter, r *http.Request) {
 		g.reject(w, r, rcv, asCodes(err, errcode.WrongRecipient))
 		return
 	}
-	dir := g.o.Directory.Current()
+	dir, err := g.directory()
+	if err != nil {
+		w.Header().Set("Retry-After", "60")
+		http.Error(w, "routing directory expired", http.StatusServiceUnavailable)
+		return
+	}
 	p, known := dir.Lookup(autor)
 	switch {
 	case !known:

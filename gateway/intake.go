@@ -62,12 +62,8 @@ func (g *Gateway) readiness(r *http.Request) error {
 	if _, err := g.o.Store.Stats(r.Context()); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	d := g.o.Directory.Current()
-	if d == nil {
-		return errors.New("no directory")
-	}
-	if !d.NotAfter.IsZero() && g.o.Clock.Now().After(d.NotAfter) {
-		return errors.New("directory expired")
+	if _, err := g.directory(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -107,6 +103,9 @@ func (g *Gateway) postMessage(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &inv):
 		g.metrics.intakeRefused.WithLabelValues(firstCode(inv.Findings)).Inc()
 		writeProblem(w, http.StatusBadRequest, "message refused", "the message was not accepted; nothing was stored", inv.Findings)
+		return
+	case errors.Is(err, ErrDirectoryExpired):
+		writeProblem(w, http.StatusServiceUnavailable, "directory expired", "the routing directory has expired and no newer one is loaded; nothing was stored", nil)
 		return
 	case errors.Is(err, outbox.ErrStoreFull):
 		writeProblem(w, http.StatusServiceUnavailable, "store full", "the outbox is at its size limit; nothing was stored", nil)

@@ -81,12 +81,22 @@ var (
 	descRecords = prometheus.NewDesc("xgate_records", "Records in the store by direction and state.", []string{"direction", "state"}, nil)
 	descBreaker = prometheus.NewDesc("xgate_breaker_open", "1 while the circuit breaker of a partner is open.", []string{"partner"}, nil)
 	descCert    = prometheus.NewDesc("xgate_certificate_expiry_days", "Days until this gateway's certificates expire, by purpose.", []string{"purpose", "serial"}, nil)
+	descDirFail = prometheus.NewDesc("xgate_directory_reload_failures_total", "Directory reloads refused (the last good directory stays in use).", nil, nil)
+	descDirBad  = prometheus.NewDesc("xgate_directory_last_reload_failed", "1 while the latest reload of the directory file was refused, by XÖV code.", []string{"code"}, nil)
 )
+
+// directoryStatus is what a directory source reports besides its
+// directory (directory.Source implements it).
+type directoryStatus interface {
+	Status() directory.SourceStatus
+}
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descRecords
 	ch <- descBreaker
 	ch <- descCert
+	ch <- descDirFail
+	ch <- descDirBad
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -109,6 +119,15 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			ch <- prometheus.MustNewConstMetric(descBreaker, prometheus.GaugeValue, v, p)
 		}
+	}
+	if ds, ok := g.o.Directory.(directoryStatus); ok {
+		st := ds.Status()
+		ch <- prometheus.MustNewConstMetric(descDirFail, prometheus.CounterValue, float64(st.Failures))
+		v := 0.0
+		if st.LastError != "" {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descDirBad, prometheus.GaugeValue, v, string(st.LastCode))
 	}
 	now := g.o.Clock.Now()
 	cert := func(purpose string, c *x509.Certificate) {

@@ -74,7 +74,10 @@ func (g *Gateway) Submit(ctx context.Context, data []byte, actor string) (Submit
 			"autor %q is not this gateway (%s)", hdr.Autor.Kennung, g.o.Self.Kennung)
 	}
 	leser := kennung.Kennung(hdr.Leser.Kennung)
-	dir := g.o.Directory.Current()
+	dir, err := g.directory()
+	if err != nil {
+		return Submitted{}, err
+	}
 	to, ok := dir.Lookup(leser)
 	if !ok {
 		return Submitted{}, invalid(errcode.WrongRecipient, "nachrichtenkopf.g2g/leser/kennung",

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xgate/xgate/certs"
+	"github.com/xgate/xgate/internal/escape"
 	"github.com/xgate/xgate/outbox/audit"
 )
 
@@ -176,7 +177,7 @@ func printVerifyText(w io.Writer, rep *audit.Report) {
 		return
 	}
 	p := rep.Problem
-	fmt.Fprintf(w, "tampered: %s\n", strings.TrimPrefix(p.Error(), "audit: "))
+	fmt.Fprintf(w, "tampered: %s\n", escape.Line(strings.TrimPrefix(p.Error(), "audit: ")))
 	if p.From != p.Seq {
 		fmt.Fprintf(w, "  the first bad entry is one of %d..%d\n", p.From, p.Seq)
 	}

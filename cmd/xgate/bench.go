@@ -94,7 +94,7 @@ func runBench(ctx context.Context, cmd *cobra.Command, a *app, o *benchOptions) 
 	fmt.Fprintf(w, "messages      %d delivered of %d at concurrency %d in %.1fs (run %.1fs)\n", res.Delivered, res.Messages, res.Concurrency, res.Seconds, time.Since(start).Seconds())
 	fmt.Fprintf(w, "throughput    %.1f messages/s\n", res.PerSecond)
 	fmt.Fprintf(w, "latency       p50 %.0f ms, p95 %.0f ms, p99 %.0f ms (intake → verified receipt)\n", res.P50ms, res.P95ms, res.P99ms)
-	fmt.Fprintf(w, "cpu           %.1f s for both gateways, %.2f ms per message\n", res.CPUSeconds, res.CPUPerMsg)
+	fmt.Fprintf(w, "cpu           %.1f s for both gateways, %.2f ms per message (sender %.2f, receiver %.2f)\n", res.CPUSeconds, res.CPUPerMsg, res.SenderCPUPerMsg, res.ReceiverCPUPerMsg)
 	fmt.Fprintf(w, "bound         %.1f messages/s = %d cores ÷ (2 × %.2f ms sign + %.2f ms decrypt)\n", res.Bound, res.Cores, res.SignMs, res.DecryptMs)
 	fmt.Fprintf(w, "ratio         %.2f\n", res.Ratio)
 	return nil

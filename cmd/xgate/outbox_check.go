@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/xgate/xgate/internal/escape"
 )
 
 type outboxCheckOptions struct{ format formatFlag }
@@ -73,7 +75,7 @@ func runOutboxCheck(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *o
 	} else {
 		fmt.Fprintf(w, "%s: %d problem(s):\n", name, len(problems))
 		for _, p := range problems {
-			fmt.Fprintf(w, "  %s\n", p)
+			fmt.Fprintf(w, "  %s\n", escape.Line(p))
 		}
 	}
 	if len(problems) > 0 {

@@ -21,9 +21,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -67,6 +68,9 @@ type Result struct {
 	// message in milliseconds.
 	CPUSeconds float64 `json:"cpu_seconds"`
 	CPUPerMsg  float64 `json:"cpu_ms_per_message"`
+	// SenderCPUPerMsg and ReceiverCPUPerMsg split CPUPerMsg by gateway.
+	SenderCPUPerMsg   float64 `json:"sender_cpu_ms_per_message"`
+	ReceiverCPUPerMsg float64 `json:"receiver_cpu_ms_per_message"`
 	// The bound: cores ÷ (sign + decrypt + sign) of RSA-3072 here.
 	Cores     int     `json:"cores"`
 	SignMs    float64 `json:"rsa_sign_ms"`
@@ -164,6 +168,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, firstErr
 	}
 	say("bench: all submitted after %.1fs; waiting for receipts", time.Since(start).Seconds())
+	if err := waitCount(ctx, client, abh.Intake, cfg.Messages); err != nil {
+		return nil, err
+	}
 	lat, last, err := waitDelivered(ctx, client, abh.Intake, ids)
 	if err != nil {
 		return nil, err
@@ -176,10 +183,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for _, p := range procs {
 		_ = p.Process.Signal(syscall.SIGTERM)
 	}
-	for _, p := range procs {
+	for i, p := range procs {
 		_ = p.Wait()
 		if st := p.ProcessState; st != nil {
-			res.CPUSeconds += (st.UserTime() + st.SystemTime()).Seconds()
+			c := (st.UserTime() + st.SystemTime()).Seconds()
+			res.CPUSeconds += c
+			if i == 0 { // procs are started mb, abh
+				res.ReceiverCPUPerMsg = c * 1000 / float64(cfg.Messages)
+			} else {
+				res.SenderCPUPerMsg = c * 1000 / float64(cfg.Messages)
+			}
 		}
 	}
 	res.CPUPerMsg = res.CPUSeconds * 1000 / float64(cfg.Messages)
@@ -243,6 +256,45 @@ func submit(ctx context.Context, c *http.Client, intake string, data []byte) (st
 		return "", err
 	}
 	return acc.ID, nil
+}
+
+// waitCount watches the sender's metrics (cheap for the gateway, unlike
+// reading every record) until n records are delivered.
+func waitCount(ctx context.Context, c *http.Client, intake string, n int) error {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/metrics", nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		done := 0
+		for _, line := range strings.Split(string(body), "\n") {
+			for _, st := range []string{"delivered", "answered", "rejected", "failed"} {
+				prefix := `xgate_records{direction="out",state="` + st + `"} `
+				if v, ok := strings.CutPrefix(line, prefix); ok {
+					f, _ := strconv.ParseFloat(v, 64)
+					done += int(f)
+				}
+			}
+		}
+		if done >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: %d of %d messages settled after 10 minutes", done, n)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // waitDelivered polls until every record is delivered and returns each
@@ -338,5 +390,3 @@ func rsaCost() (signMs, decMs float64, err error) {
 	slices.Sort(d)
 	return s[len(s)/2], d[len(d)/2], nil
 }
-
-var _ = filepath.Join

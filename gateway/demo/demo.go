@@ -12,6 +12,7 @@
 package demo
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rsa"
@@ -23,6 +24,8 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +36,7 @@ import (
 	"github.com/xgate/xgate/gateway/scenario"
 	"github.com/xgate/xgate/gateway/site"
 	"github.com/xgate/xgate/outbox"
+	"github.com/xgate/xgate/outbox/boltstore"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
@@ -110,9 +114,45 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			fmt.Fprintf(cfg.Progress, format+"\n", args...)
 		}
 	}
-	scs := scenario.All()
-	late := lateTypes(scs)
 	say("demo: development PKI, signed directory and six sites in %s", dir)
+	specs := SiteSpecs()
+	n, err := devnet.Create(ctx, dir, devnet.Spec{Sites: specs, GenerateKey: cfg.GenerateKey})
+	if err != nil {
+		return nil, err
+	}
+	net := &InProcess{n: n, logs: cfg.LogWriter, sites: map[string]*running{}}
+	defer net.StopAll()
+	res, err := RunWith(ctx, cfg, n, net)
+	if err != nil {
+		return nil, err
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// Network runs the sites of a development network: in this process
+// (InProcess, xgate demo) or as xgate serve / xgate peer processes (the
+// end-to-end tests). The driver talks to the sites only over their intake
+// APIs; it starts, stops and reloads them through a Network.
+type Network interface {
+	// Start runs site id until Stop; it returns when the site is ready.
+	Start(ctx context.Context, id string) error
+	// Stop drains and stops site id (SIGTERM).
+	Stop(id string) error
+	// Reload makes site id read the directory file again (SIGHUP).
+	Reload(ctx context.Context, id string) error
+	// StopAll stops every running site.
+	StopAll()
+}
+
+// Sites are the demo's participants, the ABH first; the partners run
+// with a simulated partner as their local software (xgate peer).
+func Sites() []string { return slices.Clone(siteIDs) }
+
+// SiteSpecs are the development network the demo needs: the ABH's answer
+// deadline for the late-answer step shorter than the partner's delay.
+func SiteSpecs() []devnet.SiteSpec {
+	late := lateTypes(scenario.All())
 	var specs []devnet.SiteSpec
 	for _, id := range siteIDs {
 		extra := map[string]any{"answers.reminders": 1}
@@ -125,12 +165,23 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		specs = append(specs, devnet.SiteSpec{ID: id, Extra: extra})
 	}
-	n, err := devnet.Create(ctx, dir, devnet.Spec{Sites: specs, GenerateKey: cfg.GenerateKey})
-	if err != nil {
-		return nil, err
+	return specs
+}
+
+// RunWith runs the scenarios on a network written with SiteSpecs whose
+// sites net runs; it starts them, and stops them before it reads their
+// stores for the table.
+func RunWith(ctx context.Context, cfg Config, n *devnet.Net, net Network) (*Result, error) {
+	if cfg.StepTimeout == 0 {
+		cfg.StepTimeout = 20 * time.Second
 	}
-	d := &driver{cfg: cfg, n: n, sites: map[string]*running{}, say: say}
-	defer d.stopAll()
+	say := func(format string, args ...any) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, format+"\n", args...)
+		}
+	}
+	d := &driver{cfg: cfg, n: n, net: net, say: say, answers: map[string][]inbound{}, running: map[string]bool{}}
+	defer net.StopAll()
 	for _, id := range siteIDs {
 		if err := d.start(ctx, id); err != nil {
 			return nil, err
@@ -155,7 +206,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	go func() { defer close(swDone); d.abhSoftware(swCtx, abhSoftware) }()
 
 	res := &Result{Dir: cfg.Dir}
-	for _, sc := range scs {
+	for _, sc := range scenario.All() {
 		say("scenario %s: %s", sc.Name, sc.Title)
 		for _, st := range sc.Steps {
 			if err := d.step(ctx, st); err != nil {
@@ -169,14 +220,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	stopSW()
 	<-swDone
-	rows, err := d.rows(ctx)
+	net.StopAll()
+	rows, err := rowsOf(ctx, n)
 	if err != nil {
 		return nil, err
 	}
 	res.Rows = rows
 	res.Problems = append(res.Problems, coverage(rows)...)
 	res.Types = countTypes(rows)
-	res.Elapsed = time.Since(start)
 	return res, nil
 }
 
@@ -203,18 +254,24 @@ type running struct {
 	log    *os.File
 }
 
-type driver struct {
-	cfg   Config
+// InProcess runs the sites of a development network in this process, each
+// with its own store, keys and listeners, from its configuration file.
+type InProcess struct {
 	n     *devnet.Net
-	env   *scenario.Env
-	say   func(string, ...any)
+	logs  io.Writer
 	mu    sync.Mutex
 	sites map[string]*running
 }
 
-// start opens and runs one site from its configuration file.
-func (d *driver) start(ctx context.Context, id string) error {
-	s := d.n.Sites[id]
+// NewInProcess returns a Network that runs n's sites in this process;
+// logs, if set, also receives every site's log.
+func NewInProcess(n *devnet.Net, logs io.Writer) *InProcess {
+	return &InProcess{n: n, logs: logs, sites: map[string]*running{}}
+}
+
+// Start opens and runs one site from its configuration file.
+func (p *InProcess) Start(ctx context.Context, id string) error {
+	s := p.n.Sites[id]
 	cfg, err := config.Load(s.Config, func(string) (string, bool) { return "", false })
 	if err != nil {
 		return err
@@ -224,8 +281,8 @@ func (d *driver) start(ctx context.Context, id string) error {
 		return err
 	}
 	var w io.Writer = logf
-	if d.cfg.LogWriter != nil {
-		w = io.MultiWriter(logf, d.cfg.LogWriter)
+	if p.logs != nil {
+		w = io.MultiWriter(logf, p.logs)
 	}
 	opts := site.Options{Logger: site.NewLogger(w, cfg.Log), SweepEvery: 200 * time.Millisecond}
 	if id != "abh" {
@@ -244,18 +301,18 @@ func (d *driver) start(ctx context.Context, id string) error {
 	r := &running{id: id, site: st, cancel: cancel, done: make(chan error, 1), log: logf}
 	go func() { r.done <- st.Run(rctx) }()
 	<-st.Gateway.Ready()
-	d.mu.Lock()
-	d.sites[id] = r
-	d.mu.Unlock()
+	p.mu.Lock()
+	p.sites[id] = r
+	p.mu.Unlock()
 	return nil
 }
 
-// stop drains and closes one site.
-func (d *driver) stop(id string) error {
-	d.mu.Lock()
-	r := d.sites[id]
-	delete(d.sites, id)
-	d.mu.Unlock()
+// Stop drains and closes one site.
+func (p *InProcess) Stop(id string) error {
+	p.mu.Lock()
+	r := p.sites[id]
+	delete(p.sites, id)
+	p.mu.Unlock()
 	if r == nil {
 		return nil
 	}
@@ -266,10 +323,51 @@ func (d *driver) stop(id string) error {
 	return err
 }
 
-func (d *driver) stopAll() {
-	for _, id := range siteIDs {
-		_ = d.stop(id)
+// Reload makes a site read the directory file again.
+func (p *InProcess) Reload(ctx context.Context, id string) error {
+	p.mu.Lock()
+	r := p.sites[id]
+	p.mu.Unlock()
+	if r == nil {
+		return fmt.Errorf("%s is not running", id)
 	}
+	return r.site.Reload(ctx)
+}
+
+// StopAll stops every running site.
+func (p *InProcess) StopAll() {
+	for _, id := range siteIDs {
+		_ = p.Stop(id)
+	}
+}
+
+type driver struct {
+	cfg Config
+	n   *devnet.Net
+	net Network
+	env *scenario.Env
+	say func(string, ...any)
+
+	mu      sync.Mutex
+	answers map[string][]inbound // by the original's canonical UUID
+	running map[string]bool
+}
+
+func (d *driver) start(ctx context.Context, id string) error {
+	if err := d.net.Start(ctx, id); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.running[id] = true
+	d.mu.Unlock()
+	return nil
+}
+
+func (d *driver) stop(id string) error {
+	d.mu.Lock()
+	d.running[id] = false
+	d.mu.Unlock()
+	return d.net.Stop(id)
 }
 
 func (d *driver) siteOf(r kennung.Role) (*devnet.Site, string) {
@@ -279,15 +377,6 @@ func (d *driver) siteOf(r kennung.Role) (*devnet.Site, string) {
 		}
 	}
 	return nil, ""
-}
-
-func (d *driver) store(id string) outbox.Store {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if r := d.sites[id]; r != nil {
-		return r.site.Store
-	}
-	return nil
 }
 
 // step submits one step's message at the sending site and waits for its
@@ -321,13 +410,13 @@ func (d *driver) step(ctx context.Context, st scenario.Step) error {
 		if err := d.n.Redirect(ctx, to.Identity.Kennung, "https://"+via.Transport); err != nil {
 			return err
 		}
-		if err := d.reload(ctx, fromID); err != nil {
+		if err := d.net.Reload(ctx, fromID); err != nil {
 			return err
 		}
 		d.say("  %-28s the %s's directory entry now points at %s's gateway", st.Name, st.To, viaID)
 		defer func() {
 			if err := d.n.Restore(ctx); err == nil {
-				_ = d.reload(ctx, fromID)
+				_ = d.net.Reload(ctx, fromID)
 			}
 		}()
 	}
@@ -340,8 +429,7 @@ func (d *driver) step(ctx context.Context, st scenario.Step) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		rec, err := d.store(fromID).Get(ctx, id)
-		if err == nil {
+		if rec, err := d.status(ctx, fromID, id); err == nil {
 			d.say("  %-28s after %s: %s, %d attempts so far", st.Name, st.Fault.Down, rec.State, rec.Attempts)
 		}
 		if err := d.start(ctx, toID); err != nil {
@@ -362,54 +450,64 @@ func (d *driver) step(ctx context.Context, st scenario.Step) error {
 	if st.Fault.Kind == scenario.Rejected && st.Fault.Code != "" && (rec.LastError == nil || rec.LastError.Code != string(st.Fault.Code)) {
 		return fmt.Errorf("rejected with %+v, want code %s", rec.LastError, st.Fault.Code)
 	}
-	if err := d.collectAnswers(ctx, fromID, st, id); err != nil {
+	if err := d.collectAnswers(ctx, st, id); err != nil {
 		return err
 	}
 	d.say("  %-28s %s → %s %s %s in %d ms", st.Name, st.From, st.To, st.Type, rec.State, time.Since(t0).Milliseconds())
 	return nil
 }
 
-// reload makes a site read the directory file again (SIGHUP).
-func (d *driver) reload(ctx context.Context, id string) error {
-	d.mu.Lock()
-	r := d.sites[id]
-	d.mu.Unlock()
-	if r == nil {
-		return fmt.Errorf("%s is not running", id)
+// status reads a record through a site's intake API.
+func (d *driver) status(ctx context.Context, siteID, id string) (*gateway.Status, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, d.n.Sites[siteID].Intake+"/v1/messages/"+id, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
 	}
-	return r.site.Reload(ctx)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /v1/messages/%s at %s: %d", id, siteID, resp.StatusCode)
+	}
+	var st gateway.Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return nil, err
+	}
+	return &st, nil
 }
 
 // wait polls a record at a site until it reaches one of the states.
-func (d *driver) wait(ctx context.Context, siteID, id string, states ...outbox.State) (outbox.Record, error) {
+func (d *driver) wait(ctx context.Context, siteID, id string, states ...outbox.State) (*gateway.Status, error) {
+	var last string
 	for {
-		var rec outbox.Record
-		var err error
-		if s := d.store(siteID); s != nil {
-			rec, err = s.Get(ctx, id)
-			if err == nil && slices.Contains(states, rec.State) {
-				return rec, nil
+		st, err := d.status(ctx, siteID, id)
+		if err == nil {
+			if slices.Contains(states, outbox.State(st.State)) {
+				return st, nil
 			}
+			last = st.State
+		} else {
+			last = err.Error()
 		}
 		select {
 		case <-ctx.Done():
-			return rec, fmt.Errorf("message %s at %s is %q (%v), want %v", id, siteID, rec.State, err, states)
+			return nil, fmt.Errorf("message %s at %s is %q, want %v", id, siteID, last, states)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
 
-// collectAnswers records in env the business answers to id that arrived
-// at the sending site, and checks each with the step's AfterAnswer.
-func (d *driver) collectAnswers(ctx context.Context, siteID string, st scenario.Step, id string) error {
+// collectAnswers records in env the business answers to id, as the
+// sending site's local software got them (the ABH's inbox, or the answers
+// the ABH's software sent to a partner), and checks each with the step's
+// AfterAnswer.
+func (d *driver) collectAnswers(ctx context.Context, st scenario.Step, id string) error {
 	if len(st.Expect) == 0 {
 		return nil
 	}
 	for {
-		got, err := d.answersTo(ctx, siteID, id)
-		if err != nil {
-			return err
-		}
+		d.mu.Lock()
+		got := slices.Clone(d.answers[id])
+		d.mu.Unlock()
 		var types []string
 		for _, a := range got {
 			types = append(types, a.hdr.Type)
@@ -441,29 +539,25 @@ type inbound struct {
 	data []byte
 }
 
-// answersTo lists a site's inbound messages whose ausloeserUUID is id
-// (business answers only: not receipts, which never are records).
-func (d *driver) answersTo(ctx context.Context, siteID, id string) ([]inbound, error) {
-	s := d.store(siteID)
-	if s == nil {
-		return nil, nil
-	}
-	recs, err := s.List(ctx, outbox.Filter{Direction: outbox.DirIn, WithBodies: true, Limit: 10000})
+// answered records a business answer the ABH's local software got or made.
+func (d *driver) answered(data []byte) {
+	m, err := message.Parse(data, message.Limits{})
 	if err != nil {
-		return nil, err
+		return
 	}
-	var out []inbound
-	for _, r := range recs {
-		m, err := message.Parse(r.Opened, message.Limits{})
-		if err != nil {
-			return nil, err
-		}
-		h := m.Header()
-		if message.CanonicalUUID(h.AusloeserUUID) == id && h.Type != catalogue.TypeErinnerung {
-			out = append(out, inbound{hdr: h, data: r.Opened})
+	h := m.Header()
+	if h.AusloeserUUID == "" || h.Type == catalogue.TypeErinnerung {
+		return
+	}
+	orig := message.CanonicalUUID(h.AusloeserUUID)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, a := range d.answers[orig] {
+		if a.hdr.UUID == h.UUID {
+			return
 		}
 	}
-	return out, nil
+	d.answers[orig] = append(d.answers[orig], inbound{hdr: h, data: slices.Clone(data)})
 }
 
 func containsAll(have, want []string) bool {
@@ -495,12 +589,14 @@ func (d *driver) abhSoftware(ctx context.Context, r *peer.Responder) {
 			if err != nil {
 				continue
 			}
+			d.answered([]byte(it.Message))
 			outs, err := r.Respond(ctx, m)
 			if err != nil {
 				d.say("  abh software: %s %s: %v", it.Type, it.ID, err)
 			}
 			ok := true
 			for _, o := range outs {
+				d.answered(o.XML)
 				if err := submit(ctx, intake, o.XML); err != nil {
 					d.say("  abh software: answer %s to %s: %v", o.Type, it.ID, err)
 					ok = false
@@ -545,27 +641,24 @@ func submit(ctx context.Context, intake string, data []byte) error {
 	return nil
 }
 
-// quiesce waits until no site has outbound work pending and every ABH
-// inbox message is acknowledged.
+// quiesce waits until no site has outbound work pending and every
+// inbound message is acknowledged, as the sites' metrics say.
 func (d *driver) quiesce(ctx context.Context, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for {
 		busy := ""
 		for _, id := range siteIDs {
-			s := d.store(id)
-			if s == nil {
-				continue
-			}
-			st, err := s.Stats(ctx)
+			m, err := recordCounts(ctx, d.n.Sites[id].Intake)
 			if err != nil {
-				return err
+				busy = fmt.Sprintf("%s does not answer: %v", id, err)
+				break
 			}
-			if n := st.Outbound[outbox.StateQueued] + st.Outbound[outbox.StateSending]; n > 0 {
+			if n := m["out/queued"] + m["out/sending"]; n > 0 {
 				busy = fmt.Sprintf("%s has %d outbound messages pending", id, n)
 				break
 			}
-			if n := st.Inbound[outbox.StateReceived] + st.Inbound[outbox.StateHandedOver]; n > 0 {
+			if n := m["in/received"] + m["in/handed-over"]; n > 0 {
 				busy = fmt.Sprintf("%s has %d inbound messages not acknowledged", id, n)
 				break
 			}
@@ -581,16 +674,44 @@ func (d *driver) quiesce(ctx context.Context, limit time.Duration) error {
 	}
 }
 
-// rows lists every outbound record of every site.
-func (d *driver) rows(ctx context.Context) ([]Row, error) {
+// recordCounts reads xgate_records from a site's /metrics:
+// "direction/state" → count.
+func recordCounts(ctx context.Context, intake string) (map[string]int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]int{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, `xgate_records{direction="`)
+		if !ok {
+			continue
+		}
+		dir, rest, _ := strings.Cut(rest, `",state="`)
+		state, val, _ := strings.Cut(rest, `"} `)
+		n, _ := strconv.ParseFloat(val, 64)
+		out[dir+"/"+state] = int(n)
+	}
+	return out, sc.Err()
+}
+
+// rowsOf lists every outbound record of every site of a stopped network,
+// from its store.
+func rowsOf(ctx context.Context, n *devnet.Net) ([]Row, error) {
 	cat := catalogue.New()
 	var rows []Row
 	for _, id := range siteIDs {
-		s := d.store(id)
-		if s == nil {
-			continue
+		s, err := boltstore.Open(ctx, n.Sites[id].Store, boltstore.Config{ReadOnly: true})
+		if err != nil {
+			return nil, err
 		}
-		from := d.n.Sites[id].Identity
+		defer s.Close()
+		from := n.Sites[id].Identity
 		answers := map[string]string{} // original id → answer id, from this site's inbound records
 		in, err := s.List(ctx, outbox.Filter{Direction: outbox.DirIn, WithBodies: true, Limit: 10000})
 		if err != nil {
@@ -611,7 +732,7 @@ func (d *driver) rows(ctx context.Context) ([]Row, error) {
 		for _, r := range out {
 			t, _ := cat.Lookup(r.Type)
 			row := Row{UUID: r.ID, Type: r.Type, Name: t.Prefix + "." + t.Name, From: string(from.Kennung) + " (" + string(from.Role) + ")",
-				To: r.Partner + " (" + roleOf(d.n, r.Partner) + ")", State: string(r.State),
+				To: r.Partner + " (" + roleOf(n, r.Partner) + ")", State: string(r.State),
 				ExpectsAns: !r.AnswerDeadline.IsZero(), Millis: r.Updated.Sub(r.Created).Milliseconds()}
 			if r.State == outbox.StateDelivered || r.State == outbox.StateAnswered {
 				row.Receipt = true

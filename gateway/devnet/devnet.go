@@ -84,6 +84,10 @@ func Create(ctx context.Context, dir string, spec Spec) (*Net, error) {
 	if spec.Now.IsZero() {
 		spec.Now = time.Now()
 	}
+	dir, err := filepath.Abs(dir) // the configuration files name absolute paths
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}

@@ -1,8 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -97,6 +102,20 @@ func TestPartnerDownThenBack(t *testing.T) {
 		}
 	}
 	time.Sleep(down) // the MB is down: deliveries fail and back off
+	// Operators while the daemon runs: the verbs find its admin socket
+	// beside the store it locks.
+	signing := filepath.Join(tn.n.Dir, "pki", "abh", "signing.pem")
+	for _, args := range [][]string{
+		{"outbox", "stats", "--store", abh.Store},
+		{"outbox", "list", "--store", abh.Store, "--state", "queued"},
+		{"outbox", "show", "--store", abh.Store, ids[0]},
+		{"audit", "verify", "--store", abh.Store, "--checkpoint-cert", signing},
+	} {
+		out, err := runXgate(args...)
+		if err != nil {
+			t.Errorf("xgate %v against the running daemon: %v\n%s", args, err, out)
+		}
+	}
 	attemptsWhileDown := 0
 	for _, id := range ids {
 		if st := tn.status("abh", id); st != nil {
@@ -108,18 +127,7 @@ func TestPartnerDownThenBack(t *testing.T) {
 	}
 	tn.start("mb")
 	deadline := time.Now().Add(2 * time.Minute)
-	for _, id := range ids {
-		for {
-			st := tn.status("abh", id)
-			if st != nil && st.State == "delivered" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not delivered 2 minutes after the partner came back (%+v)", id, st)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	tn.waitDelivered("abh", deadline, ids...)
 	// No retry storm: the breaker lets one head per ordering key probe at a
 	// time, with back-off; 50 messages behind 5 keys over the outage must
 	// not cost more than a few attempts each.
@@ -127,8 +135,51 @@ func TestPartnerDownThenBack(t *testing.T) {
 	if attemptsWhileDown > 5*int(down/time.Second) {
 		t.Errorf("retry storm: %d attempts in %s", attemptsWhileDown, down)
 	}
+	// A damaged directory on SIGHUP: the daemon keeps the last good one,
+	// says so in /metrics, and goes on routing.
+	good, err := os.ReadFile(tn.n.Directory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tn.n.Directory, bytes.Replace(good, []byte("Meldeb"), []byte("MeldeX"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.Reload(ctx, "abh"); err != nil {
+		t.Fatal(err)
+	}
+	metrics := getText(t, abh.Intake+"/metrics")
+	if !strings.Contains(metrics, "xgate_directory_reload_failures_total 1") || !strings.Contains(metrics, `xgate_directory_last_reload_failed{code="T011"} 1`) {
+		t.Errorf("a refused reload is not in /metrics:\n%s", grepLines(metrics, "xgate_directory"))
+	}
+	extra, _, _ := anmeldungen(t, 1, 1, abh, mb)
+	acc, err := tn.submit(ctx, "abh", extra[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.waitDelivered("abh", time.Now().Add(time.Minute), acc.ID)
 	tn.kill("mb", syscall.SIGTERM)
-	checkOrder(t, inboundOrder(t, mb), ids, keys)
+	checkOrder(t, inboundOrder(t, mb), append(ids, acc.ID), append(keys, "extra"))
+}
+
+func getText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // localSoftware pulls a site's inbox and acknowledges every message,
@@ -189,18 +240,7 @@ func TestKillDuringRun(t *testing.T) {
 	}
 	// Every message delivered with a receipt.
 	deadline := time.Now().Add(5 * time.Minute)
-	for _, id := range ids {
-		for {
-			st := tn.status("abh", id)
-			if st != nil && st.State == "delivered" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not delivered (%+v)", id, st)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	tn.waitDelivered("abh", deadline, ids...)
 	// Every message handed to the local software and acknowledged.
 	for time.Now().Before(deadline) {
 		ls.mu.Lock()

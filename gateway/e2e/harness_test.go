@@ -65,6 +65,14 @@ func newNet(t *testing.T, sites []devnet.SiteSpec, peers map[string]string) *tes
 // start runs a site's process and waits until it is ready.
 func (tn *testNet) start(id string) {
 	tn.t.Helper()
+	if err := tn.Start(context.Background(), id); err != nil {
+		tn.t.Fatal(err)
+	}
+}
+
+// Start runs a site's process (xgate serve, or xgate peer for the sites
+// in tn.peers) and waits until it is ready; demo.Network.
+func (tn *testNet) Start(ctx context.Context, id string) error {
 	s := tn.n.Sites[id]
 	args := []string{"serve", "--config", s.Config}
 	if role := tn.peers[id]; role != "" {
@@ -72,13 +80,13 @@ func (tn *testNet) start(id string) {
 	}
 	logf, err := os.OpenFile(s.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		tn.t.Fatal(err)
+		return err
 	}
 	cmd := exec.Command(xgateBin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "XGATE_CONFIG=")
 	if err := cmd.Start(); err != nil {
-		tn.t.Fatal(err)
+		return err
 	}
 	go func() { _ = cmd.Wait(); _ = logf.Close() }()
 	tn.mu.Lock()
@@ -90,11 +98,11 @@ func (tn *testNet) start(id string) {
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			tn.t.Fatalf("%s not ready after 30s; log:\n%s", id, tail(s.Log))
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s not ready after 30s; log:\n%s", id, tail(s.Log))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -119,6 +127,30 @@ func (tn *testNet) kill(id string, sig syscall.Signal) {
 	}
 	_ = cmd.Process.Kill()
 }
+
+// Stop ends a site's process with SIGTERM (it drains); demo.Network.
+func (tn *testNet) Stop(id string) error {
+	tn.kill(id, syscall.SIGTERM)
+	return nil
+}
+
+// Reload sends SIGHUP: the site reads its directory file again.
+func (tn *testNet) Reload(_ context.Context, id string) error {
+	tn.mu.Lock()
+	cmd := tn.procs[id]
+	tn.mu.Unlock()
+	if cmd == nil {
+		return fmt.Errorf("%s is not running", id)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		return err
+	}
+	time.Sleep(200 * time.Millisecond) // the reload is asynchronous
+	return nil
+}
+
+// StopAll stops every process; demo.Network.
+func (tn *testNet) StopAll() { tn.stopAll() }
 
 func (tn *testNet) stopAll() {
 	tn.mu.Lock()
@@ -244,6 +276,23 @@ func (ls *localSoftware) pull(ctx context.Context, intake string) {
 		}
 		if len(inbox.Messages) == 0 {
 			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// waitDelivered waits until each record at site is delivered.
+func (tn *testNet) waitDelivered(site string, deadline time.Time, ids ...string) {
+	tn.t.Helper()
+	for _, id := range ids {
+		for {
+			st := tn.status(site, id)
+			if st != nil && st.State == "delivered" {
+				break
+			}
+			if time.Now().After(deadline) {
+				tn.t.Fatalf("%s at %s not delivered in time (%+v)", id, site, st)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 }

@@ -7,6 +7,8 @@ package site
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/admin"
 	"github.com/xgate/xgate/gateway/config"
@@ -107,6 +110,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		return nil, err
 	}
 	s.Directory = directory.NewSource(cfg.Directory.File, verifier, clk, log.With("component", "directory"))
+	s.Directory.SetMaxAge(cfg.Directory.MaxAge.D())
 	if err := s.Directory.Load(ctx); err != nil {
 		return nil, fmt.Errorf("directory.file: %w", err)
 	}
@@ -165,17 +169,34 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 	if err != nil {
 		return nil, err
 	}
-	if err := s.listen(cfg); err != nil {
+	if err := s.listen(cfg, tlsKP); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // listen opens the listeners, so that a port in use fails Open, not Run.
-func (s *Site) listen(cfg *config.Config) error {
+func (s *Site) listen(cfg *config.Config, tlsKP certs.KeyPair) error {
 	var err error
 	if s.listeners.Intake, err = net.Listen("tcp", cfg.Listen.Intake); err != nil {
 		return fmt.Errorf("listen.intake: %w", err)
+	}
+	if len(cfg.Intake.ClientRoots) > 0 {
+		// Local software authenticates with a client certificate.
+		var roots []*x509.Certificate
+		for i, f := range cfg.Intake.ClientRoots {
+			cs, err := certs.LoadRoots(f)
+			if err != nil {
+				return fmt.Errorf("intake.client_roots[%d]: %w", i, err)
+			}
+			roots = append(roots, cs...)
+		}
+		s.listeners.Intake = tls.NewListener(s.listeners.Intake, &tls.Config{
+			MinVersion:   tls.VersionTLS13,
+			Certificates: []tls.Certificate{tlsKP.TLSCertificate()},
+			ClientAuth:   tls.RequireAndVerifyClientCert,
+			ClientCAs:    certs.Pool(roots...),
+		})
 	}
 	if s.listeners.Transport, err = net.Listen("tcp", cfg.Listen.Transport); err != nil {
 		return fmt.Errorf("listen.transport: %w", err)

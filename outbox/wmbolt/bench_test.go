@@ -20,7 +20,7 @@ func BenchmarkPublish(b *testing.B) {
 			name = "parallel"
 		}
 		b.Run(name, func(b *testing.B) {
-			br, err := wmbolt.Open(wmbolt.Config{Path: filepath.Join(b.TempDir(), "b.db")})
+			br, err := wmbolt.Open(context.Background(), wmbolt.Config{Path: filepath.Join(b.TempDir(), "b.db")})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -51,7 +51,7 @@ func BenchmarkPublish(b *testing.B) {
 // BenchmarkConsume: receive and ack one message per iteration (one
 // fsync'd offset commit each), the per-group throughput bound.
 func BenchmarkConsume(b *testing.B) {
-	br, err := wmbolt.Open(wmbolt.Config{Path: filepath.Join(b.TempDir(), "b.db")})
+	br, err := wmbolt.Open(context.Background(), wmbolt.Config{Path: filepath.Join(b.TempDir(), "b.db")})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,14 +1,17 @@
 package wmbolt
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket layout (format version 1):
@@ -68,16 +71,17 @@ type writeReq struct {
 
 // Open opens (or creates) the bbolt file cfg.Path and starts the Broker's
 // writer. The file is locked: a second Open of the same file, in this or
-// another process, waits cfg.LockTimeout and fails.
-func Open(cfg Config) (*Broker, error) {
+// another process, waits cfg.LockTimeout and fails; ctx ends the wait
+// early.
+func Open(ctx context.Context, cfg Config) (*Broker, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("wmbolt: invalid config: %w", err)
 	}
 	logger := watermill.NewSlogLogger(cfg.Logger)
-	db, err := bbolt.Open(cfg.Path, cfg.FileMode, cfg.boltOptions())
+	db, err := openLocked(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("wmbolt: open %s: %w", cfg.Path, err)
+		return nil, err
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(bktMeta)
@@ -111,6 +115,31 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	go b.writer()
 	return b, nil
+}
+
+// lockPoll is how long one attempt of openLocked waits for the lock, so
+// that a cancelled ctx is noticed within it.
+const lockPoll = 50 * time.Millisecond
+
+// openLocked opens the bbolt file, waiting up to cfg.LockTimeout for its
+// lock in short attempts and giving up as soon as ctx is done.
+func openLocked(ctx context.Context, cfg Config) (*bbolt.DB, error) {
+	deadline := time.Now().Add(cfg.LockTimeout)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("wmbolt: open %s: %w", cfg.Path, err)
+		}
+		o := cfg.boltOptions()
+		o.Timeout = min(lockPoll, max(time.Until(deadline), time.Millisecond))
+		db, err := bbolt.Open(cfg.Path, cfg.FileMode, o)
+		if errors.Is(err, berrors.ErrTimeout) && time.Now().Before(deadline) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("wmbolt: open %s: %w", cfg.Path, err)
+		}
+		return db, nil
+	}
 }
 
 // Close stops every subscription of every Subscriber of this Broker (their

@@ -25,7 +25,7 @@ const wait = 10 * time.Second
 
 func open(t *testing.T, path string) *wmbolt.Broker {
 	t.Helper()
-	b, err := wmbolt.Open(wmbolt.Config{Path: path})
+	b, err := wmbolt.Open(context.Background(), wmbolt.Config{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestPublisherErrors(t *testing.T) {
 func TestFileLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.db")
 	open(t, path)
-	_, err := wmbolt.Open(wmbolt.Config{Path: path, LockTimeout: 100 * time.Millisecond})
+	_, err := wmbolt.Open(context.Background(), wmbolt.Config{Path: path, LockTimeout: 100 * time.Millisecond})
 	if err == nil {
 		t.Fatal("second Open of a locked file succeeded")
 	}
@@ -315,7 +315,7 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
-	if _, err := wmbolt.Open(wmbolt.Config{}); err == nil {
+	if _, err := wmbolt.Open(context.Background(), wmbolt.Config{}); err == nil {
 		t.Fatal("Open without Path succeeded")
 	}
 	b := open(t, filepath.Join(t.TempDir(), "b.db"))
@@ -346,7 +346,7 @@ func TestCrashKeepsAckedAndPublished(t *testing.T) {
 }
 
 func crashChild() {
-	b, err := wmbolt.Open(wmbolt.Config{Path: os.Getenv("WMBOLT_CRASH_CHILD")})
+	b, err := wmbolt.Open(context.Background(), wmbolt.Config{Path: os.Getenv("WMBOLT_CRASH_CHILD")})
 	if err != nil {
 		panic(err)
 	}
@@ -371,4 +371,21 @@ func crashChild() {
 	<-ch // m08 arrives only after m07's offset is committed
 	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	select {}
+}
+
+// TestOpenCancelled: a cancelled context ends the wait for a locked file
+// long before LockTimeout.
+func TestOpenCancelled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.db")
+	open(t, path)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := wmbolt.Open(ctx, wmbolt.Config{Path: path, LockTimeout: time.Minute})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Open of a locked file with a cancelled context: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Open waited %v after its context ended", d)
+	}
 }

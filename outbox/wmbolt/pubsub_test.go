@@ -1,6 +1,7 @@
 package wmbolt_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -35,7 +36,7 @@ func features() tests.Features {
 // distinct topics, so sharing the file is what production does, not a
 // shortcut.
 func TestPubSub(t *testing.T) {
-	b, err := wmbolt.Open(wmbolt.Config{Path: filepath.Join(t.TempDir(), "pubsub.db")})
+	b, err := wmbolt.Open(context.Background(), wmbolt.Config{Path: filepath.Join(t.TempDir(), "pubsub.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
