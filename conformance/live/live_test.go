@@ -2,6 +2,7 @@ package live_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,17 +36,24 @@ func TestRunAgainstXgate(t *testing.T) {
 	abh := n.Start(t, "abh", site.Options{})
 	azr := n.Start(t, "azr", n.PeerOptions(t, "azr"))
 	l := n.Listener(t, "test")
+	var plans [][]string
 	for _, tc := range []struct {
-		target  string
-		s       *site.Site
-		answers bool
+		name, target string
+		s            *site.Site
+		answers      bool
+		seed         int64
+		parallel     int
 	}{
-		{"abh", abh, false},
-		{"azr", azr, true},
+		{"abh", "abh", abh, false, 0, 0},
+		{"azr", "azr", azr, true, 0, 0},
+		// The same cases one at a time in another order: no case needs
+		// another.
+		{"azr-sequential", "azr", azr, true, 7, 1},
 	} {
-		t.Run(tc.target, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			cfg := n.RunnerConfig(t, "test", tc.target)
 			cfg.Inspector = livetest.Inspector(t, tc.s)
+			cfg.Seed, cfg.Parallel = tc.seed, tc.parallel
 			if tc.answers {
 				cfg.Answers = l
 			}
@@ -61,6 +69,16 @@ func TestRunAgainstXgate(t *testing.T) {
 			if !rep.OK() {
 				t.Errorf("against xgate %s:\n%s", tc.target, failures(rep))
 			}
+			if tc.seed != 0 && !strings.Contains(rep.Target, "seed 7") {
+				t.Errorf("the report does not name the seed: %s", rep.Target)
+			}
+			var ids []string
+			for _, x := range rep.Results {
+				ids = append(ids, x.ID)
+			}
+			if tc.target == "azr" {
+				plans = append(plans, ids)
+			}
 			// Only a type every role may send has no unauthorised sender.
 			cat := catalogue.New()
 			for _, r := range rep.Results {
@@ -69,5 +87,8 @@ func TestRunAgainstXgate(t *testing.T) {
 				}
 			}
 		})
+	}
+	if len(plans) == 2 && !slices.Equal(plans[0], plans[1]) {
+		t.Errorf("the report's order depends on the run's order:\n%v\n%v", plans[0], plans[1])
 	}
 }
