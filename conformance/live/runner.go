@@ -135,10 +135,9 @@ func (r *Runner) plan() []planned {
 			if k.Kind == KindAnswer && (r.cfg.Answers == nil || len(t.Answers) == 0) {
 				continue
 			}
-			cs := report.Case{
-				ID: "run/" + k.Kind + "/" + t.Code, Type: t.Code, Kind: k.Kind, Title: k.Title,
-				Source: strings.TrimSuffix(r.cfg.Target.Endpoint, "/") + wire.Path,
-			}
+			// No Source: every case goes to the target (Report.Target), and
+			// the terminal names a case by its ID then.
+			cs := report.Case{ID: "run/" + k.Kind + "/" + t.Code, Type: t.Code, Kind: k.Kind, Title: k.Title}
 			switch {
 			case k.Code != "":
 				cs.Expect = report.Expect{Verdict: report.Reject, Code: k.Code}

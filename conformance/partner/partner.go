@@ -182,7 +182,7 @@ func (p *Partner) judge(ctx context.Context, r *http.Request, sealed []byte, sta
 		}
 	}
 	sum := sha256.Sum256(sealed)
-	res := report.Result{Case: report.Case{Kind: KindReceived, Source: from}, Verdict: report.NoVerdict}
+	res := report.Result{Case: report.Case{Kind: KindReceived}, Verdict: report.NoVerdict}
 	res.Evidence = []report.Evidence{{Label: "delivered", Digest: hex.EncodeToString(sum[:]), Size: len(sealed), MediaType: "application/xml",
 		Note: "sealed message as delivered by " + from}}
 	p.mu.Lock()
@@ -191,7 +191,7 @@ func (p *Partner) judge(ctx context.Context, r *http.Request, sealed []byte, sta
 	doc := etree.NewDocument()
 	if status != http.StatusOK || doc.ReadFromBytes(answer) != nil || doc.Root() == nil {
 		res.ID = fmt.Sprintf("serve/received/%s/%d", from, n)
-		res.Title = "a delivery the partner could not answer"
+		res.Title = "a delivery of " + from + " the partner could not answer"
 		res.Reasons = []report.Reason{{Severity: report.SevInfo, Text: "the partner answered HTTP " + strconv.Itoa(status) + ": " + string(bytes.TrimSpace(answer))}}
 		res.Finish()
 		return res
@@ -207,10 +207,10 @@ func (p *Partner) judge(ctx context.Context, r *http.Request, sealed []byte, sta
 		p.mu.Unlock()
 		if again {
 			res.ID, res.Kind = "serve/resend/"+id+"/"+hex.EncodeToString(sum[:4]), KindResend
-			res.Title = "a message delivered again: answered with the original receipt"
+			res.Title = "a message of " + from + " delivered again: answered with the original receipt"
 			res.Verdict = report.Accept
 		} else {
-			res.Title = "a message of the vendor: receipted"
+			res.Title = "a message of " + from + ": receipted"
 			res.Verdict = report.Accept
 			if rec, err := p.site.Store.Get(ctx, id); err == nil && len(rec.Opened) > 0 {
 				ch := p.checker.Check(ctx, rec.Opened)
@@ -230,7 +230,7 @@ func (p *Partner) judge(ctx context.Context, r *http.Request, sealed []byte, sta
 	if id == "" {
 		res.ID = fmt.Sprintf("serve/received/%s/%d", from, n)
 	}
-	res.Title = "a message of the vendor: refused with a Rückweisung"
+	res.Title = "a message of " + from + ": refused with a Rückweisung"
 	res.Verdict = report.Reject
 	for _, g := range root.SelectElements("rueckweisungsgrund") {
 		e := &errcode.Error{Code: errcode.Code(message.TokenText(g.FindElement("./fehlercode/code"))), Detail: message.Text(g.SelectElement("beschreibung"))}
@@ -282,8 +282,8 @@ func (p *Partner) Report(ctx context.Context) *report.Report {
 // endpoint must have receipted it.
 func delivery(rec outbox.Record) report.Result {
 	res := report.Result{
-		Case: report.Case{ID: "serve/delivery/" + rec.ID, Type: rec.Type, Kind: KindDelivery, Source: rec.Partner,
-			Title: "a business answer of the partner, delivered to the vendor's endpoint", Expect: report.Expect{Verdict: report.Accept}},
+		Case: report.Case{ID: "serve/delivery/" + rec.ID, Type: rec.Type, Kind: KindDelivery,
+			Title: "a business answer of the partner, delivered to " + rec.Partner, Expect: report.Expect{Verdict: report.Accept}},
 		UUID: rec.ID, Started: rec.Created, Duration: rec.Updated.Sub(rec.Created), Verdict: report.NoVerdict,
 	}
 	last := ""
