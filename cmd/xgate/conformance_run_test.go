@@ -179,6 +179,27 @@ func TestConformanceRunAgainstDefective(t *testing.T) {
 		ep.Close()
 	})
 	<-ep.Site().Gateway.Ready()
+
+	// The target's certificates from flags, without a directory: the
+	// cases that need none run (the unauthorised sender and the other
+	// recipient come from the PKI), and pass against the correct endpoint.
+	mb, _ := n.Manifest.ByID("mb")
+	a := newApp()
+	a.generateKey = certstest.KeyGenerator()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), a, []string{"conformance", "run", "--pki", filepath.Join(n.Dir, "pki"),
+		"--target", "https://" + n.Sites["mb"].Transport, "--target-kennung", "mb", "--target-role", "mb",
+		"--target-signing-cert", n.Manifest.Path(mb.Signing.Cert), "--target-encryption-cert", n.Manifest.Path(mb.Encryption.Cert),
+		"--type", "020101", "--answers", "no", "--verbose"}, strings.NewReader(""), &out, &errb)
+	if code != exitOK || strings.Count(out.String(), "(as expected)") != 11 {
+		t.Fatalf("target from flags: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if code := run(context.Background(), a, []string{"conformance", "run", "--pki", filepath.Join(n.Dir, "pki"),
+		"--target", "https://" + n.Sites["mb"].Transport, "--target-kennung", "mb", "--target-encryption-cert", n.Manifest.Path(mb.Encryption.Cert)},
+		strings.NewReader(""), &out, &errb); code != exitUsage {
+		t.Errorf("--target-encryption-cert without the rest: exit %d", code)
+	}
+
 	for _, tc := range []struct {
 		defect defective.Defect
 		code   int
