@@ -10,12 +10,10 @@ import (
 
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/conformance/report"
-	"github.com/xgate/xgate/gateway/directory"
 	"github.com/xgate/xgate/gateway/wire"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/kennung"
-	"github.com/xgate/xgate/xml/message"
 )
 
 // caseRun is one case as it runs.
@@ -212,7 +210,7 @@ func (c *caseRun) duplicate(ctx context.Context, reseal bool) error {
 	}
 	c.res.Reasons = nil
 	c.answerEvidence(body, a, err)
-	c.verdictOf(a, err)
+	c.judge(a, err)
 	switch {
 	case a == nil || !a.Receipt:
 		return nil // judged by the verdict: not a receipt
@@ -415,9 +413,7 @@ func (c *caseRun) answerEvidence(body []byte, a *wire.Answer, err error) {
 }
 
 // judge sets the verdict from a delivery's answer.
-func (c *caseRun) judge(a *wire.Answer, err error) { c.verdictOf(a, err) }
-
-func (c *caseRun) verdictOf(a *wire.Answer, err error) {
+func (c *caseRun) judge(a *wire.Answer, err error) {
 	var te *wire.TransportError
 	var ae *wire.AnswerError
 	switch {
@@ -451,6 +447,3 @@ func (c *caseRun) problemOf() string {
 	}
 	return strings.Join(parts, "; ")
 }
-
-var _ = message.CanonicalUUID
-var _ *directory.Directory
