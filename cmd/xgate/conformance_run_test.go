@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,7 +28,10 @@ import (
 
 // startSite runs `xgate serve` (role "") or `xgate peer --as role` for a
 // site of n as a process until the test ends, and waits until it is ready.
-func startSite(t *testing.T, bin string, n *devnet.Net, id, role string) {
+// It returns an error when the process stops before (a port of the
+// network taken meanwhile by someone else: devnet picks free ports, but
+// cannot hold them).
+func startSite(t *testing.T, bin string, n *devnet.Net, id, role string) error {
 	t.Helper()
 	s := n.Sites[id]
 	args := []string{"serve", "--config", s.Config}
@@ -61,8 +65,14 @@ func startSite(t *testing.T, bin string, n *devnet.Net, id, role string) {
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
+		}
+		select {
+		case <-done:
+			log, _ := os.ReadFile(s.Log)
+			return fmt.Errorf("%s stopped before it was ready:\n%s", id, log)
+		default:
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(s.Log)
@@ -94,14 +104,26 @@ func readReport(t *testing.T, path string) *report.Report {
 func TestConformanceRunAgainstXgate(t *testing.T) {
 	bin := (*gatewayFiles)(nil).binary(t)
 	dir := t.TempDir()
-	n, err := devnet.Create(context.Background(), filepath.Join(dir, "net"), devnet.Spec{
-		GenerateKey: certstest.KeyGenerator(), Sites: []devnet.SiteSpec{{ID: "abh"}, {ID: "azr"}, {ID: "test"}},
-	})
-	if err != nil {
-		t.Fatal(err)
+	var n *devnet.Net
+	for attempt := 1; ; attempt++ {
+		var err error
+		n, err = devnet.Create(context.Background(), filepath.Join(dir, fmt.Sprint("net", attempt)), devnet.Spec{
+			GenerateKey: certstest.KeyGenerator(), Sites: []devnet.SiteSpec{{ID: "abh"}, {ID: "azr"}, {ID: "test"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err = startSite(t, bin, n, "abh", ""); err == nil {
+			err = startSite(t, bin, n, "azr", "azr")
+		}
+		if err == nil {
+			break
+		}
+		if attempt == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("attempt %d: %v", attempt, err)
 	}
-	startSite(t, bin, n, "abh", "")
-	startSite(t, bin, n, "azr", "azr")
 	var total time.Duration
 	for _, target := range []string{"abh", "azr"} {
 		s := n.Sites[target]
