@@ -290,6 +290,19 @@ func TestExitCodes(t *testing.T) {
 			{2, plain, s(filepath.Join(dir, "nope.xml"))},
 			{3, plain, s(vectorFile(t, "*/invalid/X001-missing-ergebnis.xml"))},
 		},
+		"adapters list": {
+			{0, plain, s()},
+			{1, brokenPipe, s()},
+			{2, plain, s("--format", "yaml")},
+		},
+		"translate": {
+			{0, plain, s("--adapter", "jobcenter-json", quittung)},
+			{1, brokenPipe, s("--adapter", "jobcenter-json", quittung)},
+			{2, plain, s("--adapter", "no-such-adapter", quittung)},
+			{2, plain, s("--adapter", "jobcenter-json", "--set", "colour=blue", quittung)},
+			{3, plain, s("--adapter", "jobcenter-json", "--reverse", quittung)},
+			{3, plain, append(append(s("--adapter", "fachverfahren-csv", "--reverse", "--out-dir", t.TempDir()), csvSettings()...), csvExport)},
+		},
 		"catalogue list": {
 			{0, plain, s()},
 			{1, brokenPipe, s()},

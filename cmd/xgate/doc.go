@@ -90,6 +90,16 @@
 // command's Args, unknown verbs by the nouns' own RunE; no error text is
 // matched.
 //
+// # Adapters
+//
+// `xgate adapters list` prints the built-in adapters (package
+// adapters/all) with their types, directions and settings; `xgate
+// translate --adapter NAME [--reverse] [--set NAME=VALUE]... FILE|-` runs
+// one: forward from our message to the partner format, reverse back. A
+// refused input (the error names field, value and message type) is exit 3
+// and writes nothing; a batch adapter in reverse writes one file per
+// message into --out-dir and reports refused rows, exit 3 if any.
+//
 // # Signals
 //
 // main installs signal.NotifyContext(SIGINT, SIGTERM) once; every command

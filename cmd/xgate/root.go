@@ -113,6 +113,7 @@ exits with the same codes.
 		newCertsCmd(a),
 		newDirectoryCmd(a),
 		newSealCmd(), newOpenCmd(),
+		newAdaptersCmd(), newTranslateCmd(),
 		newOutboxCmd(&storeFlags{remote: a.remote}),
 		newAuditCmd(&storeFlags{remote: a.remote}),
 		newServeCmd(a), newPeerCmd(a), newSendCmd(a), newBenchCmd(a),
