@@ -163,6 +163,10 @@ type RunConfig struct {
 	Admin http.Handler
 	// Drain bounds the graceful stop after ctx ends. Defaults to 30s.
 	Drain time.Duration
+	// WrapTransport, when set, wraps the transport handler (inside the
+	// mutual TLS): the conformance suite's test partner records what
+	// crosses it, its defective endpoint changes the answers.
+	WrapTransport func(http.Handler) http.Handler
 }
 
 // Run serves until ctx ends, then drains: it stops accepting, lets
@@ -202,7 +206,11 @@ func (g *Gateway) Run(ctx context.Context, rc RunConfig) error {
 		tl = tlsListener(l, g.o)
 	}
 	serve(eg, rc.Listeners.Intake, g.IntakeHandler())
-	serve(eg, tl, g.TransportHandler())
+	th := g.TransportHandler()
+	if rc.WrapTransport != nil {
+		th = rc.WrapTransport(th)
+	}
+	serve(eg, tl, th)
 	if rc.Admin != nil {
 		serve(eg, rc.Listeners.Admin, rc.Admin)
 	}

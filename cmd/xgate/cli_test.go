@@ -256,6 +256,11 @@ func TestExitCodes(t *testing.T) {
 	s := func(args ...string) []string { return args }
 	id := "5b0c8e2a-4d7f-4e1a-9c3b-000000000002"
 	gf := newGatewayFiles(t)
+	// conformance run: the ABH's keys against the MB's gateway, in-process.
+	mbSite := startInProcess(t, gf.mbConfig)
+	netDir := filepath.Dir(filepath.Dir(gf.mbConfig))
+	runArgs := s("--pki", filepath.Join(netDir, "pki"), "--directory", filepath.Join(netDir, "directory.xml"), "--as", "abh",
+		"--type", "020101", "--kind", "receipt", "--answers", "no", "--timeout", "5s")
 	cases := map[string][]tc{
 		"serve": {
 			{0, plain, s("--config", gf.abhConfig, "--check")},
@@ -342,10 +347,17 @@ func TestExitCodes(t *testing.T) {
 			{1, plain, s("--out", notEmpty)},
 			{2, plain, s()},
 		},
+		"conformance run": {
+			{0, plain, s(append(runArgs, "--target", "https://"+mbSite.Addrs().Transport)...)},
+			{1, interrupted, s(append(runArgs, "--target", "https://"+mbSite.Addrs().Transport)...)},
+			{2, plain, s(runArgs...)},
+			{3, plain, s(append(runArgs, "--target", "https://127.0.0.1:9", "--target-kennung", "ags:08999001")...)},
+		},
 		"conformance serve": {
 			{0, signalLater, s("--check-only", "--listen", "127.0.0.1:0")},
 			{1, plain, s("--check-only", "--listen", busy.Addr().String())},
 			{2, plain, s("--listen", "127.0.0.1:0")},
+			{3, plain, s("--config", gf.abhConfig, "--listen", "127.0.0.1:0", "--for", "10ms")}, // the test partner saw nothing
 		},
 		"certs init": {
 			{0, plain, s("--workers", "2", filepath.Join(t.TempDir(), "pki"))},

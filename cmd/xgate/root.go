@@ -107,7 +107,7 @@ exits with the same codes.
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		newValidateCmd(),
-		newConformanceCmd(),
+		newConformanceCmd(a),
 		newCatalogueCmd(),
 		newDemoCmd(a),
 		newCertsCmd(a),

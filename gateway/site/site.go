@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,9 @@ type Options struct {
 	// site in one process (tests) need one each. Defaults to
 	// InstanceOwner with postgres, "relay-KENNUNG" with bolt.
 	Owner string
+	// WrapTransport is passed to the gateway's Run (gateway.RunConfig):
+	// the conformance suite's test partner and defective endpoint.
+	WrapTransport func(http.Handler) http.Handler
 }
 
 // Store is the site's open outbox: a *boltstore.Store (store.kind bolt)
@@ -86,6 +90,7 @@ type Site struct {
 	admin     admin.Backend
 	storeName string                    // HandlerConfig.Store: the bolt file, or the database
 	released  func(ctx context.Context) // hands back this instance's leases (postgres)
+	wrap      func(http.Handler) http.Handler
 }
 
 // Open builds the site: nothing is served until Run. On any error
@@ -99,7 +104,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		log = NewLogger(os.Stderr, cfg.Log)
 	}
 	clk := clock.Or(o.Clock)
-	s := &Site{Config: cfg, Log: log}
+	s := &Site{Config: cfg, Log: log, wrap: o.WrapTransport}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -383,7 +388,7 @@ func (s *Site) Run(ctx context.Context) error {
 		go s.Directory.Run(ctx, every)
 	}
 	h := admin.NewHandler(s.admin, admin.HandlerConfig{Store: s.storeName, Logger: s.Log.With("component", "admin")})
-	err := s.Gateway.Run(ctx, gateway.RunConfig{Listeners: s.listeners, Admin: h})
+	err := s.Gateway.Run(ctx, gateway.RunConfig{Listeners: s.listeners, Admin: h, WrapTransport: s.wrap})
 	if s.released != nil {
 		// The relay has drained; deliveries it cut short go to the
 		// other instances at once, not after their leases.
