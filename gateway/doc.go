@@ -77,9 +77,9 @@
 //   - Inbound: de-duplication is the primary key of xgate_dedup, so a
 //     message delivered to two instances is stored once and both answer
 //     with the same receipt. The instance that stored it publishes the
-//     hand-over event to itself; another instance's sweep leaves the record
-//     to it for Options.HandoverGrace (the delivery lease) and takes it
-//     over only after that — a receiving instance that died.
+//     hand-over event; another instance's sweep leaves the record alone
+//     for Options.HandoverGrace (the delivery lease) and takes it over only
+//     after that — a receiving instance that died.
 //   - Every transition an instance makes is Apply or Settle on the record:
 //     if two instances race, the second gets a *outbox.TransitionError (or
 //     outbox.ErrLeaseLost) and does nothing more; an answer, a reminder or
@@ -87,18 +87,20 @@
 //     instance's copy is refused by the intake's de-duplication. A
 //     message is recorded handed over, acknowledged or answered once.
 //
-// Why not watermill's SQL pub/sub (watermill-sql) between the instances:
-// the events would say only "record X is ready", which the record's state
-// and the indexes on it already say durably. Publishing them in the same
-// transaction as the state change would need the store to hand its
-// transaction to a publisher (a hook in every write), add a second table
-// written and fsync'd with every message, and need a consumer with offsets
-// per instance; a subscriber reading them would do what Claim does with a
-// row lock and a lease — twice. An event lost or never sent costs a wake-up,
-// never a message: the relay polls the store (NextDue, PollShared) and the
-// sweep re-publishes what waits. So the events stay in-process
-// (GoChannel), and a message costs the same one commit per transition on
-// one instance or three.
+// The events between the stages travel through watermill's SQL pub/sub
+// (watermill-sql, Options.Events, gateway/site events.go) in the same
+// database: a table per topic, one consumer group per handler and site
+// shared by all instances, so an event published by one instance is
+// handled by one of them (an enqueued record wakes one relay, a received
+// message is handed over by one instance), and an instance that starts
+// picks up what the group has not acknowledged. The publish does not share
+// the record's transaction: the event only says "record X is ready", which
+// the record's state already says durably, every handler is idempotent on
+// the record id, and a lost event costs a wake-up, never a message — the
+// relay polls the store (NextDue, PollShared) and the sweep re-publishes
+// what waits. A transactional publish would need a hook in every store
+// write for no gain in safety. With bbolt (one instance) the events stay
+// in-process (GoChannel).
 //
 // Side effects outside the store are as at-least-once as on one instance:
 // a webhook push whose 2xx was lost in a crash is pushed again, and so is

@@ -27,7 +27,10 @@ var errNotYet = errors.New("gateway: the original is still in flight")
 // the inbox for pull. Every step is idempotent on the record id, so the
 // sweep may run it again after a crash or a poisoned event.
 func (g *Gateway) handleReceived(m *wm.Message) error {
-	id := string(m.Payload)
+	id := eventID(m)
+	if id == "" {
+		return nil // not an event of ours
+	}
 	ctx := m.Context()
 	if !g.claimInflight(id) {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	wm "github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xgate/xgate/certs"
@@ -85,6 +86,13 @@ type Options struct {
 	// Responder, when set, answers inbound messages in place of local
 	// software (a simulated partner); the inbox is then not used.
 	Responder Responder
+	// Events carries the stage events: it returns the publisher and the
+	// subscriber of one handler ("delivery", "hand-over", "poison"; the
+	// publisher for ""). Defaults to one in-process GoChannel. Several
+	// instances on one PostgreSQL database share watermill-sql's tables
+	// instead (gateway/site), so that an event published by one instance
+	// is handled by one of them.
+	Events EventBus
 	// Dialects translate for partners whose directory entry names a
 	// dialect (xmeld, …). Nil: every partner must speak ours.
 	Dialects Dialects
@@ -126,6 +134,9 @@ type Options struct {
 	// OnEvent, when set, is called for every stage event (tests, demo).
 	OnEvent func(Event)
 }
+
+// EventBus gives the publisher and the subscriber of a router handler.
+type EventBus func(handler string) (wm.Publisher, wm.Subscriber, error)
 
 // WebhookConfig configures push hand-over.
 type WebhookConfig struct {

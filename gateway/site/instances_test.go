@@ -252,6 +252,20 @@ func TestInstancesHandOverOnce(t *testing.T) {
 			if a.received.Load() == 0 || b.received.Load() == 0 {
 				t.Fatalf("the balancer did not spread the deliveries: A received %d, B %d", a.received.Load(), b.received.Load())
 			}
+			// The hand-over events went through watermill-sql's tables in
+			// the site's database, consumed by the site's one group.
+			pool := b.s.Store.(*pgstore.Store).Pool()
+			var events, acked int64
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM "watermill_inbound.received"`).Scan(&events); err != nil {
+				t.Fatal(err)
+			}
+			if err := pool.QueryRow(ctx, `SELECT coalesce(max(offset_acked), 0) FROM "watermill_offsets_inbound.received" WHERE consumer_group = $1`,
+				"xgate-"+string(mbSite.Identity.Kennung)+"-hand-over").Scan(&acked); err != nil {
+				t.Fatal(err)
+			}
+			if events < int64(n) || acked < int64(n) {
+				t.Errorf("watermill-sql carried %d hand-over events, %d acknowledged by the site's group; want at least %d", events, acked, n)
+			}
 			pushes := ok.counts()
 			for _, id := range ids {
 				if pushes[id] != 1 {

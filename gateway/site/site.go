@@ -22,6 +22,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/ThreeDotsLabs/watermill"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xgate/xgate/adapters"
@@ -157,6 +158,12 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		Logger: log.With("component", "relay"), Clock: nil,
 	}
 	var grace time.Duration
+	var events gateway.EventBus
+	if pg, ok := s.Store.(*pgstore.Store); ok {
+		// The instances' stage events travel through watermill-sql in
+		// the same database (events.go).
+		events = sqlEvents(pg.Pool(), string(self.Kennung), watermill.NewSlogLogger(log.With("component", "events")))
+	}
 	if cfg.Store.Kind == config.StorePostgres {
 		// Several instances share the store: leases name the process,
 		// the relay looks for work other instances left (a dead one's
@@ -207,7 +214,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		Transport: client, Responder: o.Responder,
 		Relay:       relayCfg,
 		IntakeToken: token, MaxBody: int64(cfg.Intake.MaxBody),
-		Reminders: reminders, Deadlines: deadlines, SweepEvery: o.SweepEvery, Webhook: webhook, HandoverGrace: grace,
+		Reminders: reminders, Deadlines: deadlines, SweepEvery: o.SweepEvery, Webhook: webhook, HandoverGrace: grace, Events: events,
 		Clock: clk, Logger: log, Registry: prometheus.NewRegistry(), OnEvent: o.OnEvent,
 	})
 	if err != nil {
