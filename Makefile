@@ -17,7 +17,7 @@ REQUIRE := XGATE_REQUIRE_TOOLS=1 XGATE_REQUIRE_XMLSEC1=1
 # The packages with concurrent code, for the race detector: the stores and
 # the scheduler, the daemon, the verification cache and parallel sealing,
 # parallel key generation, the clock.
-RACE_PKGS := ./outbox/... ./gateway/... ./xml/secure/... ./certs/... ./internal/...
+RACE_PKGS := ./outbox/... ./gateway/... ./xml/secure/... ./certs/... ./internal/... ./conformance/live/... ./conformance/partner/... ./conformance/defective/...
 
 .PHONY: all deps build demo test test-short vet staticcheck race bench clean
 

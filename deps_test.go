@@ -32,6 +32,15 @@ func TestPackageBoundaries(t *testing.T) {
 		// The gateway's parts below the daemon: no CLI, no store.
 		{"gateway/config", []string{mod + "outbox", mod + "gateway/directory", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
 		{"gateway/directory", []string{mod + "outbox", mod + "gateway/config", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
+		// The offline conformance suite (vectors, checker, reports, check
+		// daemon) runs without the daemon; the live parts (run, serve, the
+		// defective endpoint) build on it but import no CLI.
+		{"conformance", []string{mod + "gateway", mod + "outbox", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
+		{"conformance/report", []string{mod + "gateway", mod + "outbox", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
+		{"conformance/checkd", []string{mod + "gateway", mod + "outbox", mod + "cmd", "github.com/spf13/cobra", "go.etcd.io/bbolt"}},
+		{"conformance/live", []string{mod + "cmd", "github.com/spf13/cobra"}},
+		{"conformance/partner", []string{mod + "cmd", "github.com/spf13/cobra"}},
+		{"conformance/defective", []string{mod + "cmd", "github.com/spf13/cobra"}},
 		{"certs", []string{mod + "outbox", mod + "gateway", mod + "cmd", mod + "xml/secure", mod + "xml/message", mod + "xml/catalogue", "github.com/spf13/cobra", "go.etcd.io/bbolt", "github.com/lestrrat-go/libxml2"}},
 	}
 	for _, tc := range tests {

@@ -56,6 +56,15 @@
 // TestRuleCatalogue keeps them current (go test ./conformance -run
 // TestRuleCatalogue -update).
 //
+// # Live endpoints
+//
+// The live parts are their own packages: conformance/live runs `xgate
+// conformance run` against a vendor's receiving endpoint (receipts,
+// Rückweisungen for broken messages, duplicates, business answers),
+// conformance/partner is the test partner of `xgate conformance serve`,
+// conformance/checkd the check daemon, and conformance/defective the
+// endpoint with seeded defects that shows the live suite can fail.
+//
 // # Caveats
 //
 // The checker does not see the transport: signatures, encryption,

@@ -58,6 +58,57 @@
 // hand-off, a message costs one fsync at intake and one at receipt, and
 // crash recovery is the sweep plus the store's lease expiry.
 //
+// # Several instances on one database
+//
+// With store.kind postgres several gateway processes of one site share
+// one outbox (outbox/pgstore); any of them may take in a message, deliver
+// a record or receive a partner's delivery. The record states stay the
+// only hand-off between stages, between instances too, and the store's
+// transitions are the arbiter of who did what:
+//
+//   - Outbound: an instance's intake enqueues and wakes its own relay;
+//     every relay claims due heads with FOR UPDATE SKIP LOCKED under a
+//     lease naming its process (site.InstanceOwner), so a record is
+//     claimed by one relay at a time. A relay wakes at least every
+//     site.PollShared to find records another instance accepted and did
+//     not deliver; a dead instance's claims are due again when their
+//     leases run out (re-claimed with a lease-expiry audit entry), and a
+//     stopping instance hands its unfinished ones back at once.
+//   - Inbound: de-duplication is the primary key of xgate_dedup, so a
+//     message delivered to two instances is stored once and both answer
+//     with the same receipt. The instance that stored it publishes the
+//     hand-over event; another instance's sweep leaves the record alone
+//     for Options.HandoverGrace (the delivery lease) and takes it over only
+//     after that — a receiving instance that died.
+//   - Every transition an instance makes is Apply or Settle on the record:
+//     if two instances race, the second gets a *outbox.TransitionError (or
+//     outbox.ErrLeaseLost) and does nothing more; an answer, a reminder or
+//     a Responder's reply has a derived nachrichtenUUID, so the second
+//     instance's copy is refused by the intake's de-duplication. A
+//     message is recorded handed over, acknowledged or answered once.
+//
+// The events between the stages travel through watermill's SQL pub/sub
+// (watermill-sql, Options.Events, gateway/site events.go) in the same
+// database: a table per topic, one consumer group per handler and site
+// shared by all instances, so an event published by one instance is
+// handled by one of them (an enqueued record wakes one relay, a received
+// message is handed over by one instance), and an instance that starts
+// picks up what the group has not acknowledged. The publish does not share
+// the record's transaction: the event only says "record X is ready", which
+// the record's state already says durably, every handler is idempotent on
+// the record id, and a lost event costs a wake-up, never a message — the
+// relay polls the store (NextDue, PollShared) and the sweep re-publishes
+// what waits. A transactional publish would need a hook in every store
+// write for no gain in safety. With bbolt (one instance) the events stay
+// in-process (GoChannel).
+//
+// Side effects outside the store are as at-least-once as on one instance:
+// a webhook push whose 2xx was lost in a crash is pushed again, and so is
+// one whose receiving instance keeps failing to push it beyond the grace
+// (X-Xgate-Id tells local software it has it); local software pulling
+// GET /v1/inbox from several instances gets each message until it
+// acknowledges it, and the acknowledgement takes effect once.
+//
 // Derived ids make the gateway's own messages idempotent: an Erinnerung's
 // nachrichtenUUID is a name-based UUID of the original and its level, a
 // Responder's answer one of the inbound id and its position, so a repeat

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,7 +43,7 @@ type Gateway struct {
 	seal    secure.SealOptions
 	cache   *secure.VerifyCache
 
-	pubsub *gochannel.GoChannel
+	pub    message.Publisher
 	router *message.Router
 
 	mu       sync.Mutex
@@ -96,12 +97,29 @@ func New(o Options) (*Gateway, error) {
 	}
 
 	wlog := watermill.NewSlogLogger(g.log.With("component", "router"))
-	g.pubsub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, wlog)
+	bus := o.Events
+	if bus == nil {
+		ch := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, wlog)
+		bus = func(string) (message.Publisher, message.Subscriber, error) { return ch, ch, nil }
+	}
+	pub, _, err := bus("")
+	if err != nil {
+		return nil, fmt.Errorf("gateway: events: %w", err)
+	}
+	g.pub = pub
+	subs := map[string]message.Subscriber{}
+	for _, h := range []string{"delivery", "hand-over", "poison"} {
+		_, sub, err := bus(h)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: events for %s: %w", h, err)
+		}
+		subs[h] = sub
+	}
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, wlog)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: router: %w", err)
 	}
-	poison, err := middleware.PoisonQueue(g.pubsub, topicPoison)
+	poison, err := middleware.PoisonQueue(g.pub, topicPoison)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: poison queue: %w", err)
 	}
@@ -111,16 +129,16 @@ func New(o Options) (*Gateway, error) {
 		middleware.Retry{MaxRetries: 5, InitialInterval: 50 * time.Millisecond, MaxInterval: 2 * time.Second, Multiplier: 2, Logger: wlog}.Middleware,
 		middleware.Recoverer,
 	)
-	router.AddConsumerHandler("delivery", topicEnqueued, g.pubsub, func(*message.Message) error {
+	router.AddConsumerHandler("delivery", topicEnqueued, subs["delivery"], func(*message.Message) error {
 		if g.relay != nil {
 			g.relay.Notify()
 		}
 		return nil
 	})
-	router.AddConsumerHandler("hand-over", topicReceived, g.pubsub, g.handleReceived)
-	router.AddConsumerHandler("poison", topicPoison, g.pubsub, func(m *message.Message) error {
+	router.AddConsumerHandler("hand-over", topicReceived, subs["hand-over"], g.handleReceived)
+	router.AddConsumerHandler("poison", topicPoison, subs["poison"], func(m *message.Message) error {
 		g.metrics.poisoned.Inc()
-		g.log.Warn("stage gave up; the sweep retries", "id", m.Payload, "reason", m.Metadata.Get(middleware.ReasonForPoisonedKey))
+		g.log.Warn("stage gave up; the sweep retries", "id", eventID(m), "reason", m.Metadata.Get(middleware.ReasonForPoisonedKey))
 		return nil
 	})
 	g.router = router
@@ -135,9 +153,10 @@ func (g *Gateway) publish(topic, id string) {
 		g.sent[id] = g.o.Clock.Now()
 		g.mu.Unlock()
 	}
-	m := message.NewMessage(watermill.NewUUID(), []byte(id))
+	payload, _ := json.Marshal(id) // a JSON string: watermill-sql stores payloads as JSON
+	m := message.NewMessage(watermill.NewUUID(), payload)
 	middleware.SetCorrelationID(id, m)
-	if err := g.pubsub.Publish(topic, m); err != nil {
+	if err := g.pub.Publish(topic, m); err != nil {
 		g.log.Warn("publish failed; the sweep retries", "topic", topic, "id", id, "err", err)
 	}
 }
@@ -163,6 +182,10 @@ type RunConfig struct {
 	Admin http.Handler
 	// Drain bounds the graceful stop after ctx ends. Defaults to 30s.
 	Drain time.Duration
+	// WrapTransport, when set, wraps the transport handler (inside the
+	// mutual TLS): the conformance suite's test partner records what
+	// crosses it, its defective endpoint changes the answers.
+	WrapTransport func(http.Handler) http.Handler
 }
 
 // Run serves until ctx ends, then drains: it stops accepting, lets
@@ -202,7 +225,11 @@ func (g *Gateway) Run(ctx context.Context, rc RunConfig) error {
 		tl = tlsListener(l, g.o)
 	}
 	serve(eg, rc.Listeners.Intake, g.IntakeHandler())
-	serve(eg, tl, g.TransportHandler())
+	th := g.TransportHandler()
+	if rc.WrapTransport != nil {
+		th = rc.WrapTransport(th)
+	}
+	serve(eg, tl, th)
 	if rc.Admin != nil {
 		serve(eg, rc.Listeners.Admin, rc.Admin)
 	}
@@ -258,4 +285,13 @@ func (g *Gateway) directory() (*directory.Directory, error) {
 		return nil, ErrDirectoryExpired
 	}
 	return d, nil
+}
+
+// eventID is the record id an event carries.
+func eventID(m *message.Message) string {
+	var id string
+	if err := json.Unmarshal(m.Payload, &id); err != nil {
+		return ""
+	}
+	return id
 }

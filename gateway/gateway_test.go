@@ -90,6 +90,7 @@ type siteOpts struct {
 	webhook   *gateway.WebhookConfig
 	maxSize   int                        // store size limit
 	dir       func(*directory.Directory) // edits the site's directory
+	dialects  gateway.Dialects
 }
 
 // network starts one gateway per id, each with its own store, keys and
@@ -176,7 +177,7 @@ func networkTB(t testing.TB, opts map[string]siteOpts, ids ...string) map[string
 			Signing: kp(certs.Signing), Decryption: []certs.KeyPair{kp(certs.Encryption)}, TLS: tlsKP,
 			Verifier: verifier, Validator: val, Transport: client, Responder: o.responder,
 			Relay:     scheduler.Config{Workers: 4, MaxSleep: 200 * time.Millisecond, Policy: scheduler.Policy{Base: 50 * time.Millisecond, Cap: 500 * time.Millisecond, BreakerBase: 100 * time.Millisecond, BreakerCap: time.Second}},
-			Deadlines: o.deadlines, Reminders: o.reminders, Webhook: o.webhook,
+			Deadlines: o.deadlines, Reminders: o.reminders, Webhook: o.webhook, Dialects: o.dialects,
 			SweepEvery: 100 * time.Millisecond,
 			Logger:     testLogger(id),
 			OnEvent: func(e gateway.Event) {

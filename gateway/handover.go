@@ -12,6 +12,7 @@ import (
 	wm "github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 
+	"github.com/xgate/xgate/adapters"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/xml/message"
 )
@@ -26,7 +27,10 @@ var errNotYet = errors.New("gateway: the original is still in flight")
 // the inbox for pull. Every step is idempotent on the record id, so the
 // sweep may run it again after a crash or a poisoned event.
 func (g *Gateway) handleReceived(m *wm.Message) error {
-	id := string(m.Payload)
+	id := eventID(m)
+	if id == "" {
+		return nil // not an event of ours
+	}
 	ctx := m.Context()
 	if !g.claimInflight(id) {
 		return nil
@@ -250,6 +254,9 @@ type InboxItem struct {
 	// Message is the opened (decrypted, verified, validated) message.
 	Message string `json:"message"`
 	AckURL  string `json:"ack_url"`
+	// AdapterError says why Message is in our format although an adapter
+	// was asked for.
+	AdapterError string `json:"adapter_error,omitempty"`
 }
 
 // getInbox lists inbound messages not yet acknowledged (received or
@@ -258,6 +265,15 @@ type InboxItem struct {
 func (g *Gateway) getInbox(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	limit := 100
+	var out adapters.Translator
+	if name := adapterName(r); name != "" {
+		tr, err := g.translator(name, true)
+		if err != nil {
+			writeProblem(w, http.StatusBadRequest, "unknown adapter", err.Error(), nil)
+			return
+		}
+		out = tr
+	}
 	var items []InboxItem
 	for _, st := range []outbox.State{outbox.StateHandedOver, outbox.StateReceived} {
 		recs, err := g.o.Store.List(ctx, outbox.Filter{Direction: outbox.DirIn, State: st, Limit: limit, WithBodies: true})
@@ -278,8 +294,18 @@ func (g *Gateway) getInbox(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			items = append(items, InboxItem{ID: rec.ID, Type: rec.Type, From: rec.Partner, Received: rec.Created,
-				State: string(outbox.StateHandedOver), Message: string(rec.Opened), AckURL: "/v1/inbox/" + rec.ID + "/ack"})
+			item := InboxItem{ID: rec.ID, Type: rec.Type, From: rec.Partner, Received: rec.Created,
+				State: string(outbox.StateHandedOver), Message: string(rec.Opened), AckURL: "/v1/inbox/" + rec.ID + "/ack"}
+			if out != nil {
+				// In the local software's format; a message the format
+				// cannot carry stays in ours, with the reason.
+				if b, err := out.Translate(ctx, rec.Opened); err == nil {
+					item.Message = string(b)
+				} else {
+					item.AdapterError = mappingFinding(err, "adapter").Error()
+				}
+			}
+			items = append(items, item)
 		}
 	}
 	if items == nil {

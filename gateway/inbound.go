@@ -14,6 +14,7 @@ import (
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
+	"github.com/xgate/xgate/xml/schemas"
 	"github.com/xgate/xgate/xml/secure"
 )
 
@@ -65,6 +66,22 @@ func (g *Gateway) postTransport(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		g.reject(w, r, rcv, asCodes(err, errcode.DecryptFailed))
 		return
+	}
+	if op.Header.Namespace != schemas.NSMessages {
+		// A partner's dialect: translated back before any check reads it.
+		senderDialect, ownDialect := "", ""
+		if d := g.o.Directory.Current(); d != nil {
+			if p, ok := d.Lookup(op.Sender.Kennung); ok {
+				senderDialect = p.Dialect
+			}
+			if p, ok := d.Lookup(g.o.Self.Kennung); ok {
+				ownDialect = p.Dialect
+			}
+		}
+		if op, err = g.fromDialect(ctx, op, senderDialect, ownDialect); err != nil {
+			g.reject(w, r, rcv, asCodes(err, errcode.SchemaInvalid))
+			return
+		}
 	}
 	hdr := op.Header
 	rcv.UUID = message.CanonicalUUID(hdr.UUID)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/xgate/xgate/adapters"
 	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/outbox/audit"
 	"github.com/xgate/xgate/xml/errcode"
@@ -97,7 +98,98 @@ func (g *Gateway) postMessage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if name := adapterName(r); name != "" {
+		g.postAdapted(w, r, name, body)
+		return
+	}
 	sub, err := g.Submit(r.Context(), body, "intake")
+	g.answerSubmitted(w, sub, err)
+}
+
+// adapterName is the adapter local software asks for: ?adapter=NAME or
+// the X-Xgate-Adapter header.
+func adapterName(r *http.Request) string {
+	if n := r.URL.Query().Get("adapter"); n != "" {
+		return n
+	}
+	return r.Header.Get("X-Xgate-Adapter")
+}
+
+// BatchResult is the answer to a batch input (an adapter whose input
+// holds several messages, e.g. a CSV export): what was accepted and every
+// refused record with where and why; valid records go through.
+type BatchResult struct {
+	Accepted []Accepted     `json:"accepted"`
+	Refused  []RefusedEntry `json:"refused"`
+}
+
+// RefusedEntry is a refused record of a batch.
+type RefusedEntry struct {
+	Record int    `json:"record"`
+	Field  string `json:"field,omitempty"`
+	Code   string `json:"code"`
+	Text   string `json:"text"`
+}
+
+// postAdapted translates local software's input from its format (an
+// adapter's partner side) into our messages and submits them.
+func (g *Gateway) postAdapted(w http.ResponseWriter, r *http.Request, name string, body []byte) {
+	ctx := r.Context()
+	if g.o.Dialects == nil {
+		writeProblem(w, http.StatusBadRequest, "no adapters", "this gateway translates no formats", nil)
+		return
+	}
+	a, err := g.o.Dialects.Lookup(name)
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, "unknown adapter", err.Error(), nil)
+		return
+	}
+	if b, ok := a.(adapters.Batcher); ok && a.Spec().Batch {
+		batch, err := b.ReverseBatch(ctx, body)
+		if err != nil {
+			writeProblem(w, http.StatusBadRequest, "input refused", "nothing was stored", []*errcode.Error{mappingFinding(err, "adapter "+name)})
+			return
+		}
+		res := BatchResult{Accepted: []Accepted{}, Refused: []RefusedEntry{}}
+		for _, re := range batch.Refused {
+			f := mappingFinding(re.Err, "adapter "+name)
+			res.Refused = append(res.Refused, RefusedEntry{Record: re.Record, Field: re.Field, Code: string(f.Code), Text: re.Err.Error()})
+		}
+		for _, m := range batch.Messages {
+			sub, err := g.Submit(ctx, m.Data, "intake:"+name)
+			var inv *InvalidError
+			switch {
+			case errors.As(err, &inv):
+				for _, f := range inv.Findings {
+					res.Refused = append(res.Refused, RefusedEntry{Record: m.Record, Code: string(f.Code), Text: f.Detail})
+				}
+			case err != nil:
+				g.answerSubmitted(w, sub, err) // store full or failed: stop here, nothing of this record stored
+				return
+			default:
+				res.Accepted = append(res.Accepted, Accepted{ID: sub.Record.ID, State: string(sub.Record.State), StatusURL: "/v1/messages/" + sub.Record.ID, Existing: sub.Existing})
+			}
+		}
+		status := http.StatusAccepted
+		if len(res.Accepted) == 0 && len(res.Refused) > 0 {
+			status = http.StatusBadRequest
+		}
+		writeJSON(w, status, res)
+		return
+	}
+	ours, err := a.Reverse().Translate(ctx, body)
+	if err != nil {
+		f := mappingFinding(err, "adapter "+name)
+		g.metrics.intakeRefused.WithLabelValues(string(f.Code)).Inc()
+		writeProblem(w, http.StatusBadRequest, "message refused", "the input could not be translated; nothing was stored", []*errcode.Error{f})
+		return
+	}
+	sub, err := g.Submit(ctx, ours, "intake:"+name)
+	g.answerSubmitted(w, sub, err)
+}
+
+// answerSubmitted writes the answer to one submission.
+func (g *Gateway) answerSubmitted(w http.ResponseWriter, sub Submitted, err error) {
 	var inv *InvalidError
 	switch {
 	case errors.As(err, &inv):

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	wm "github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xgate/xgate/certs"
@@ -85,6 +86,16 @@ type Options struct {
 	// Responder, when set, answers inbound messages in place of local
 	// software (a simulated partner); the inbox is then not used.
 	Responder Responder
+	// Events carries the stage events: it returns the publisher and the
+	// subscriber of one handler ("delivery", "hand-over", "poison"; the
+	// publisher for ""). Defaults to one in-process GoChannel. Several
+	// instances on one PostgreSQL database share watermill-sql's tables
+	// instead (gateway/site), so that an event published by one instance
+	// is handled by one of them.
+	Events EventBus
+	// Dialects translate for partners whose directory entry names a
+	// dialect (xmeld, …). Nil: every partner must speak ours.
+	Dialects Dialects
 	// Relay configures delivery (workers, leases, retry policy).
 	Relay scheduler.Config
 	// IntakeToken, when set, is the bearer token the intake API requires.
@@ -102,6 +113,14 @@ type Options struct {
 	// SweepEvery is how often overdue answers and pending hand-overs are
 	// looked at. Defaults to 5s.
 	SweepEvery time.Duration
+	// HandoverGrace is how long an inbound message stays with the
+	// instance that received it before another instance's sweep hands it
+	// over: with several instances on one store, B's sweep sees what A has
+	// just received and would otherwise push it to the webhook or run the
+	// Responder at the same time as A. The sweep of the receiving
+	// instance is not held back. Zero (one instance) holds nothing back.
+	// Defaults to 0.
+	HandoverGrace time.Duration
 	// Webhook, when set, receives inbound messages (push); else local
 	// software pulls them from /v1/inbox.
 	Webhook *WebhookConfig
@@ -115,6 +134,9 @@ type Options struct {
 	// OnEvent, when set, is called for every stage event (tests, demo).
 	OnEvent func(Event)
 }
+
+// EventBus gives the publisher and the subscriber of a router handler.
+type EventBus func(handler string) (wm.Publisher, wm.Subscriber, error)
 
 // WebhookConfig configures push hand-over.
 type WebhookConfig struct {
@@ -191,6 +213,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Validator == nil {
 		errs = append(errs, errors.New("Validator is required"))
+	}
+	if o.HandoverGrace < 0 {
+		errs = append(errs, errors.New("HandoverGrace must not be negative"))
 	}
 	if o.MaxBody < 0 {
 		errs = append(errs, errors.New("MaxBody must not be negative"))

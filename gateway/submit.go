@@ -90,7 +90,13 @@ func (g *Gateway) Submit(ctx context.Context, data []byte, actor string) (Submit
 		}
 		return Submitted{}, err
 	}
-	sealed, err := g.sealFor(ctx, data, to)
+	payload := data
+	if to.Dialect != "" {
+		if payload, err = g.toDialect(ctx, to.Dialect, data); err != nil {
+			return Submitted{}, err
+		}
+	}
+	sealed, err := g.sealFor(ctx, payload, to)
 	if err != nil {
 		return Submitted{}, err
 	}

@@ -50,7 +50,8 @@ func (g *Gateway) sweep(ctx context.Context) {
 }
 
 // sweepInbound re-publishes received records (hand-over pending) and
-// pushes due webhook retries.
+// pushes due webhook retries. A record another instance received less
+// than HandoverGrace ago is left to that instance.
 func (g *Gateway) sweepInbound(ctx context.Context) error {
 	var after uint64
 	now := g.o.Clock.Now()
@@ -66,6 +67,9 @@ func (g *Gateway) sweepInbound(ctx context.Context) error {
 			g.mu.Unlock()
 			if g.isInflight(rec.ID) || (published && now.Sub(last) < republishAfter) {
 				continue
+			}
+			if !published && now.Sub(rec.Created) < g.o.HandoverGrace {
+				continue // another instance received it just now: its own hand-over runs
 			}
 			if g.o.Webhook != nil {
 				g.mu.Lock()

@@ -35,7 +35,11 @@ signs the head of the chain with its signing key (a checkpoint).
 
 Both read one gateway's audit log: the store file (--store, opened
 read-only) or the running daemon's admin API (--server, or the admin
-socket beside a store file the daemon holds), which streams the chain.`,
+socket beside a store file the daemon holds), which streams the chain.
+A site on PostgreSQL keeps one chain for all its instances: --store
+postgres:DSN reads it from the database (what the instances have linked:
+they link new entries within a fraction of a second), --server through
+any instance.`,
 	}
 	g.AddFlags(cmd.PersistentFlags())
 	cmd.AddCommand(newAuditVerifyCmd(g), newAuditExportCmd(g))
@@ -292,10 +296,7 @@ func openAuditSource(ctx context.Context, cmd *cobra.Command, g *storeFlags, exp
 	if err != nil {
 		return nil, err
 	}
-	name := g.store
-	if remote, _ := g.useServer(cmd); remote {
-		name = g.server
-	}
+	name := g.sourceName(cmd)
 	return &auditSource{
 		name: name,
 		entries: func(ctx context.Context) iter.Seq2[audit.Entry, error] {

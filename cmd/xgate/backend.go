@@ -8,13 +8,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/xgate/xgate/gateway/admin"
+	"github.com/xgate/xgate/gateway/site"
 	"github.com/xgate/xgate/outbox/boltstore"
+	"github.com/xgate/xgate/outbox/pgstore"
 )
 
 // The outbox and audit verbs get their data through outboxBackend and
@@ -75,11 +79,13 @@ type storeFlags struct {
 	lockTimeout time.Duration
 
 	remote remoteOpener
+	// getenv reads $XGATE_STORE_DSN for --store postgres: (app.getenv).
+	getenv func(string) (string, bool)
 }
 
 // AddFlags adds the flags as persistent flags of a noun (outbox, audit).
 func (o *storeFlags) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.store, "store", defaultStore, "the outbox store `FILE`")
+	fs.StringVar(&o.store, "store", defaultStore, "the outbox store: a bbolt `FILE`, or postgres:DSN (postgres: alone takes the DSN from $"+envStoreDSN+")")
 	fs.StringVar(&o.server, "server", "", "the running daemon's admin API at `URL` (unix:///path/admin.sock or http://127.0.0.1:PORT) instead of --store")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", defaultLockTimeout, "how long to wait for the store's file lock (a `DURATION`: 500ms, 2s, 1m)")
 	bindEnv(fs, "store", envStore)
@@ -128,6 +134,12 @@ func (o *storeFlags) open(ctx context.Context, cmd *cobra.Command, how access) (
 		}
 		return o.remote(ctx, o.server)
 	}
+	if dsn, ok, err := o.postgres(); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return openPostgres(ctx, dsn, how)
+	}
 	if err := o.checkFile(); err != nil {
 		return nil, err
 	}
@@ -140,6 +152,54 @@ func (o *storeFlags) open(ctx context.Context, cmd *cobra.Command, how access) (
 		return nil, o.openError(err, note)
 	}
 	return newLocalStore(s), nil
+}
+
+// postgres returns the connection string of --store postgres:DSN
+// (postgres: alone: $XGATE_STORE_DSN); ok is false for a store file.
+func (o *storeFlags) postgres() (dsn string, ok bool, err error) {
+	dsn, ok = strings.CutPrefix(o.store, "postgres:")
+	if !ok {
+		return "", false, nil
+	}
+	if dsn == "" && o.getenv != nil {
+		dsn, _ = o.getenv(envStoreDSN)
+	}
+	if dsn == "" {
+		return "", true, usageError("--store postgres: takes the connection string from $%s, which is not set", envStoreDSN)
+	}
+	if _, err := pgconn.ParseConfig(dsn); err != nil {
+		return "", true, usageError("--store: not a PostgreSQL connection string: %v", redactErr(err, dsn))
+	}
+	return dsn, true, nil
+}
+
+// sourceName names where a verb's outbox is, for its output: the
+// --server URL, the database without its password, or the store file.
+func (o *storeFlags) sourceName(cmd *cobra.Command) string {
+	if remote, _ := o.useServer(cmd); remote {
+		return o.server
+	}
+	if dsn, ok, err := o.postgres(); ok && err == nil {
+		return site.DatabaseName(dsn)
+	}
+	return o.store
+}
+
+// openPostgres opens a PostgreSQL store as an outboxBackend: read-only
+// for the verbs that only read (no migration; audit entries the
+// instances have not linked yet are not shown), read-write for replay and
+// cancel, beside the running instances if there are any. A database that
+// does not answer is exit 4.
+func openPostgres(ctx context.Context, dsn string, how access) (outboxBackend, error) {
+	st, err := pgstore.Open(ctx, dsn, pgstore.Config{ReadOnly: how == readOnly})
+	if err != nil {
+		var ce *pgconn.ConnectError
+		if errors.As(err, &ce) {
+			return nil, withExit(exitUnavailable, fmt.Errorf("%s does not answer: %w", site.DatabaseName(dsn), err))
+		}
+		return nil, withExit(exitError, err)
+	}
+	return localStore{site.PostgresBackend(st), st}, nil
 }
 
 // daemonBeside returns the admin API of the daemon that serves the store

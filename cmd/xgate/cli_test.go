@@ -166,6 +166,7 @@ func runCLI(ctx context.Context, a *app, stdout interface{ Write([]byte) (int, e
 // cases are in the order of the codes.
 func TestExitCodes(t *testing.T) {
 	t.Setenv("USER", "jdoe")
+	t.Setenv(envStoreDSN, "") // --store postgres: without it is a usage error
 	dir := t.TempDir()
 	store := outboxFixture(t)
 	damaged := filepath.Join(dir, "damaged.db")
@@ -219,6 +220,17 @@ func TestExitCodes(t *testing.T) {
 	valid, _ := os.ReadFile(vectorFile(t, "*/valid/quittung.xml"))
 	certstest.WriteFile(t, filepath.Join(badVectors, "000020", "invalid", "X001-not-really-invalid.xml"), valid, 0o644)
 
+	// store migrate: fresh databases when PostgreSQL is there; a server
+	// that does not answer either way.
+	pgOK, _ := pg.Available(t)
+	migrateInto, migrateBroken := "host="+filepath.Join(dir, "no-server")+" dbname=x user=x connect_timeout=2", ""
+	if pgOK {
+		migrateInto, migrateBroken = pg.Database(t), pg.Database(t)
+	}
+	noServer := "postgres:host=" + filepath.Join(dir, "no-server") + " dbname=x user=x connect_timeout=2"
+	migrateSource := filepath.Join(dir, "migrate.db")
+	auditCopyFile(t, af.store, migrateSource)
+
 	df := newDirectoryFiles(t, time.Time{})
 	dirOut := filepath.Join(t.TempDir(), "directory.xml")
 
@@ -244,6 +256,11 @@ func TestExitCodes(t *testing.T) {
 	s := func(args ...string) []string { return args }
 	id := "5b0c8e2a-4d7f-4e1a-9c3b-000000000002"
 	gf := newGatewayFiles(t)
+	// conformance run: the ABH's keys against the MB's gateway, in-process.
+	mbSite := startInProcess(t, gf.mbConfig)
+	netDir := filepath.Dir(filepath.Dir(gf.mbConfig))
+	runArgs := s("--pki", filepath.Join(netDir, "pki"), "--directory", filepath.Join(netDir, "directory.xml"), "--as", "abh",
+		"--type", "020101", "--kind", "receipt", "--answers", "no", "--timeout", "5s")
 	cases := map[string][]tc{
 		"serve": {
 			{0, plain, s("--config", gf.abhConfig, "--check")},
@@ -251,6 +268,7 @@ func TestExitCodes(t *testing.T) {
 			{2, plain, s("--check")},
 			{3, plain, s("--config", gf.badConfig, "--check")},
 			{4, plain, s("--config", gf.busyConfig)},
+			{4, plain, s("--config", gf.noDatabase)},
 		},
 		"peer": {
 			{0, plain, s("--as", "mb", "--config", gf.mbConfig, "--check")},
@@ -285,6 +303,19 @@ func TestExitCodes(t *testing.T) {
 			{2, plain, s(filepath.Join(dir, "nope.xml"))},
 			{3, plain, s(vectorFile(t, "*/invalid/X001-missing-ergebnis.xml"))},
 		},
+		"adapters list": {
+			{0, plain, s()},
+			{1, brokenPipe, s()},
+			{2, plain, s("--format", "yaml")},
+		},
+		"translate": {
+			{0, plain, s("--adapter", "jobcenter-json", quittung)},
+			{1, brokenPipe, s("--adapter", "jobcenter-json", quittung)},
+			{2, plain, s("--adapter", "no-such-adapter", quittung)},
+			{2, plain, s("--adapter", "jobcenter-json", "--set", "colour=blue", quittung)},
+			{3, plain, s("--adapter", "jobcenter-json", "--reverse", quittung)},
+			{3, plain, append(append(s("--adapter", "fachverfahren-csv", "--reverse", "--out-dir", t.TempDir()), csvSettings()...), csvExport)},
+		},
 		"catalogue list": {
 			{0, plain, s()},
 			{1, brokenPipe, s()},
@@ -316,10 +347,17 @@ func TestExitCodes(t *testing.T) {
 			{1, plain, s("--out", notEmpty)},
 			{2, plain, s()},
 		},
+		"conformance run": {
+			{0, plain, s(append(runArgs, "--target", "https://"+mbSite.Addrs().Transport)...)},
+			{1, interrupted, s(append(runArgs, "--target", "https://"+mbSite.Addrs().Transport)...)},
+			{2, plain, s(runArgs...)},
+			{3, plain, s(append(runArgs, "--target", "https://127.0.0.1:9", "--target-kennung", "ags:08999001")...)},
+		},
 		"conformance serve": {
 			{0, signalLater, s("--check-only", "--listen", "127.0.0.1:0")},
 			{1, plain, s("--check-only", "--listen", busy.Addr().String())},
 			{2, plain, s("--listen", "127.0.0.1:0")},
+			{3, plain, s("--config", gf.abhConfig, "--listen", "127.0.0.1:0", "--for", "10ms")}, // the test partner saw nothing
 		},
 		"certs init": {
 			{0, plain, s("--workers", "2", filepath.Join(t.TempDir(), "pki"))},
@@ -410,7 +448,9 @@ func TestExitCodes(t *testing.T) {
 			{0, plain, s("--store", store)},
 			{1, plain, s("--store", notStore)},
 			{2, plain, s("--store", store, "--format", "xml")},
+			{2, plain, s("--store", "postgres:")}, // no $XGATE_STORE_DSN
 			{4, plain, s("--store", locked, "--lock-timeout", "100ms")},
+			{4, plain, s("--store", noServer)},
 		},
 		"outbox check": {
 			{0, plain, s("--store", store)},
@@ -435,6 +475,7 @@ func TestExitCodes(t *testing.T) {
 			{0, plain, s("--store", store)},
 			{1, plain, s("--store", notStore)},
 			{2, plain, s("--store", store, "--server", "https://127.0.0.1:8443")},
+			{2, plain, s("--store", noServer)},
 			{4, plain, s("--store", locked, "--lock-timeout", "100ms")},
 		},
 		"audit verify": {
@@ -451,6 +492,23 @@ func TestExitCodes(t *testing.T) {
 			{4, plain, s("--store", locked, "--lock-timeout", "100ms")},
 		},
 	}
+	// store migrate: with PostgreSQL every code, in order; without it the
+	// cases that need no database.
+	var migrate []tc
+	if pgOK {
+		migrate = append(migrate,
+			tc{0, plain, s("--from", "bolt:"+migrateSource, "--to", "postgres:"+migrateInto, "--checkpoint-cert", af.cert)},
+			tc{1, plain, s("--from", "bolt:"+migrateSource, "--to", "postgres:"+migrateInto, "--checkpoint-cert", af.cert)})
+	}
+	migrate = append(migrate,
+		tc{2, plain, s("--from", "bolt:"+migrateSource, "--to", "postgres:"+migrateInto)},
+		tc{2, plain, s("--from", migrateSource, "--to", "postgres:"+migrateInto, "--insecure")})
+	if pgOK {
+		migrate = append(migrate,
+			tc{3, plain, s("--from", "bolt:"+tamperedAudit, "--to", "postgres:"+migrateBroken, "--checkpoint-cert", af.cert)},
+			tc{4, plain, s("--from", "bolt:"+locked, "--to", "postgres:"+migrateBroken, "--lock-timeout", "100ms", "--insecure")})
+	}
+	cases["store migrate"] = append(migrate, tc{4, plain, s("--from", "bolt:"+migrateSource, "--to", noServer, "--insecure")})
 	all := verbs(t)
 	for path := range all {
 		if _, ok := cases[path]; !ok {
@@ -504,6 +562,10 @@ func TestExitCodes(t *testing.T) {
 			want := strings.Fields(c.Annotations["exit_codes"])
 			if path == "demo" {
 				want = slices.DeleteFunc(want, func(s string) bool { return s == "3" })
+			}
+			if path == "store migrate" && !pgOK {
+				t.Log("no PostgreSQL: store migrate's exit codes 0, 1 and 3 are not produced")
+				want = slices.DeleteFunc(want, func(s string) bool { return s == "0" || s == "1" || s == "3" })
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("exit codes produced %v, --help lists %v", got, want)

@@ -15,7 +15,7 @@ import (
 	"github.com/xgate/xgate/xml/validate"
 )
 
-func newConformanceCmd() *cobra.Command {
+func newConformanceCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "conformance",
 		Short: "Conformance suite: vectors, check messages, the check daemon, the vendor package",
@@ -26,7 +26,7 @@ that must be accepted (some with warnings), invalid ones whose file names
 state the XÖV code (and rule) they must draw: schema, header, code list,
 business rules and wrong roles.`,
 	}
-	cmd.AddCommand(newConformanceListCmd(), newConformanceCheckCmd(), newConformanceServeCmd(), newConformancePackageCmd())
+	cmd.AddCommand(newConformanceListCmd(), newConformanceCheckCmd(), newConformanceRunCmd(a), newConformanceServeCmd(a), newConformancePackageCmd())
 	return cmd
 }
 

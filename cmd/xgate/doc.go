@@ -15,7 +15,7 @@
 //
 //	flag                             variable               default
 //	--store PATH                     XGATE_STORE            ./xgate.db
-//	    the outbox store file (bbolt) of outbox and audit verbs
+//	    the outbox store of outbox and audit verbs: a bbolt file, or postgres:DSN (postgres: alone takes the DSN from $XGATE_STORE_DSN)
 //	--server URL                     XGATE_SERVER           -
 //	    the running daemon's admin API (unix:///path/admin.sock, or http://127.0.0.1:PORT with the token in $XGATE_ADMIN_TOKEN); outbox and audit verbs go through it instead of --store
 //	--lock-timeout D                 XGATE_LOCK_TIMEOUT     2s
@@ -74,6 +74,15 @@
 // daemon that does not answer is exit 4, a bad --server address or a
 // refused token exit 2.
 //
+// A PostgreSQL store (store.kind postgres, several daemon instances) has
+// no file: the outbox and audit verbs open the database with --store
+// postgres:DSN (read-only for the verbs that only read; the instances may
+// run meanwhile) or go through any instance's admin API (--server), and
+// answer as they do for a bbolt file. Its connection string, which may
+// hold a password, is best kept in $XGATE_STORE_DSN (serve reads it;
+// --store postgres: and store migrate --to postgres: alone take it from
+// there); the output names the database without the password.
+//
 // # Exit codes
 //
 // The same for every verb; each verb's --help lists those it uses and what
@@ -89,6 +98,16 @@
 // through the root's FlagErrorFunc, argument errors by wrapping every
 // command's Args, unknown verbs by the nouns' own RunE; no error text is
 // matched.
+//
+// # Adapters
+//
+// `xgate adapters list` prints the built-in adapters (package
+// adapters/all) with their types, directions and settings; `xgate
+// translate --adapter NAME [--reverse] [--set NAME=VALUE]... FILE|-` runs
+// one: forward from our message to the partner format, reverse back. A
+// refused input (the error names field, value and message type) is exit 3
+// and writes nothing; a batch adapter in reverse writes one file per
+// message into --out-dir and reports refused rows, exit 3 if any.
 //
 // # Signals
 //

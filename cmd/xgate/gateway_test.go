@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/xgate/xgate/certs/certstest"
 	"github.com/xgate/xgate/gateway/devnet"
 )
@@ -22,6 +24,7 @@ import (
 // whose intake port is taken, and intake stand-ins for send.
 type gatewayFiles struct {
 	abhConfig, mbConfig, badConfig, busyConfig string
+	noDatabase                                 string // store.kind postgres, nobody answering
 	message, invalid                           string
 	intakeOK, intake500, intakeDown            string
 }
@@ -50,6 +53,20 @@ func newGatewayFiles(t *testing.T) *gatewayFiles {
 	}
 	gf.busyConfig = filepath.Join(filepath.Dir(gf.abhConfig), "busy.yaml")
 	writeFile(t, gf.busyConfig, strings.Replace(string(cfg), strings.TrimPrefix(n.Sites["abh"].Intake, "http://"), busy.Addr().String(), 1))
+
+	// The ABH's configuration with a PostgreSQL store whose server is not
+	// there.
+	var doc map[string]any
+	if err := yaml.Unmarshal(cfg, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["store"] = map[string]any{"kind": "postgres", "dsn": "host=" + filepath.Join(dir, "no-server") + " dbname=xgate user=xgate connect_timeout=2"}
+	nodb, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gf.noDatabase = filepath.Join(filepath.Dir(gf.abhConfig), "nodb.yaml")
+	writeFile(t, gf.noDatabase, string(nodb))
 
 	g, err := devnet.NewGenerator()
 	if err != nil {

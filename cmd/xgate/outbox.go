@@ -27,7 +27,13 @@ these verbs cannot open its store file. They then go through the admin
 socket beside the store file (admin.sock, the daemon's default) if the
 daemon there says it serves that file; else, after --lock-timeout, they
 give up with exit 4 and say so. Use --server then. Output and exit codes
-are the same either way; a daemon that does not answer is exit 4.`,
+are the same either way; a daemon that does not answer is exit 4.
+
+A site of several instances on PostgreSQL has no file: --store
+postgres:DSN (or postgres: with $XGATE_STORE_DSN) works on the shared
+database itself, whether instances run or not, and --server on any
+instance's admin socket; both answer as for a bbolt file. compact is for
+bbolt files only.`,
 	}
 	g.AddFlags(cmd.PersistentFlags())
 	cmd.AddCommand(newOutboxListCmd(g), newOutboxShowCmd(g), newOutboxStatsCmd(g),

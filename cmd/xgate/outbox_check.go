@@ -61,10 +61,7 @@ func runOutboxCheck(ctx context.Context, cmd *cobra.Command, g *storeFlags, o *o
 	if err != nil {
 		return fmt.Errorf("outbox check: %w", err)
 	}
-	name := g.store
-	if remote, _ := g.useServer(cmd); remote {
-		name = g.server
-	}
+	name := g.sourceName(cmd)
 	w := cmd.OutOrStdout()
 	if o.format.json() {
 		if err := writeJSON(w, checkJSON{Store: name, OK: len(problems) == 0, Problems: append([]string{}, problems...)}); err != nil {

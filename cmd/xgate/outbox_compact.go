@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -46,6 +47,9 @@ func runOutboxCompact(ctx context.Context, cmd *cobra.Command, g *storeFlags) er
 	}
 	if g.lockTimeout <= 0 {
 		return usageError("--lock-timeout must be positive")
+	}
+	if strings.HasPrefix(g.store, "postgres:") {
+		return usageError("compact rewrites a bbolt store file; PostgreSQL gives space back by itself (autovacuum)")
 	}
 	if err := g.checkFile(); err != nil {
 		return err

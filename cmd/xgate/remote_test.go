@@ -88,8 +88,19 @@ func transcript(t *testing.T, noun string, extra []string, steps []cliStep, out 
 // and exit codes must be the same byte for byte; only the times of this
 // run's own replays and cancels (and, with --server, the name of the
 // source) may differ.
-func TestRemoteSameOutput(t *testing.T) {
-	t.Setenv("USER", "jdoe")
+// remoteScenario is a run of operator verbs on one fixture.
+type remoteScenario struct {
+	name, noun string
+	fixture    string
+	steps      []cliStep
+	out        bool // the steps write --out $OUT
+}
+
+// remoteScenarios are the runs TestRemoteSameOutput compares: every
+// outbox and audit verb that reads or acts, on fixtures (and tampered
+// audit chains) in every state.
+func remoteScenarios(t *testing.T) []remoteScenario {
+	t.Helper()
 	// The daemon's read-write open recovers records that were being sent;
 	// so that both sides hold the same content, the fixtures are
 	// recovered first (at the fixture's clock).
@@ -114,13 +125,7 @@ func TestRemoteSameOutput(t *testing.T) {
 		}
 	})
 	id := func(n int) string { return fmt.Sprintf("5b0c8e2a-4d7f-4e1a-9c3b-%012d", n) }
-	type scenario struct {
-		name, noun string
-		fixture    string
-		steps      []cliStep
-		out        bool // the steps write --out $OUT
-	}
-	scenarios := []scenario{
+	return []remoteScenario{
 		{"list", "outbox", outboxStore, []cliStep{
 			{[]string{"list"}, 0},
 			{[]string{"list", "--state", "failed"}, 0},
@@ -185,6 +190,11 @@ func TestRemoteSameOutput(t *testing.T) {
 			{[]string{"export", "--out", "$OUT"}, 0},
 		}, true},
 	}
+}
+
+func TestRemoteSameOutput(t *testing.T) {
+	t.Setenv("USER", "jdoe")
+	scenarios := remoteScenarios(t)
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			dir := t.TempDir()

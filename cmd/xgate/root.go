@@ -107,14 +107,16 @@ exits with the same codes.
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		newValidateCmd(),
-		newConformanceCmd(),
+		newConformanceCmd(a),
 		newCatalogueCmd(),
 		newDemoCmd(a),
 		newCertsCmd(a),
 		newDirectoryCmd(a),
 		newSealCmd(), newOpenCmd(),
-		newOutboxCmd(&storeFlags{remote: a.remote}),
-		newAuditCmd(&storeFlags{remote: a.remote}),
+		newAdaptersCmd(), newTranslateCmd(),
+		newOutboxCmd(&storeFlags{remote: a.remote, getenv: a.getenv}),
+		newAuditCmd(&storeFlags{remote: a.remote, getenv: a.getenv}),
+		newStoreCmd(a),
 		newServeCmd(a), newPeerCmd(a), newSendCmd(a), newBenchCmd(a),
 	)
 	prepare(root, a)

@@ -121,6 +121,9 @@ func runSend(ctx context.Context, cmd *cobra.Command, o *sendOptions, name strin
 	switch resp.StatusCode {
 	case http.StatusAccepted, http.StatusOK:
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		if o.adapter != "" && bytes.Contains(body, []byte(`"accepted"`)) {
+			return printBatch(cmd, o, body)
+		}
 		var p gateway.Problem
 		_ = json.Unmarshal(body, &p)
 		if o.format.json() {
@@ -137,6 +140,9 @@ func runSend(ctx context.Context, cmd *cobra.Command, o *sendOptions, name strin
 		return usageError("the intake API wants a bearer token ($%s)", envIntakeToken)
 	default:
 		return fmt.Errorf("the gateway answered %d: %s", resp.StatusCode, escape.Line(strings.TrimSpace(string(body))))
+	}
+	if o.adapter != "" && bytes.Contains(body, []byte(`"accepted"`)) {
+		return printBatch(cmd, o, body)
 	}
 	var acc gateway.Accepted
 	if err := json.Unmarshal(body, &acc); err != nil {
@@ -196,4 +202,32 @@ func waitDelivered(ctx context.Context, c *http.Client, base, token, id string, 
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// printBatch prints the answer to a batch input (a CSV export): one line
+// per accepted message and per refused record; exit 3 if any was refused.
+func printBatch(cmd *cobra.Command, o *sendOptions, body []byte) error {
+	var res gateway.BatchResult
+	if err := json.Unmarshal(body, &res); err != nil {
+		return fmt.Errorf("the gateway's answer is not JSON: %w", err)
+	}
+	out := cmd.OutOrStdout()
+	if o.format.json() {
+		_, _ = out.Write(body)
+	} else {
+		for _, a := range res.Accepted {
+			exist := ""
+			if a.Existing {
+				exist = " (already known: nothing new was stored)"
+			}
+			fmt.Fprintf(out, "%s %s%s\n", a.ID, a.State, exist)
+		}
+		for _, r := range res.Refused {
+			fmt.Fprintf(cmd.ErrOrStderr(), "record %d %s: %s %s\n", r.Record, r.Field, r.Code, escape.Line(r.Text))
+		}
+	}
+	if len(res.Refused) > 0 {
+		return withExit(exitFailed, fmt.Errorf("%d accepted, %d records refused", len(res.Accepted), len(res.Refused)))
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 
 	"github.com/xgate/xgate/certs"
@@ -58,7 +59,7 @@ good one); SIGTERM or Ctrl-C drains in-flight work and stops.`,
 		code(exitError, "the daemon failed while running"),
 		codeUsage(),
 		code(exitFailed, "the configuration, a key, a certificate or the directory is invalid (nothing started)"),
-		code(exitUnavailable, "a listener's port is in use, or the store is locked by another daemon"))
+		code(exitUnavailable, "a listener's port is in use, the store is locked by another daemon, or its database does not answer"))
 }
 
 func addServeFlags(cmd *cobra.Command, o *serveOptions) {
@@ -100,7 +101,7 @@ may play any role).`,
 		code(exitError, "the daemon failed while running"),
 		codeUsage(),
 		code(exitFailed, "the configuration, a key, a certificate or the directory is invalid (nothing started)"),
-		code(exitUnavailable, "a listener's port is in use, or the store is locked by another daemon"))
+		code(exitUnavailable, "a listener's port is in use, the store is locked by another daemon, or its database does not answer"))
 }
 
 func runServe(ctx context.Context, cmd *cobra.Command, a *app, o *serveOptions, role *kennung.Role) error {
@@ -201,8 +202,9 @@ func checkConfig(ctx context.Context, w io.Writer, cfg *config.Config) error {
 // siteError maps a failure to open the site to its exit code.
 func siteError(err error) error {
 	var fe *config.FieldError
+	var ce *pgconn.ConnectError
 	switch {
-	case errors.Is(err, boltstore.ErrLocked), errors.Is(err, syscall.EADDRINUSE):
+	case errors.Is(err, boltstore.ErrLocked), errors.Is(err, syscall.EADDRINUSE), errors.As(err, &ce):
 		return withExit(exitUnavailable, err)
 	case errors.As(err, &fe):
 		return withExit(exitFailed, err)

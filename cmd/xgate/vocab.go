@@ -28,7 +28,7 @@ type term struct {
 // take their value from the flag, else the variable, else the default.
 func vocabulary() []term {
 	return []term{
-		{"--store PATH", envStore, defaultStore, "the outbox store file (bbolt) of outbox and audit verbs"},
+		{"--store PATH", envStore, defaultStore, "the outbox store of outbox and audit verbs: a bbolt file, or postgres:DSN (postgres: alone takes the DSN from $XGATE_STORE_DSN)"},
 		{"--server URL", envServer, "", "the running daemon's admin API (unix:///path/admin.sock, or http://127.0.0.1:PORT with the token in $XGATE_ADMIN_TOKEN); outbox and audit verbs go through it instead of --store"},
 		{"--lock-timeout D", envLockTimeout, defaultLockTimeout.String(), "how long to wait for the store's file lock before exit 4"},
 		{"--format table|json", envFormat, "table", "output: table for people, json for programs"},

@@ -24,8 +24,9 @@
 // Requests are checked concurrently by up to Workers goroutines (the
 // Checker and its validator are safe for concurrent use); further ones
 // wait for a worker within Timeout. Mount registers the routes on a mux
-// that another service shares: `xgate conformance serve` runs the test
-// partner (issue 13.4) beside the check daemon on one listener, and
+// that another service shares; `xgate conformance serve` runs the test
+// partner (conformance/partner) beside the daemon on one listener, the
+// partner answering /report and /health and the daemon /check, and
 // --check-only runs the daemon alone.
 //
 // # Cost

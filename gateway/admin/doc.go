@@ -78,9 +78,12 @@
 // names that very file: the daemon must set HandlerConfig.Store to the
 // absolute path of its bbolt file.
 //
-// pgstore's Check reports its findings as one error, not as a list: wrap
-// it with NewBackend and a CheckFunc that splits them, or with a nil one
-// (Check then answers ErrNoCheck).
+// pgstore's Check reports its findings as a *pgstore.CheckError: wrap the
+// store with NewBackend and a CheckFunc that returns its Problems (the
+// daemon's site.PostgresBackend does), or with a nil one (Check then
+// answers ErrNoCheck). Info.Store then names the database
+// (postgres://USER@HOST:PORT/DB, no password), which no store file
+// matches: operators use --server.
 //
 // List has no cap of its own beyond Filter.Limit: the answer is one JSON
 // array (ClientConfig.MaxResponseBytes, 256 MiB, bounds it). Get carries

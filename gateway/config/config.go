@@ -25,6 +25,10 @@ type Config struct {
 	Answers   Answers   `yaml:"answers"`
 	Inbox     Inbox     `yaml:"inbox"`
 	Log       Log       `yaml:"log"`
+	// Adapters holds the settings of the format adapters by adapter name
+	// (xgate adapters list shows each adapter's settings), e.g. the
+	// autor of the messages fachverfahren-csv makes from a CSV export.
+	Adapters map[string]map[string]string `yaml:"adapters"`
 
 	// File is the configuration file Load read ("" for a Config built
 	// in code).

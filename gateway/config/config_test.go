@@ -228,9 +228,15 @@ func TestExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An example is named after its role, optionally with a variant:
+	// abh.yaml, abh-postgres.yaml.
+	role := func(f string) string {
+		r, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".yaml"), "-")
+		return r
+	}
 	byID := map[string]bool{}
 	for _, f := range files {
-		byID[strings.TrimSuffix(filepath.Base(f), ".yaml")] = true
+		byID[role(f)] = true
 	}
 	for _, id := range []string{"abh", "mb", "azr", "bamf", "ba", "jc"} {
 		if !byID[id] {
@@ -250,8 +256,8 @@ func TestExamples(t *testing.T) {
 	certstest.WriteFile(t, filepath.Join(site, "secrets/intake.token"), []byte("0123456789abcdef0123\n"), 0o600)
 	certstest.WriteFile(t, filepath.Join(site, "directory.xml"), []byte("<Directory/>"), 0o644)
 	for _, f := range files {
-		id := strings.TrimSuffix(filepath.Base(f), ".yaml")
-		t.Run(id, func(t *testing.T) {
+		name, id := strings.TrimSuffix(filepath.Base(f), ".yaml"), role(f)
+		t.Run(name, func(t *testing.T) {
 			cfg, err := config.Load(f, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -267,7 +273,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			copyPath := filepath.Join(site, id+".yaml")
+			copyPath := filepath.Join(site, name+".yaml")
 			certstest.WriteFile(t, copyPath, data, 0o644)
 			cfg, err = config.Load(copyPath, nil)
 			if err != nil {

@@ -18,8 +18,10 @@
 //
 // The sections are site, listen, intake, keys, trust, directory, store,
 // delivery, answers, inbox and log; examples/ has a commented file for each
-// role (abh.yaml explains every key and its default), and a test loads and
-// validates each one against a development PKI.
+// role (abh.yaml explains every key and its default; abh-postgres.yaml is
+// the same authority as a site of several instances on one PostgreSQL
+// database), and a test loads and validates each one against a development
+// PKI.
 //
 // Load applies, in order: the defaults (SetDefaults), the file, the
 // environment, and then resolves relative paths against the folder of the

@@ -20,7 +20,7 @@ import (
 
 // anmeldungen builds n ABH → MB Anmeldungen (020101), spread over persons
 // (AZR numbers) so that each person's messages must arrive in order.
-func anmeldungen(t *testing.T, n, persons int, from, to *devnet.Site) (msgs [][]byte, ids, keys []string) {
+func anmeldungen(t testing.TB, n, persons int, from, to *devnet.Site) (msgs [][]byte, ids, keys []string) {
 	t.Helper()
 	g, err := devnet.NewGenerator()
 	if err != nil {
@@ -127,18 +127,7 @@ func TestPartnerDownThenBack(t *testing.T) {
 	}
 	tn.start("mb")
 	deadline := time.Now().Add(2 * time.Minute)
-	for _, id := range ids {
-		for {
-			st := tn.status("abh", id)
-			if st != nil && st.State == "delivered" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not delivered 2 minutes after the partner came back (%+v)", id, st)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	tn.waitDelivered("abh", deadline, ids...)
 	// No retry storm: the breaker lets one head per ordering key probe at a
 	// time, with back-off; 50 messages behind 5 keys over the outage must
 	// not cost more than a few attempts each.
@@ -167,12 +156,7 @@ func TestPartnerDownThenBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for st := tn.status("abh", acc.ID); st == nil || st.State != "delivered"; st = tn.status("abh", acc.ID) {
-		if time.Now().After(deadline) {
-			t.Fatalf("not delivered with the last good directory: %+v", st)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	tn.waitDelivered("abh", time.Now().Add(time.Minute), acc.ID)
 	tn.kill("mb", syscall.SIGTERM)
 	checkOrder(t, inboundOrder(t, mb), append(ids, acc.ID), append(keys, "extra"))
 }
@@ -256,18 +240,7 @@ func TestKillDuringRun(t *testing.T) {
 	}
 	// Every message delivered with a receipt.
 	deadline := time.Now().Add(5 * time.Minute)
-	for _, id := range ids {
-		for {
-			st := tn.status("abh", id)
-			if st != nil && st.State == "delivered" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not delivered (%+v)", id, st)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	tn.waitDelivered("abh", deadline, ids...)
 	// Every message handed to the local software and acknowledged.
 	for time.Now().Before(deadline) {
 		ls.mu.Lock()

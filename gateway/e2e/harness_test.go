@@ -19,6 +19,7 @@ import (
 	"github.com/xgate/xgate/certs/certstest"
 	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/devnet"
+	"github.com/xgate/xgate/internal/pgtest"
 )
 
 // xgateBin is the binary under test, built once by TestMain.
@@ -37,21 +38,27 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e: building xgate:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pg.Main(m)
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
 
+// pg is the PostgreSQL server of the scale-out tests, started on first
+// use.
+var pg = &pgtest.Shared{Options: pgtest.Options{Settings: map[string]string{
+	"shared_preload_libraries": "pg_stat_statements", // BenchmarkScaleOut's statement counts
+}}}
+
 // net is a development network whose sites run as processes.
 type testNet struct {
-	t     *testing.T
+	t     testing.TB
 	n     *devnet.Net
 	mu    sync.Mutex
 	procs map[string]*exec.Cmd
 	peers map[string]string // site id → role played by xgate peer ("" = serve)
 }
 
-func newNet(t *testing.T, sites []devnet.SiteSpec, peers map[string]string) *testNet {
+func newNet(t testing.TB, sites []devnet.SiteSpec, peers map[string]string) *testNet {
 	t.Helper()
 	n, err := devnet.Create(context.Background(), filepath.Join(t.TempDir(), "net"), devnet.Spec{Sites: sites, GenerateKey: certstest.KeyGenerator()})
 	if err != nil {
@@ -78,31 +85,39 @@ func (tn *testNet) Start(ctx context.Context, id string) error {
 	if role := tn.peers[id]; role != "" {
 		args = []string{"peer", "--as", role, "--config", s.Config}
 	}
-	logf, err := os.OpenFile(s.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	_, err := tn.startProcess(ctx, id, args, nil, s.Intake, s.Log)
+	return err
+}
+
+// startProcess runs xgate with args (and env added) as process name,
+// logging to logPath, and waits until intake answers /readyz. It returns
+// the process id.
+func (tn *testNet) startProcess(ctx context.Context, name string, args, env []string, intake, logPath string) (int, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cmd := exec.Command(xgateBin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), "XGATE_CONFIG=")
+	cmd.Env = append(append(os.Environ(), "XGATE_CONFIG="), env...)
 	if err := cmd.Start(); err != nil {
-		return err
+		return 0, err
 	}
 	go func() { _ = cmd.Wait(); _ = logf.Close() }()
 	tn.mu.Lock()
-	tn.procs[id] = cmd
+	tn.procs[name] = cmd
 	tn.mu.Unlock()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(s.Intake + "/readyz")
+		resp, err := http.Get(intake + "/readyz")
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return nil
+				return cmd.Process.Pid, nil
 			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("%s not ready after 30s; log:\n%s", id, tail(s.Log))
+			return 0, fmt.Errorf("%s not ready after 30s; log:\n%s", name, tail(logPath))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -276,6 +291,23 @@ func (ls *localSoftware) pull(ctx context.Context, intake string) {
 		}
 		if len(inbox.Messages) == 0 {
 			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// waitDelivered waits until each record at site is delivered.
+func (tn *testNet) waitDelivered(site string, deadline time.Time, ids ...string) {
+	tn.t.Helper()
+	for _, id := range ids {
+		for {
+			st := tn.status(site, id)
+			if st != nil && st.State == "delivered" {
+				break
+			}
+			if time.Now().After(deadline) {
+				tn.t.Fatalf("%s at %s not delivered in time (%+v)", id, site, st)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 }

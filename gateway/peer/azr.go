@@ -7,7 +7,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/xgate/xgate/gateway/internal/sample"
+	"github.com/xgate/xgate/internal/sample"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/message"
 )

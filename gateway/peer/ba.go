@@ -9,7 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/xgate/xgate/gateway/internal/sample"
+	"github.com/xgate/xgate/internal/sample"
 	"github.com/xgate/xgate/xml/catalogue"
 )
 

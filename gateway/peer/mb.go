@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/xgate/xgate/gateway/internal/sample"
+	"github.com/xgate/xgate/internal/sample"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/kennung"
 )

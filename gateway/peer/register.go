@@ -11,7 +11,7 @@ import (
 	"github.com/beevik/etree"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/xgate/xgate/gateway/internal/sample"
+	"github.com/xgate/xgate/internal/sample"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/validate"

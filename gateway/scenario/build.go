@@ -6,7 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/xgate/xgate/gateway/internal/sample"
+	"github.com/xgate/xgate/internal/sample"
 	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
 	"github.com/xgate/xgate/xml/validate"

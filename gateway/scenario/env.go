@@ -10,8 +10,8 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/xgate/xgate/certs/devpki"
-	"github.com/xgate/xgate/gateway/internal/sample"
 	"github.com/xgate/xgate/internal/clock"
+	"github.com/xgate/xgate/internal/sample"
 	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
 )

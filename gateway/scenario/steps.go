@@ -6,8 +6,8 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/xgate/xgate/gateway/internal/sample"
 	"github.com/xgate/xgate/gateway/peer"
+	"github.com/xgate/xgate/internal/sample"
 	c "github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/errcode"
 	"github.com/xgate/xgate/xml/kennung"

@@ -14,12 +14,19 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/ThreeDotsLabs/watermill"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/xgate/xgate/adapters"
+	"github.com/xgate/xgate/adapters/all"
 	"github.com/xgate/xgate/certs"
 	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/admin"
@@ -28,8 +35,10 @@ import (
 	"github.com/xgate/xgate/gateway/peer"
 	"github.com/xgate/xgate/gateway/wire"
 	"github.com/xgate/xgate/internal/clock"
+	"github.com/xgate/xgate/outbox"
 	"github.com/xgate/xgate/outbox/audit"
 	"github.com/xgate/xgate/outbox/boltstore"
+	"github.com/xgate/xgate/outbox/pgstore"
 	"github.com/xgate/xgate/outbox/scheduler"
 	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
@@ -49,6 +58,20 @@ type Options struct {
 	OnEvent func(gateway.Event)
 	// SweepEvery overrides the gateway's sweep interval (demo, tests).
 	SweepEvery time.Duration
+	// Owner overrides the relay's lease owner: several instances of a
+	// site in one process (tests) need one each. Defaults to
+	// InstanceOwner with postgres, "relay-KENNUNG" with bolt.
+	Owner string
+	// WrapTransport is passed to the gateway's Run (gateway.RunConfig):
+	// the conformance suite's test partner and defective endpoint.
+	WrapTransport func(http.Handler) http.Handler
+}
+
+// Store is the site's open outbox: a *boltstore.Store (store.kind bolt)
+// or a *pgstore.Store (postgres). Both keep the audit log.
+type Store interface {
+	gateway.Store
+	outbox.AuditLog
 }
 
 // Site is one configured gateway, ready to Run.
@@ -56,11 +79,19 @@ type Site struct {
 	Config    *config.Config
 	Gateway   *gateway.Gateway
 	Directory *directory.Source
-	Store     *boltstore.Store
+	Store     Store
 	Log       *slog.Logger
+	// Owner names this instance in the leases of its relay: unique per
+	// process with postgres (several instances share the store).
+	Owner string
 
 	val       *validate.Validator
+	adapters  *adapters.Registry
 	listeners gateway.Listeners
+	admin     admin.Backend
+	storeName string                    // HandlerConfig.Store: the bolt file, or the database
+	released  func(ctx context.Context) // hands back this instance's leases (postgres)
+	wrap      func(http.Handler) http.Handler
 }
 
 // Open builds the site: nothing is served until Run. On any error
@@ -74,7 +105,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		log = NewLogger(os.Stderr, cfg.Log)
 	}
 	clk := clock.Or(o.Clock)
-	s := &Site{Config: cfg, Log: log}
+	s := &Site{Config: cfg, Log: log, wrap: o.WrapTransport}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -112,19 +143,40 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 	if _, ok := s.Directory.Current().Lookup(self.Kennung); !ok {
 		return nil, fmt.Errorf("site.kennung: %s is not in the routing directory %s", self.Kennung, cfg.Directory.File)
 	}
-	if cfg.Store.Kind != config.StoreBolt {
-		return nil, fmt.Errorf("store.kind: %q is not supported by this build of the daemon yet (bolt only)", cfg.Store.Kind)
-	}
 	signer, err := audit.NewRSASigner(signing.Key, signing.Cert)
 	if err != nil {
 		return nil, err
 	}
-	s.Store, err = boltstore.Open(ctx, cfg.Store.Path, boltstore.Config{
-		Clock: clk, Logger: log.With("component", "store"), MaxSize: int(cfg.Store.MaxBytes), CheckpointSigner: signer,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store.path: %w", err)
+	if err := s.openStore(ctx, cfg, clk, signer); err != nil {
+		return nil, err
 	}
+	relayCfg := scheduler.Config{
+		Owner: "relay-" + string(self.Kennung), Workers: cfg.Delivery.Workers,
+		LeaseFor: cfg.Delivery.Lease.D(), DeliverTimeout: cfg.Delivery.Timeout.D(),
+		Policy: scheduler.Policy{Base: cfg.Delivery.Retry.Initial.D(), Cap: cfg.Delivery.Retry.Max.D(), MaxAge: cfg.Delivery.Retry.MaxAge.D(),
+			BreakerBase: cfg.Delivery.Retry.Initial.D(), BreakerCap: cfg.Delivery.Retry.Max.D()},
+		Logger: log.With("component", "relay"), Clock: nil,
+	}
+	var grace time.Duration
+	var events gateway.EventBus
+	if pg, ok := s.Store.(*pgstore.Store); ok {
+		// The instances' stage events travel through watermill-sql in
+		// the same database (events.go).
+		events = sqlEvents(pg.Pool(), string(self.Kennung), watermill.NewSlogLogger(log.With("component", "events")))
+	}
+	if cfg.Store.Kind == config.StorePostgres {
+		// Several instances share the store: leases name the process,
+		// the relay looks for work other instances left (a dead one's
+		// queued records) at least every PollShared, and a message one
+		// instance received is its own to hand over for a lease's time.
+		relayCfg.Owner = InstanceOwner(self.Kennung)
+		relayCfg.MaxSleep = PollShared
+		grace = cfg.Delivery.Lease.D()
+	}
+	if o.Owner != "" {
+		relayCfg.Owner = o.Owner
+	}
+	s.Owner = relayCfg.Owner
 	s.val, err = validate.New(validate.Config{Clock: clk})
 	if err != nil {
 		return nil, err
@@ -146,19 +198,23 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		webhook = &gateway.WebhookConfig{URL: cfg.Inbox.Webhook.URL, Token: cfg.Inbox.Webhook.Token,
 			RetryInitial: cfg.Inbox.Webhook.RetryInitial.D(), RetryMax: cfg.Inbox.Webhook.RetryMax.D()}
 	}
+	s.adapters, err = all.New(adapters.Deps{Logger: log.With("component", "adapters"), Clock: clk})
+	if err != nil {
+		return nil, err
+	}
+	for name, settings := range cfg.Adapters {
+		if err := s.adapters.Configure(name, adapters.Config(settings)); err != nil {
+			return nil, fmt.Errorf("adapters.%s: %w", name, err)
+		}
+	}
 	s.Gateway, err = gateway.New(gateway.Options{
-		Self: self, Store: s.Store, Directory: s.Directory,
+		Dialects: s.adapters,
+		Self:     self, Store: s.Store, Directory: s.Directory,
 		Signing: signing, Decryption: enc, TLS: tlsKP, Verifier: verifier, Validator: s.val,
 		Transport: client, Responder: o.Responder,
-		Relay: scheduler.Config{
-			Owner: "relay-" + string(self.Kennung), Workers: cfg.Delivery.Workers,
-			LeaseFor: cfg.Delivery.Lease.D(), DeliverTimeout: cfg.Delivery.Timeout.D(),
-			Policy: scheduler.Policy{Base: cfg.Delivery.Retry.Initial.D(), Cap: cfg.Delivery.Retry.Max.D(), MaxAge: cfg.Delivery.Retry.MaxAge.D(),
-				BreakerBase: cfg.Delivery.Retry.Initial.D(), BreakerCap: cfg.Delivery.Retry.Max.D()},
-			Logger: log.With("component", "relay"), Clock: nil,
-		},
+		Relay:       relayCfg,
 		IntakeToken: token, MaxBody: int64(cfg.Intake.MaxBody),
-		Reminders: reminders, Deadlines: deadlines, SweepEvery: o.SweepEvery, Webhook: webhook,
+		Reminders: reminders, Deadlines: deadlines, SweepEvery: o.SweepEvery, Webhook: webhook, HandoverGrace: grace, Events: events,
 		Clock: clk, Logger: log, Registry: prometheus.NewRegistry(), OnEvent: o.OnEvent,
 	})
 	if err != nil {
@@ -168,6 +224,86 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 		return nil, err
 	}
 	return s, nil
+}
+
+// PollShared is the longest a relay on a shared (postgres) store sleeps
+// without looking at it: records another instance made due without a
+// wake-up here (it died after accepting them) wait at most this long.
+const PollShared = 2 * time.Second
+
+// InstanceOwner is the relay owner of this process on a shared store:
+// relay-KENNUNG-HOST-PID, unique among the instances of a site.
+func InstanceOwner(k kennung.Kennung) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return fmt.Sprintf("relay-%s-%s-%d", k, host, os.Getpid())
+}
+
+// openStore opens the configured store and its admin backend.
+func (s *Site) openStore(ctx context.Context, cfg *config.Config, clk clock.Clock, signer *audit.RSASigner) error {
+	log := s.Log.With("component", "store")
+	switch cfg.Store.Kind {
+	case config.StorePostgres:
+		dsn, err := cfg.StoreDSN()
+		if err != nil {
+			return err
+		}
+		st, err := pgstore.Open(ctx, dsn, pgstore.Config{
+			Clock: clk, Logger: log, MaxBytes: int64(cfg.Store.MaxBytes), CheckpointSigner: signer,
+		})
+		if err != nil {
+			return fmt.Errorf("store.dsn: %w", err)
+		}
+		s.Store, s.admin, s.storeName = st, PostgresBackend(st), DatabaseName(dsn)
+		s.released = func(ctx context.Context) {
+			if n, err := st.ReleaseLeases(ctx, s.Owner, time.Time{}); err != nil {
+				s.Log.Warn("leases not handed back; they expire", "owner", s.Owner, "err", err)
+			} else if n > 0 {
+				s.Log.Info("leases handed back", "owner", s.Owner, "records", n)
+			}
+		}
+		return nil
+	default:
+		st, err := boltstore.Open(ctx, cfg.Store.Path, boltstore.Config{
+			Clock: clk, Logger: log, MaxSize: int(cfg.Store.MaxBytes), CheckpointSigner: signer,
+		})
+		if err != nil {
+			return fmt.Errorf("store.path: %w", err)
+		}
+		abs, _ := filepath.Abs(cfg.Store.Path)
+		s.Store, s.admin, s.storeName = st, admin.StoreBackend(st), abs
+		return nil
+	}
+}
+
+// PostgresBackend is a pgstore as the admin API's Backend: Check reports
+// the problems of a *pgstore.CheckError.
+func PostgresBackend(st *pgstore.Store) admin.Backend {
+	return admin.NewBackend(st, func(ctx context.Context) ([]string, error) {
+		err := st.Check(ctx)
+		var ce *pgstore.CheckError
+		if errors.As(err, &ce) {
+			return ce.Problems, nil
+		}
+		return nil, err
+	})
+}
+
+// DatabaseName describes a postgres connection string without its
+// secrets: "postgres://USER@HOST:PORT/DB" (what the admin API's info
+// names as the store).
+func DatabaseName(dsn string) string {
+	c, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		return "postgres"
+	}
+	host := c.Host
+	if strings.HasPrefix(host, "/") {
+		host = "[" + host + "]" // a socket folder
+	}
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", c.User, host, c.Port, c.Database)
 }
 
 // listen opens the listeners, so that a port in use fails Open, not Run.
@@ -258,9 +394,16 @@ func (s *Site) Run(ctx context.Context) error {
 	if every := s.Config.Directory.Reload.D(); every > 0 {
 		go s.Directory.Run(ctx, every)
 	}
-	abs, _ := filepath.Abs(s.Config.Store.Path)
-	h := admin.NewHandler(admin.StoreBackend(s.Store), admin.HandlerConfig{Store: abs, Logger: s.Log.With("component", "admin")})
-	return s.Gateway.Run(ctx, gateway.RunConfig{Listeners: s.listeners, Admin: h})
+	h := admin.NewHandler(s.admin, admin.HandlerConfig{Store: s.storeName, Logger: s.Log.With("component", "admin")})
+	err := s.Gateway.Run(ctx, gateway.RunConfig{Listeners: s.listeners, Admin: h, WrapTransport: s.wrap})
+	if s.released != nil {
+		// The relay has drained; deliveries it cut short go to the
+		// other instances at once, not after their leases.
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		s.released(rctx)
+		cancel()
+	}
+	return err
 }
 
 // Reload reads the directory file again (SIGHUP); a bad file keeps the
@@ -280,6 +423,9 @@ func (s *Site) Close() {
 	}
 	if s.val != nil {
 		_ = s.val.Close()
+	}
+	if s.adapters != nil {
+		_ = s.adapters.Close()
 	}
 }
 

@@ -102,6 +102,19 @@ func (s *Shared) Server(t testing.TB) *Server {
 	return s.srv
 }
 
+// Available reports whether a server runs (starting it if needed), and
+// why not. A test that covers more than PostgreSQL asks it first and
+// leaves out only its PostgreSQL cases when there is none; it fails t
+// when PostgreSQL is required (see Required).
+func (s *Shared) Available(t testing.TB) (bool, error) {
+	t.Helper()
+	err := s.start()
+	if err != nil && Required() {
+		t.Fatalf("PostgreSQL is required (CI or %s=1) but not available: %v", EnvRequire, err)
+	}
+	return err == nil, err
+}
+
 // Database creates a fresh database for t, returns its DSN and drops it
 // (ending its connections) when t and its subtests are done.
 func (s *Shared) Database(t testing.TB) string {

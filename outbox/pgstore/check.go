@@ -2,8 +2,8 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -23,8 +23,8 @@ const maxProblems = 50
 // to the previous Hash, Seqs consecutive from 1) and ends at the head
 // row; pending entries decode; every checkpoint's Head is the hash of the
 // entry it names. It does not verify checkpoint signatures (audit.Verify
-// does, with the certificates). It returns nil or an error listing the
-// first problems found.
+// does, with the certificates). It returns nil, a *CheckError listing the
+// first problems found, or the error that stopped it.
 func (s *Store) Check(ctx context.Context) error {
 	leave, err := s.enter(ctx, false)
 	if err != nil {
@@ -201,13 +201,19 @@ func (s *Store) Check(ctx context.Context) error {
 		return fmt.Errorf("pgstore: check: %w", s.translate(err))
 	}
 	if len(problems) > 0 {
-		errs := make([]error, len(problems))
-		for i, p := range problems {
-			errs[i] = errors.New(p)
-		}
-		return fmt.Errorf("pgstore: check: %d problem(s):\n%w", len(problems), errors.Join(errs...))
+		return &CheckError{Problems: problems}
 	}
 	return nil
+}
+
+// CheckError is what Check found: the first problems, one line each (a
+// last "…" when there were more).
+type CheckError struct {
+	Problems []string
+}
+
+func (e *CheckError) Error() string {
+	return fmt.Sprintf("pgstore: check: %d problem(s):\n%s", len(e.Problems), strings.Join(e.Problems, "\n"))
 }
 
 // eachRow runs a query and calls fn for each row.

@@ -19,6 +19,7 @@ const (
 	DefaultChainDelay         = 100 * time.Millisecond
 	DefaultChainBatch         = 5000
 	DefaultMigrateTimeout     = time.Minute
+	DefaultSizeEvery          = 5 * time.Second
 )
 
 // CheckpointSigner signs audit checkpoints (audit.RSASigner is one). It is
@@ -78,6 +79,17 @@ type Config struct {
 	// MigrateTimeout bounds Open's wait for the migration lock (another
 	// instance migrating) and the migration itself. Defaults to 1 minute.
 	MigrateTimeout time.Duration
+	// MaxBytes bounds the store: once the xgate_ tables with their indexes
+	// and TOAST (Stats.SizeBytes) reach it, Enqueue and Receive return
+	// outbox.ErrStoreFull and write nothing, so that the intake answers
+	// 503; every other write goes on, so that the backlog drains. The
+	// size is read at most every SizeEvery, so a burst may overshoot by
+	// what arrives meanwhile. Zero means no limit of the store's own
+	// (a full disk is still outbox.ErrStoreFull). Defaults to 0.
+	MaxBytes int64
+	// SizeEvery is how long a size read for MaxBytes is reused (shared by
+	// the store's callers). Defaults to 5s.
+	SizeEvery time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -108,6 +120,9 @@ func (c *Config) setDefaults() {
 	if c.MigrateTimeout == 0 {
 		c.MigrateTimeout = DefaultMigrateTimeout
 	}
+	if c.SizeEvery == 0 {
+		c.SizeEvery = DefaultSizeEvery
+	}
 }
 
 // Validate reports a configuration that cannot work.
@@ -133,6 +148,12 @@ func (c Config) Validate() error {
 	}
 	if c.MigrateTimeout < 0 {
 		errs = append(errs, errors.New("MigrateTimeout must not be negative"))
+	}
+	if c.MaxBytes < 0 {
+		errs = append(errs, errors.New("MaxBytes must not be negative"))
+	}
+	if c.SizeEvery < 0 {
+		errs = append(errs, errors.New("SizeEvery must not be negative"))
 	}
 	if c.CheckpointSigner != nil && c.CheckpointSigner.KeyID() == "" {
 		errs = append(errs, errors.New("CheckpointSigner has an empty KeyID"))

@@ -179,8 +179,12 @@
 //
 // Open does not move sending records back to queued, as the bbolt store
 // does: other instances may be delivering them. They become due when their
-// leases expire; an instance that restarts under the same relay owner
-// name calls ReleaseLeases to resend its own at once.
+// leases expire. The daemon (gateway/site) names each process's leases
+// after its host and pid and calls ReleaseLeases when it stops, so that
+// what it had not finished is resent by the others at once; a killed
+// process's claims wait for their leases. A record whose lease expired is
+// due at its lease's end and is claimed in due order: after the backlog
+// that was due before it.
 //
 // IDs, partner names, ordering keys, types and owners are PostgreSQL text:
 // they must be valid UTF-8 without NUL bytes, or the call fails. Error
@@ -193,8 +197,11 @@
 // indexes and TOAST.
 //
 // outbox.ErrStoreFull is returned when PostgreSQL reports disk_full
-// (SQLSTATE 53100); outbox.ErrReadOnly when the server is a standby
-// (25006) or the store was opened ReadOnly.
+// (SQLSTATE 53100), and by Enqueue and Receive once the store has reached
+// Config.MaxBytes (read at most every Config.SizeEvery, so a burst may
+// overshoot a little); outbox.ErrReadOnly when the server is a standby
+// (25006) or the store was opened ReadOnly. Check returns a *CheckError
+// with its findings one per line.
 //
 // The tests run against a real PostgreSQL 15 started by internal/pgtest,
 // with fsync on. pgtest.Options.TestOnlyNoFsync exists for tests of

@@ -45,6 +45,9 @@ func (s *Store) Receive(ctx context.Context, in outbox.InboundMessage) (outbox.R
 		return outbox.Record{}, err
 	}
 	defer leave()
+	if err := s.checkSize(ctx); err != nil {
+		return outbox.Record{}, err
+	}
 	at := s.now(in.At)
 	actor := in.Actor
 	if actor == "" {

@@ -53,6 +53,9 @@ func (s *Store) Enqueue(ctx context.Context, m outbox.Message) error {
 		return err
 	}
 	defer leave()
+	if err := s.checkSize(ctx); err != nil {
+		return err
+	}
 	at := s.now(m.At)
 	key := m.OrderingKey
 	if key == "" {

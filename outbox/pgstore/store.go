@@ -31,6 +31,8 @@ type Store struct {
 	mu     sync.RWMutex // held for reading by every call, for writing by Close
 	closed bool
 
+	size sizeCache // for Config.MaxBytes
+
 	chainMu   sync.Mutex    // one linking transaction at a time in this process
 	kick      chan struct{} // a write left entries to link
 	stop      chan struct{}
@@ -206,7 +208,7 @@ func (s *Store) Get(ctx context.Context, id string) (outbox.Record, error) {
 	r, err := scanRecord(s.pool.QueryRow(ctx, `SELECT `+cols(true)+` FROM xgate_records
 		WHERE (dir = 'out' AND id = $1) OR (dir = 'in' AND id = $1) ORDER BY dir DESC LIMIT 1`, id), true)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return outbox.Record{}, fmt.Errorf("get %s: %w", id, outbox.ErrNotFound)
+		return outbox.Record{}, outbox.ErrNotFound // as the bbolt store: the operator verbs print the same
 	}
 	return r, s.translate(err)
 }
@@ -339,8 +341,7 @@ func (s *Store) Stats(ctx context.Context) (outbox.Stats, error) {
 		if oldest != nil {
 			st.OldestQueued = oldest.UTC()
 		}
-		return tx.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
-			WHERE c.relkind = 'r' AND c.relname LIKE 'xgate\_%' AND c.relnamespace = current_schema()::regnamespace`).Scan(&st.SizeBytes)
+		return tx.QueryRow(ctx, sizeQuery).Scan(&st.SizeBytes)
 	})
 	return st, s.translate(err)
 }

@@ -235,8 +235,10 @@ func TestAuditTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Check(ctx); err == nil || !strings.Contains(err.Error(), "audit entry 6: hash does not match") {
-		t.Fatalf("Check = %v, want entry 6 named", err)
+	err = s.Check(ctx)
+	var ce *pgstore.CheckError
+	if !errors.As(err, &ce) || len(ce.Problems) == 0 || !strings.HasPrefix(ce.Problems[0], "audit entry 6: hash does not match") {
+		t.Fatalf("Check = %v, want a *CheckError naming entry 6 first", err)
 	}
 	cps, err := s.Checkpoints(ctx)
 	if err != nil {

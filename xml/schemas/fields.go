@@ -38,6 +38,35 @@ type Field struct {
 	DE, EN string
 	// Attribute marks attributes.
 	Attribute bool
+	// Qualified reports whether the element is written in the target
+	// namespace (its form, or the elementFormDefault of the schema that
+	// declares it); attributes are never qualified.
+	Qualified bool
+	// Simple describes the value of an element with simple content or of
+	// an attribute: its built-in base type and facets, resolved through
+	// named simple types. Zero for complex elements and code elements.
+	Simple Simple
+}
+
+// Simple is a simple type resolved to its built-in base and facets.
+type Simple struct {
+	// Base is the local name of the XSD built-in type the value derives
+	// from, "string", "token", "date", "boolean"; "union" for a union.
+	Base string
+	// Patterns are the pattern facets along the derivation, each of which
+	// the value must match.
+	Patterns []string
+	// MinLength and MaxLength are the tightest length facets; -1 if none.
+	MinLength, MaxLength int
+	// Enumeration lists the allowed values, if enumerated.
+	Enumeration []string
+	// MinInclusive, MaxInclusive, MinExclusive and MaxExclusive are the
+	// bounds of a number or date, as written; "" if none.
+	MinInclusive, MaxInclusive, MinExclusive, MaxExclusive string
+	// FractionDigits is the fractionDigits facet; -1 if none.
+	FractionDigits int
+	// Members are the member types of a union.
+	Members []Simple
 }
 
 // Occurs renders the cardinality, "1", "0..1", "1..n", "0..32".
@@ -66,15 +95,23 @@ type Model struct {
 }
 
 // NewModel parses the embedded schemas.
-func NewModel() (*Model, error) {
+func NewModel() (*Model, error) { return NewModelFS(files, NSMessages) }
+
+// NewModelFS parses every .xsd file at the top of fsys, whose message
+// root elements are the global elements of namespace messagesNS: the
+// model of another set of schemas in the same style (an adapter's dialect).
+func NewModelFS(fsys fs.FS, messagesNS string) (*Model, error) {
 	m := &Model{types: map[string]*etree.Element{}, groups: map[string]*etree.Element{}, agroups: map[string]*etree.Element{},
 		elements: map[string]*etree.Element{}, prefixes: map[*etree.Element]map[string]string{}, fields: map[string][]Field{}}
-	entries, err := fs.ReadDir(files, ".")
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
-		data, err := files.ReadFile(e.Name())
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".xsd") {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, e.Name())
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +142,7 @@ func NewModel() (*Model, error) {
 			case "attributeGroup":
 				m.agroups[key] = c
 			case "element":
-				if tns == NSMessages {
+				if tns == messagesNS {
 					m.elements[name] = c
 				}
 			}
@@ -320,16 +357,20 @@ func (w *walker) element(e *etree.Element, path string, depth int, choice string
 	}
 	min, max := occurs(e)
 	de, en := docs(e)
-	f := Field{Path: p, Depth: depth, Min: min, Max: max, Choice: choice, DE: de, EN: en, Fixed: e.SelectAttrValue("fixed", "")}
+	f := Field{Path: p, Depth: depth, Min: min, Max: max, Choice: choice, DE: de, EN: en, Fixed: e.SelectAttrValue("fixed", ""),
+		Qualified: qualified(e)}
 	if t := e.SelectAttrValue("type", ""); t != "" {
 		f.Type = t
 		if key := w.resolve(e, t); isCodeType(key) {
 			_, f.CodeType, _ = strings.Cut(key, "|")
+		} else {
+			f.Simple = w.simpleOf(e, t)
 		}
 	} else if st := e.SelectElement("simpleType"); st != nil {
 		if r := st.SelectElement("restriction"); r != nil {
 			f.Type = r.SelectAttrValue("base", "") + " (restricted)"
 		}
+		f.Simple = w.simpleType(st, 0)
 	}
 	w.out = append(w.out, f)
 	if f.CodeType != "" {
@@ -349,6 +390,104 @@ func (w *walker) attribute(a *etree.Element, path string, depth int) {
 		min = 1
 	}
 	de, en := docs(a)
-	w.out = append(w.out, Field{Path: p, Depth: depth, Min: min, Max: 1, Type: a.SelectAttrValue("type", ""),
-		Fixed: a.SelectAttrValue("fixed", ""), DE: de, EN: en, Attribute: true})
+	f := Field{Path: p, Depth: depth, Min: min, Max: 1, Type: a.SelectAttrValue("type", ""),
+		Fixed: a.SelectAttrValue("fixed", ""), DE: de, EN: en, Attribute: true}
+	if f.Type != "" {
+		f.Simple = w.simpleOf(a, f.Type)
+	} else if st := a.SelectElement("simpleType"); st != nil {
+		f.Simple = w.simpleType(st, 0)
+	}
+	w.out = append(w.out, f)
+}
+
+// nsXSD is the namespace of the XSD built-in types.
+const nsXSD = "http://www.w3.org/2001/XMLSchema"
+
+// qualified reports whether element declaration e is written in the
+// target namespace.
+func qualified(e *etree.Element) bool {
+	if e.Parent() != nil && e.Parent().Tag == "schema" {
+		return true // a global element
+	}
+	if f := e.SelectAttrValue("form", ""); f != "" {
+		return f == "qualified"
+	}
+	return schemaOf(e).SelectAttrValue("elementFormDefault", "unqualified") == "qualified"
+}
+
+// simpleOf resolves the simple type named qname, used in e's schema.
+func (w *walker) simpleOf(e *etree.Element, qname string) Simple {
+	return w.simpleNamed(w.resolve(e, qname), 0)
+}
+
+func (w *walker) simpleNamed(key string, depth int) Simple {
+	ns, local, _ := strings.Cut(key, "|")
+	if ns == nsXSD {
+		return Simple{Base: local, MinLength: -1, MaxLength: -1, FractionDigits: -1}
+	}
+	st, ok := w.m.types[key]
+	if !ok || st.Tag != "simpleType" || depth > 16 {
+		return Simple{MinLength: -1, MaxLength: -1, FractionDigits: -1}
+	}
+	return w.simpleType(st, depth+1)
+}
+
+// simpleType resolves a simpleType declaration (named or anonymous).
+func (w *walker) simpleType(st *etree.Element, depth int) Simple {
+	if u := st.SelectElement("union"); u != nil {
+		s := Simple{Base: "union", MinLength: -1, MaxLength: -1, FractionDigits: -1}
+		for _, mt := range strings.Fields(u.SelectAttrValue("memberTypes", "")) {
+			s.Members = append(s.Members, w.simpleNamed(w.resolve(u, mt), depth+1))
+		}
+		for _, c := range u.SelectElements("simpleType") {
+			s.Members = append(s.Members, w.simpleType(c, depth+1))
+		}
+		return s
+	}
+	r := st.SelectElement("restriction")
+	if r == nil {
+		return Simple{MinLength: -1, MaxLength: -1, FractionDigits: -1}
+	}
+	var s Simple
+	if b := r.SelectAttrValue("base", ""); b != "" {
+		s = w.simpleNamed(w.resolve(r, b), depth+1)
+	} else if inner := r.SelectElement("simpleType"); inner != nil {
+		s = w.simpleType(inner, depth+1)
+	}
+	s.Patterns = append([]string(nil), s.Patterns...)
+	var enum []string
+	for _, c := range r.ChildElements() {
+		v := c.SelectAttrValue("value", "")
+		switch c.Tag {
+		case "pattern":
+			s.Patterns = append(s.Patterns, v)
+		case "enumeration":
+			enum = append(enum, v)
+		case "length":
+			n, _ := strconv.Atoi(v)
+			s.MinLength, s.MaxLength = n, n
+		case "minLength":
+			if n, _ := strconv.Atoi(v); n > s.MinLength {
+				s.MinLength = n
+			}
+		case "maxLength":
+			if n, _ := strconv.Atoi(v); s.MaxLength < 0 || n < s.MaxLength {
+				s.MaxLength = n
+			}
+		case "minInclusive":
+			s.MinInclusive = v
+		case "maxInclusive":
+			s.MaxInclusive = v
+		case "minExclusive":
+			s.MinExclusive = v
+		case "maxExclusive":
+			s.MaxExclusive = v
+		case "fractionDigits":
+			s.FractionDigits, _ = strconv.Atoi(v)
+		}
+	}
+	if enum != nil {
+		s.Enumeration = enum
+	}
+	return s
 }

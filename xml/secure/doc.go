@@ -79,6 +79,11 @@
 // Verify with Open's answer; TestXmlsec1VerifiesSign checks Sign's output
 // with xmlsec1 --verify.
 //
+// Encrypt is the other half alone: it encrypts a signed element as Seal
+// does, without parsing or re-signing it. Sign then Encrypt is Seal; the
+// conformance runner breaks a signature between the two on purpose, to see
+// a receiver refuse it.
+//
 // # Verification
 //
 // Open runs XML-DSig core validation itself, on xml/c14n: it checks the

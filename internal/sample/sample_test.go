@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xgate/xgate/gateway/internal/sample"
 	"github.com/xgate/xgate/internal/clock"
+	"github.com/xgate/xgate/internal/sample"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/kennung"
 	"github.com/xgate/xgate/xml/message"
