@@ -136,3 +136,49 @@ func TestIntakeAdapters(t *testing.T) {
 		t.Errorf("unknown adapter: %d", code)
 	}
 }
+
+// TestJobcenterJSON: a Jobcenter's local software speaks JSON: it takes
+// its inbox in JSON (GET /v1/inbox?adapter=jobcenter-json) and posts its
+// messages as JSON (POST /v1/messages, application/json, the adapter
+// named); the ABH gets ours.
+func TestJobcenterJSON(t *testing.T) {
+	m := testPKI(t)
+	abh, _ := m.ByID("abh")
+	jc, _ := m.ByID("jc")
+	reg := registry(t)
+	sites := network(t, map[string]siteOpts{"jc": {dialects: reg}, "abh": {dialects: reg}}, "abh", "jc")
+	// ABH → JC: ours on the wire, JSON for the Jobcenter's software.
+	msg, id := sample(t, "920001", abh.Identity, jc.Identity)
+	if code, body := post(t, sites["abh"].intake+"/v1/messages", msg); code != http.StatusAccepted {
+		t.Fatalf("%d %s", code, body)
+	}
+	waitState(t, sites["jc"], id, outbox.StateReceived)
+	var inbox struct{ Messages []gateway.InboxItem }
+	getJSON(t, sites["jc"].intake+"/v1/inbox?adapter=jobcenter-json", &inbox)
+	if len(inbox.Messages) != 1 || !json.Valid([]byte(inbox.Messages[0].Message)) || inbox.Messages[0].AdapterError != "" {
+		t.Fatalf("JSON inbox: %+v", inbox)
+	}
+	// JC → ABH: JSON in, ours out.
+	in, err := os.ReadFile("../adapters/jobcenterjson/testdata/golden/920002/beginn-buergergeld.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(sites["jc"].intake+"/v1/messages?adapter=jobcenter-json", "application/json", bytes.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var acc gateway.Accepted
+	if resp.StatusCode != http.StatusAccepted || json.Unmarshal(raw, &acc) != nil {
+		t.Fatalf("JSON intake: %d %s", resp.StatusCode, raw)
+	}
+	got := waitState(t, sites["abh"], acc.ID, outbox.StateReceived)
+	if !bytes.Contains(got.Opened, []byte("JCABH.MitteilungLeistungsbezug")) {
+		t.Errorf("the ABH did not get our 920002")
+	}
+	// Broken JSON is refused with a code, nothing stored.
+	if code, body := post(t, sites["jc"].intake+"/v1/messages?adapter=jobcenter-json", []byte(`{"a":`)); code != http.StatusBadRequest || !bytes.Contains(body, []byte(`"code"`)) {
+		t.Errorf("broken JSON: %d %s", code, body)
+	}
+}

@@ -52,7 +52,7 @@ func Spec() adapters.Spec {
 		Theirs:    adapters.FormatFixed,
 		MediaType: "text/plain; charset=ISO-8859-15",
 		Fields: []adapters.Field{{Name: "max-bytes", Default: strconv.Itoa(message.DefaultMaxBytes),
-			Description: "largest input accepted, in bytes"}},
+			Description: "largest input accepted, in bytes"}, ours.CheckField()},
 	}
 	cat := catalogue.New()
 	for _, c := range types {
@@ -86,10 +86,15 @@ func New(cfg adapters.Config, _ adapters.Deps) (adapters.Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	check, err := ours.ParseCheck(cfg)
+	if err != nil {
+		return nil, err
+	}
 	side, err := ours.New(types, Name, message.Limits{MaxBytes: maxBytes})
 	if err != nil {
 		return nil, err
 	}
+	side.Check = check
 	a := &Adapter{spec: Spec(), ours: side, layout: l, maxBytes: maxBytes}
 	var missing []string
 	for _, p := range paths(side) {
@@ -154,12 +159,13 @@ func (a *Adapter) forward(ctx context.Context, in []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	n, t, err := a.ours.Decode(in, types)
+	vals, t, err := a.ours.DecodeValues(in, types)
 	if err != nil {
 		return nil, ours.Fill(err, Name, adapters.Forward, "")
 	}
 	code := catalogue.CodeOfRoot(t.Root)
 	var b bytes.Buffer
+	b.Grow(8 * (RecordLen + 2))
 	rec := make([]byte, RecordLen)
 	records := 0
 	put := func() {
@@ -171,36 +177,36 @@ func (a *Adapter) forward(ctx context.Context, in []byte) ([]byte, error) {
 	copy(rec, recHeader+FormatID+LayoutVersion+code+fmt.Sprintf("%04d", a.layout.version))
 	put()
 	fields := 0
-	for _, v := range t.Flatten(n) {
-		shown := t.Shown(v.Path, v.Index)
+	for _, v := range vals {
+		shown := func() string { return t.Shown(v.Path, v.Index) }
 		num, ok := a.layout.byPath[v.Path]
 		if !ok {
-			return nil, a.fail(adapters.Forward, code, errcode.Other, shown, v.Text, "no field number in layout/felder.csv")
+			return nil, a.fail(adapters.Forward, code, errcode.Other, shown(), v.Text, "no field number in layout/felder.csv")
 		}
 		if len(v.Index) > maxLevels {
-			return nil, a.fail(adapters.Forward, code, errcode.Other, shown, v.Text, "nested %d repeatable levels deep, the layout has %d", len(v.Index), maxLevels)
+			return nil, a.fail(adapters.Forward, code, errcode.Other, shown(), v.Text, "nested %d repeatable levels deep, the layout has %d", len(v.Index), maxLevels)
 		}
 		enc, err := encodeLatin9(v.Text)
 		if err != nil {
-			return nil, a.fail(adapters.Forward, code, errcode.Other, shown, v.Text, "%v", err)
+			return nil, a.fail(adapters.Forward, code, errcode.Other, shown(), v.Text, "%v", err)
 		}
 		for first := true; first || len(enc) > 0; first = false {
 			chunk := enc[:min(len(enc), chunkLen)]
 			enc = enc[len(chunk):]
 			blank(rec)
 			copy(rec, recField)
-			copy(rec[2:], fmt.Sprintf("%04d", num))
+			digits4(rec[2:6], num)
 			for i := range maxLevels {
 				idx := 0
 				if i < len(v.Index) {
 					idx = v.Index[i]
 				}
 				if idx > 9999 {
-					return nil, a.fail(adapters.Forward, code, errcode.Other, shown, "", "occurrence %d over 9999", idx)
+					return nil, a.fail(adapters.Forward, code, errcode.Other, shown(), "", "occurrence %d over 9999", idx)
 				}
-				copy(rec[6+4*i:], fmt.Sprintf("%04d", idx))
+				digits4(rec[6+4*i:10+4*i], idx)
 			}
-			copy(rec[18:], fmt.Sprintf("%04d", len(chunk)))
+			digits4(rec[18:22], len(chunk))
 			if len(enc) > 0 {
 				rec[22] = '+'
 			}
@@ -213,6 +219,14 @@ func (a *Adapter) forward(ctx context.Context, in []byte) ([]byte, error) {
 	copy(rec, recTrailer+fmt.Sprintf("%07d%07d", records+1, fields))
 	put()
 	return b.Bytes(), nil
+}
+
+// digits4 writes n (0–9999) as four digits into dst.
+func digits4(dst []byte, n int) {
+	for i := 3; i >= 0; i-- {
+		dst[i] = byte('0' + n%10)
+		n /= 10
+	}
 }
 
 func blank(rec []byte) {

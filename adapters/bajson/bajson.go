@@ -6,6 +6,7 @@ import (
 
 	"github.com/xgate/xgate/adapters"
 	"github.com/xgate/xgate/adapters/internal/jsonadapter"
+	"github.com/xgate/xgate/adapters/internal/ours"
 	"github.com/xgate/xgate/xml/catalogue"
 )
 
@@ -46,7 +47,7 @@ func Spec() adapters.Spec {
 		Ours:      adapters.FormatXOEV,
 		Theirs:    adapters.FormatJSON,
 		MediaType: "application/json",
-		Fields:    []adapters.Field{jsonadapter.MaxBytesField()},
+		Fields:    []adapters.Field{jsonadapter.MaxBytesField(), ours.CheckField()},
 	}
 	cat := catalogue.New()
 	for _, c := range types {

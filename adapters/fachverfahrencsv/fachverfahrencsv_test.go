@@ -69,7 +69,7 @@ func TestExport(t *testing.T) {
 	var rep strings.Builder
 	for _, m := range b.Messages {
 		fmt.Fprintf(&rep, "row %d: %s %s\n", m.Record, m.Type, m.UUID)
-		adaptertest.Golden(t, filepath.Join("testdata", "golden", fmt.Sprintf("row%02d-%s.xml", m.Record, m.Type)), m.Data)
+		adaptertest.Golden(t, filepath.Join("testdata", "golden", fmt.Sprintf("row%02d-%s.xml", m.Record, m.Type)), adaptertest.PrettyXML(t, m.Data))
 		if r := v.Validate(context.Background(), m.Data); !r.Valid() {
 			t.Errorf("row %d: %v", m.Record, r.Err())
 		}

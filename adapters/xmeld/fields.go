@@ -132,10 +132,20 @@ func (fm *fieldMap) resolve(rules []rule, p string, fwd bool) (resolved, bool) {
 type mapper struct {
 	fields *fieldMap
 	codes  map[string]*codemap.Table
+	// resolved caches resolve per type code and direction, by path;
+	// filled when the adapter is built, read-only afterwards.
+	resolved map[string]map[string]resolved
 }
 
-func (m *mapper) fail(code errcode.Code, field, value, format string, args ...any) *adapters.MappingError {
-	return &adapters.MappingError{Code: code, Field: field, Value: value, Reason: fmt.Sprintf(format, args...)}
+func cacheKey(code string, fwd bool) string {
+	if fwd {
+		return code + "|f"
+	}
+	return code + "|r"
+}
+
+func (m *mapper) fail(code errcode.Code, field fmt.Stringer, value, format string, args ...any) *adapters.MappingError {
+	return &adapters.MappingError{Code: code, Field: field.String(), Value: value, Reason: fmt.Sprintf(format, args...)}
 }
 
 // group collects the values that a transform joins on the way back.
@@ -144,18 +154,31 @@ type group struct {
 	index []int
 	parts map[string]string // hausnummer: "hausnummer", "hausnummerBuchstabeZusatzziffer"
 	words map[int]string    // vornamen: occurrence → word
-	shown string
+	shown lazyShown
 }
+
+// lazyShown renders a value's path with its occurrences only when an
+// error needs it.
+type lazyShown struct {
+	t     *xtree.Type
+	path  string
+	index []int
+}
+
+func (l lazyShown) String() string { return l.t.Shown(l.path, l.index) }
 
 // translate maps values of type from (our type when fwd) to type to.
 func (m *mapper) translate(from, to *xtree.Type, code string, vals []xtree.Value, fwd bool) ([]xtree.Value, error) {
-	rules := m.fields.rules(code)
-	var out []xtree.Value
-	groups := map[string]*group{}
+	out := make([]xtree.Value, 0, len(vals)+8)
+	var groups map[string]*group
 	var order []string
+	cache := m.resolved[cacheKey(code, fwd)]
 	for _, v := range vals {
-		shown := from.Shown(v.Path, v.Index)
-		res, ok := m.fields.resolve(rules, v.Path, fwd)
+		shown := lazyShown{from, v.Path, v.Index}
+		res, ok := cache[v.Path]
+		if !ok {
+			res, ok = m.fields.resolve(m.fields.rules(code), v.Path, fwd)
+		}
 		if !ok {
 			return nil, m.fail(errcode.Other, shown, v.Text, "no counterpart in the %s (mapping/felder.csv)", side(!fwd))
 		}
@@ -190,6 +213,9 @@ func (m *mapper) translate(from, to *xtree.Type, code string, vals []xtree.Value
 				out = append(out, xtree.Value{Path: res.path, Index: append(append([]int(nil), v.Index...), j+1), Text: w})
 			}
 		case t == "vornamen":
+			if groups == nil {
+				groups = map[string]*group{}
+			}
 			if len(v.Index) == 0 {
 				return nil, m.fail(errcode.Other, shown, v.Text, "no counterpart in xgate")
 			}
@@ -205,6 +231,9 @@ func (m *mapper) translate(from, to *xtree.Type, code string, vals []xtree.Value
 				out = append(out, xtree.Value{Path: joinPath(res.path, "hausnummerBuchstabeZusatzziffer"), Index: v.Index, Text: r})
 			}
 		case t == "hausnummer":
+			if groups == nil {
+				groups = map[string]*group{}
+			}
 			if res.rest != "hausnummer" && res.rest != "hausnummerBuchstabeZusatzziffer" {
 				return nil, m.fail(errcode.Other, shown, v.Text, "no counterpart in the xgate message")
 			}
@@ -225,7 +254,7 @@ func (m *mapper) translate(from, to *xtree.Type, code string, vals []xtree.Value
 	return out, nil
 }
 
-func (m *mapper) groupOf(groups map[string]*group, order *[]string, path string, index []int, shown string) *group {
+func (m *mapper) groupOf(groups map[string]*group, order *[]string, path string, index []int, shown lazyShown) *group {
 	key := path + "|" + xtree.IndexString(index)
 	g, ok := groups[key]
 	if !ok {
@@ -271,7 +300,7 @@ func (m *mapper) join(g *group) (xtree.Value, error) {
 }
 
 // code maps one value below a code element through table name.
-func (m *mapper) code(name string, res resolved, v xtree.Value, shown string, fwd bool) (xtree.Value, error) {
+func (m *mapper) code(name string, res resolved, v xtree.Value, shown lazyShown, fwd bool) (xtree.Value, error) {
 	t, ok := m.codes[name]
 	if !ok {
 		return xtree.Value{}, fmt.Errorf("xmeld: felder.csv line %d: no mapping table %s", res.rule.line, name)

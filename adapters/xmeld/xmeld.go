@@ -68,7 +68,7 @@ func Spec() adapters.Spec {
 		Theirs:    adapters.FormatXMeld,
 		MediaType: "application/xml",
 		Fields: []adapters.Field{{Name: "max-bytes", Default: strconv.Itoa(message.DefaultMaxBytes),
-			Description: "largest input accepted, in bytes"}},
+			Description: "largest input accepted, in bytes"}, ours.CheckField()},
 	}
 	for _, c := range types {
 		s.Types = append(s.Types, adapters.TypeSpec{Code: c, Partner: partnerRoot(c), Directions: []adapters.Direction{adapters.Forward, adapters.Reverse}})
@@ -143,10 +143,15 @@ func New(cfg adapters.Config, _ adapters.Deps) (adapters.Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	check, err := ours.ParseCheck(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a.ours, err = ours.New(types, Name, lim)
 	if err != nil {
 		return nil, err
 	}
+	a.ours.Check = check
 	nach := codes["nachrichten"]
 	for _, c := range types {
 		ct, _ := a.ours.Catalog.Lookup(c)
@@ -183,6 +188,7 @@ func New(cfg adapters.Config, _ adapters.Deps) (adapters.Adapter, error) {
 // field of either schema without a rule is a broken table, found when the
 // adapter is built rather than when a message needs it.
 func (a *Adapter) checkComplete() error {
+	a.m.resolved = map[string]map[string]resolved{}
 	for oRoot, tRoot := range a.theirsRoot {
 		ot, _ := a.ours.Schema.Type(oRoot)
 		tt, _ := a.theirs.Type(tRoot)
@@ -200,6 +206,11 @@ func (a *Adapter) checkComplete() error {
 				if !ok {
 					return fmt.Errorf("xmeld: %s: %s has no rule in mapping/felder.csv", pair.from.Root, p)
 				}
+				k := cacheKey(code, pair.fwd)
+				if a.m.resolved[k] == nil {
+					a.m.resolved[k] = map[string]resolved{}
+				}
+				a.m.resolved[k][p] = res
 				target := res.path
 				switch {
 				case res.transform == "hausnummer" && pair.fwd:
@@ -234,13 +245,13 @@ func (a *Adapter) forward(ctx context.Context, in []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	n, ot, err := a.ours.Decode(in, types)
+	ovals, ot, err := a.ours.DecodeValues(in, types)
 	if err != nil {
 		return nil, ours.Fill(err, Name, adapters.Forward, "")
 	}
 	code := catalogue.CodeOfRoot(ot.Root)
 	tt, _ := a.theirs.Type(a.theirsRoot[ot.Root])
-	vals, err := a.m.translate(ot, tt, code, ot.Flatten(n), true)
+	vals, err := a.m.translate(ot, tt, code, ovals, true)
 	if err != nil {
 		return nil, ours.Fill(err, Name, adapters.Forward, code)
 	}
@@ -262,7 +273,7 @@ func (a *Adapter) reverse(ctx context.Context, in []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	tn, tt, err := a.theirs.Decode(in, a.limits)
+	tvals, tt, err := a.theirs.DecodeValues(in, a.limits)
 	if err != nil {
 		if verr := a.set.Validate(in); verr != nil {
 			err = schemaErr(verr, "input is not valid against the dialect's XSD")
@@ -275,7 +286,7 @@ func (a *Adapter) reverse(ctx context.Context, in []byte) ([]byte, error) {
 	oRoot := a.oursRoot[tt.Root]
 	ot, _ := a.ours.Schema.Type(oRoot)
 	code := catalogue.CodeOfRoot(oRoot)
-	vals, err := a.m.translate(tt, ot, code, tt.Flatten(tn), false)
+	vals, err := a.m.translate(tt, ot, code, tvals, false)
 	if err != nil {
 		return nil, ours.Fill(err, Name, adapters.Reverse, tt.Root)
 	}

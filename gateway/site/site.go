@@ -202,10 +202,8 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (_ *Site, err erro
 	if err != nil {
 		return nil, err
 	}
-	for name, settings := range cfg.Adapters {
-		if err := s.adapters.Configure(name, adapters.Config(settings)); err != nil {
-			return nil, fmt.Errorf("adapters.%s: %w", name, err)
-		}
+	if err := configureAdapters(s.adapters, cfg.Adapters); err != nil {
+		return nil, err
 	}
 	s.Gateway, err = gateway.New(gateway.Options{
 		Dialects: s.adapters,
@@ -468,4 +466,34 @@ func (p peerResponder) Respond(ctx context.Context, in *message.Message) ([]gate
 		res[i] = gateway.Outgoing{To: o.To, Type: o.Type, XML: o.XML, Delay: o.Delay}
 	}
 	return res, nil
+}
+
+// configureAdapters applies the configuration's adapter settings. The
+// daemon validates our side of every translation itself, so an adapter's
+// own check of it ("check-ours") is off unless the file says otherwise.
+// An adapter that needs settings the file does not give stays
+// unconfigured: using it is refused with what is missing.
+func configureAdapters(r *adapters.Registry, settings map[string]map[string]string) error {
+	for name := range settings {
+		if _, ok := r.Spec(name); !ok {
+			return fmt.Errorf("adapters.%s: no such adapter (xgate adapters list)", name)
+		}
+	}
+	for _, spec := range r.Specs() {
+		c := adapters.Config{}
+		for k, v := range settings[spec.Name] {
+			c[k] = v
+		}
+		for _, f := range spec.Fields {
+			if _, set := c[f.Name]; f.Name == "check-ours" && !set {
+				c[f.Name] = "false"
+			}
+		}
+		if err := r.Configure(spec.Name, c); err != nil {
+			if _, named := settings[spec.Name]; named {
+				return fmt.Errorf("adapters.%s: %w", spec.Name, err)
+			}
+		}
+	}
+	return nil
 }

@@ -53,10 +53,15 @@ func New(spec adapters.Spec, cfg adapters.Config) (*Adapter, error) {
 			a.rev = append(a.rev, t.Code)
 		}
 	}
+	check, err := ours.ParseCheck(cfg)
+	if err != nil {
+		return nil, err
+	}
 	side, err := ours.New(codes, spec.Name, message.Limits{MaxBytes: maxBytes})
 	if err != nil {
 		return nil, err
 	}
+	side.Check = check
 	codec, err := jsonmsg.New(side.Schema, maxBytes)
 	if err != nil {
 		side.Close()

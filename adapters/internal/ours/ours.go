@@ -26,8 +26,33 @@ type Side struct {
 	Schema  *xtree.Schema
 	Catalog *catalogue.Catalogue
 	Limits  message.Limits
-	set     *validate.SchemaSet
-	op      string
+	// Check validates against xgate's XSD what Decode reads and Encode
+	// writes (the setting check-ours). Without it the hardened parse and
+	// the structural checks of xtree still run.
+	Check bool
+	set   *validate.SchemaSet
+	op    string
+}
+
+// SettingCheck is the adapters' setting for Side.Check.
+const SettingCheck = "check-ours"
+
+// CheckField is the spec field of SettingCheck.
+func CheckField() adapters.Field {
+	return adapters.Field{Name: SettingCheck, Default: "true",
+		Description: "validate our side against xgate's XSD (forward input, reverse output); the gateway sets false, as it validates before forward and after reverse itself"}
+}
+
+// ParseCheck reads SettingCheck from cfg ("true" when absent).
+func ParseCheck(cfg adapters.Config) (bool, error) {
+	switch v := cfg[SettingCheck]; v {
+	case "", "true":
+		return true, nil
+	case "false":
+		return false, nil
+	default:
+		return false, fmt.Errorf("%w: setting %s must be true or false, not %q", adapters.ErrConfig, SettingCheck, v)
+	}
 }
 
 // New returns the side for the given type codes; op names the
@@ -54,7 +79,7 @@ func New(codes []string, op string, lim message.Limits) (*Side, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Side{Schema: s, Catalog: cat, Limits: lim.WithDefaults(), set: set, op: op}, nil
+	return &Side{Schema: s, Catalog: cat, Limits: lim.WithDefaults(), Check: true, set: set, op: op}, nil
 }
 
 // Close frees the XSD.
@@ -63,14 +88,14 @@ func (s *Side) Close() error { return s.set.Close() }
 // Code returns the type code of a root element name.
 func (s *Side) Code(root string) string { return catalogue.CodeOfRoot(root) }
 
-// Decode checks data against xgate's XSD and returns its tree; only the
-// types in allowed may come. Errors are *adapters.MappingError without
+// Decode reads data (hardened parse, structure) and, with Check,
+// validates it against xgate's XSD; only the types in allowed may come. Errors are *adapters.MappingError without
 // adapter and direction.
 func (s *Side) Decode(data []byte, allowed []string) (*xtree.Node, *xtree.Type, error) {
 	n, t, err := s.Schema.Decode(data, s.Limits) // the hardened parse first
 	if err != nil {
 		var me *adapters.MappingError
-		if errors.As(err, &me) && me.Code == errcode.SchemaInvalid {
+		if errors.As(err, &me) && me.Code == errcode.SchemaInvalid && s.Check {
 			// Say what libxml2 says, with the XSD's words.
 			if verr := s.set.ValidateParsed(data); verr != nil {
 				return nil, nil, schemaError(verr, "input is not a valid xgate message")
@@ -78,8 +103,10 @@ func (s *Side) Decode(data []byte, allowed []string) (*xtree.Node, *xtree.Type, 
 		}
 		return nil, nil, err
 	}
-	if err := s.set.ValidateParsed(data); err != nil {
-		return nil, nil, schemaError(err, "input is not a valid xgate message")
+	if s.Check {
+		if err := s.set.ValidateParsed(data); err != nil {
+			return nil, nil, schemaError(err, "input is not a valid xgate message")
+		}
 	}
 	if !slices.Contains(allowed, s.Code(t.Root)) {
 		return nil, nil, &adapters.MappingError{Code: errcode.Other, Message: s.Code(t.Root), Field: t.Root,
@@ -88,12 +115,39 @@ func (s *Side) Decode(data []byte, allowed []string) (*xtree.Node, *xtree.Type, 
 	return n, t, nil
 }
 
-// Encode writes n and checks the result against xgate's XSD: what the
-// adapter returns is always a valid message.
+// DecodeValues is Decode giving the message's values instead of its tree.
+func (s *Side) DecodeValues(data []byte, allowed []string) ([]xtree.Value, *xtree.Type, error) {
+	vals, t, err := s.Schema.DecodeValues(data, s.Limits)
+	if err != nil {
+		var me *adapters.MappingError
+		if errors.As(err, &me) && me.Code == errcode.SchemaInvalid && s.Check {
+			if verr := s.set.ValidateParsed(data); verr != nil {
+				return nil, nil, schemaError(verr, "input is not a valid xgate message")
+			}
+		}
+		return nil, nil, err
+	}
+	if s.Check {
+		if err := s.set.ValidateParsed(data); err != nil {
+			return nil, nil, schemaError(err, "input is not a valid xgate message")
+		}
+	}
+	if !slices.Contains(allowed, s.Code(t.Root)) {
+		return nil, nil, &adapters.MappingError{Code: errcode.Other, Message: s.Code(t.Root), Field: t.Root,
+			Reason: fmt.Sprintf("this adapter does not translate %s in this direction", t.Root)}
+	}
+	return vals, t, nil
+}
+
+// Encode writes n and, with Check, checks the result against xgate's
+// XSD: what the adapter returns is then always a valid message.
 func (s *Side) Encode(t *xtree.Type, n *xtree.Node) ([]byte, error) {
 	out, err := s.Schema.Encode(t, n)
 	if err != nil {
 		return nil, err
+	}
+	if !s.Check {
+		return out, nil
 	}
 	// Encode wrote the document itself (escaped, no DOCTYPE, no
 	// entities): libxml2 may read it without the hardened parse.

@@ -43,30 +43,42 @@ func (t *Type) Shown(path string, index []int) string {
 // every element without child elements (with its text, "" for an empty
 // one).
 func (t *Type) Flatten(n *Node) []Value {
-	var out []Value
-	t.flatten(n, "", nil, &out)
+	out := make([]Value, 0, 64)
+	t.flatten(n, t.infos[""], nil, &out)
 	return out
 }
 
-func (t *Type) flatten(n *Node, path string, index []int, out *[]Value) {
+// flatten walks n (a node the type declares: Decode and Build make no
+// others) along its Info.
+func (t *Type) flatten(n *Node, in *Info, index []int, out *[]Value) {
 	for _, a := range n.Attrs {
-		*out = append(*out, Value{Path: joinPath(path, "@"+a.Name), Index: index, Text: a.Value})
+		p := in.Path + "/@" + a.Name
+		if ain := in.attribute(a.Name); ain != nil {
+			p = ain.Path
+		}
+		*out = append(*out, Value{Path: p, Index: index, Text: a.Value})
 	}
 	if len(n.Kids) == 0 {
-		if path != "" {
-			*out = append(*out, Value{Path: path, Index: index, Text: n.Text})
+		if in.Path != "" {
+			*out = append(*out, Value{Path: in.Path, Index: index, Text: n.Text})
 		}
 		return
 	}
-	counts := map[string]int{}
+	var counts map[string]int
 	for _, k := range n.Kids {
-		kp := joinPath(path, k.Name)
-		ki := index
-		if in := t.infos[kp]; in != nil && in.Repeat {
-			counts[k.Name]++
-			ki = append(append([]int(nil), index...), counts[k.Name])
+		kin := in.child(k.Name)
+		if kin == nil {
+			kin = &Info{Path: joinPath(in.Path, k.Name)} // undeclared: Build and Encode refuse it
 		}
-		t.flatten(k, kp, ki, out)
+		ki := index
+		if kin.Repeat {
+			if counts == nil {
+				counts = map[string]int{}
+			}
+			counts[k.Name]++
+			ki = append(append(make([]int, 0, len(index)+1), index...), counts[k.Name])
+		}
+		t.flatten(k, kin, ki, out)
 	}
 }
 
@@ -89,21 +101,14 @@ func (t *Type) put(root *Node, v Value) error {
 	if !ok {
 		return fail(errcode.SchemaInvalid, v.Path, v.Text, "no such element or attribute in %s", t.Root)
 	}
-	segs := strings.Split(v.Path, "/")
 	n := root
-	path := ""
 	idx := 0
-	last := len(segs) - 1
-	if in.Attribute {
-		last--
-	}
-	for k := 0; k <= last; k++ {
-		path = joinPath(path, segs[k])
-		sin := t.infos[path]
+	for k, sin := range in.chain {
+		name := in.names[k]
 		occ := 1
 		if sin.Repeat {
 			if idx >= len(v.Index) {
-				return fail(errcode.SchemaInvalid, t.Shown(v.Path, v.Index), v.Text, "occurrence of %s not given", segs[k])
+				return fail(errcode.SchemaInvalid, t.Shown(v.Path, v.Index), v.Text, "occurrence of %s not given", name)
 			}
 			occ = v.Index[idx]
 			idx++
@@ -111,7 +116,7 @@ func (t *Type) put(root *Node, v Value) error {
 		var found *Node
 		seen := 0
 		for _, c := range n.Kids {
-			if c.Name == segs[k] {
+			if c.Name == name {
 				seen++
 				if seen == occ {
 					found = c
@@ -121,9 +126,9 @@ func (t *Type) put(root *Node, v Value) error {
 		}
 		if found == nil {
 			if occ != seen+1 {
-				return fail(errcode.SchemaInvalid, t.Shown(v.Path, v.Index), v.Text, "occurrence %d of %s comes before occurrence %d", occ, segs[k], seen+1)
+				return fail(errcode.SchemaInvalid, t.Shown(v.Path, v.Index), v.Text, "occurrence %d of %s comes before occurrence %d", occ, name, seen+1)
 			}
-			found = &Node{Name: segs[k]}
+			found = &Node{Name: name}
 			n.Kids = append(n.Kids, found)
 		}
 		n = found
@@ -132,7 +137,7 @@ func (t *Type) put(root *Node, v Value) error {
 		return fail(errcode.SchemaInvalid, v.Path, v.Text, "%d occurrence numbers for %d repeatable elements", len(v.Index), idx)
 	}
 	if in.Attribute {
-		name := strings.TrimPrefix(segs[len(segs)-1], "@")
+		name := in.Path[strings.LastIndexByte(in.Path, '@')+1:]
 		if _, dup := n.Attr(name); dup {
 			return fail(errcode.SchemaInvalid, t.Shown(v.Path, v.Index), v.Text, "attribute given twice")
 		}

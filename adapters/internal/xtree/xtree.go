@@ -72,7 +72,19 @@ type Info struct {
 	// Kids and Attrs are the child element and attribute names in
 	// schema order.
 	Kids, Attrs []string
+	kid, attr   map[string]*Info // by name
+	// chain holds the Infos of the elements from the root's child down
+	// to this one (the element owning an attribute, for an attribute);
+	// names their local names.
+	chain []*Info
+	names []string
 }
+
+// child returns the Info of child element name.
+func (in *Info) child(name string) *Info { return in.kid[name] }
+
+// attribute returns the Info of attribute name.
+func (in *Info) attribute(name string) *Info { return in.attr[name] }
 
 // Type is one message type: its root element and every path below.
 type Type struct {
@@ -108,22 +120,31 @@ func NewSchema(model *schemas.Model, ns, prefix string, roots []string) (*Schema
 			return nil, err
 		}
 		t := &Type{Root: root, infos: map[string]*Info{}}
-		t.infos[""] = &Info{Path: "", Field: schemas.Field{Qualified: true, Min: 1, Max: 1}}
+		t.infos[""] = &Info{Path: "", Field: schemas.Field{Qualified: true, Min: 1, Max: 1}, kid: map[string]*Info{}, attr: map[string]*Info{}}
 		add := func(f schemas.Field) {
 			parent, name := splitPath(f.Path)
 			p := t.infos[parent]
 			if p == nil {
 				return
 			}
-			in := &Info{Path: f.Path, Field: f, Attribute: f.Attribute}
+			in := &Info{Path: f.Path, Field: f, Attribute: f.Attribute, kid: map[string]*Info{}, attr: map[string]*Info{}}
 			if f.Attribute {
 				in.Leaf = true
 				in.Order = len(p.Attrs)
 				p.Attrs = append(p.Attrs, strings.TrimPrefix(name, "@"))
+				p.attr[strings.TrimPrefix(name, "@")] = in
 			} else {
 				in.Order = len(p.Kids)
 				in.Repeat = f.Max != 1
 				p.Kids = append(p.Kids, name)
+				p.kid[name] = in
+			}
+			if f.Attribute {
+				in.chain = p.chain
+				in.names = p.names
+			} else {
+				in.chain = append(append(make([]*Info, 0, len(p.chain)+1), p.chain...), in)
+				in.names = append(append(make([]string, 0, len(p.names)+1), p.names...), name)
 			}
 			t.infos[f.Path] = in
 			t.order = append(t.order, f.Path)
@@ -189,6 +210,32 @@ func fail(code errcode.Code, path, value, format string, args ...any) *adapters.
 // *adapters.MappingError (X000/S001 from the parser as their Err, X001 for
 // the structure) without adapter, direction and message set.
 func (s *Schema) Decode(data []byte, lim message.Limits) (*Node, *Type, error) {
+	d, root, err := s.start(data, lim)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := d.walk(root, d.t.infos[""], nil, &where{name: root.Tag})
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, d.t, nil
+}
+
+// DecodeValues is Decode followed by Flatten, without building the tree.
+func (s *Schema) DecodeValues(data []byte, lim message.Limits) ([]Value, *Type, error) {
+	d, root, err := s.start(data, lim)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.flat = true
+	d.out = make([]Value, 0, 64)
+	if _, err := d.walk(root, d.t.infos[""], nil, &where{name: root.Tag}); err != nil {
+		return nil, nil, err
+	}
+	return d.out, d.t, nil
+}
+
+func (s *Schema) start(data []byte, lim message.Limits) (*decoder, *etree.Element, error) {
 	msg, err := message.Parse(data, lim)
 	if err != nil {
 		code, _ := errcode.Of(err)
@@ -202,61 +249,120 @@ func (s *Schema) Decode(data []byte, lim message.Limits) (*Node, *Type, error) {
 	if !ok {
 		return nil, nil, fail(errcode.SchemaInvalid, root.Tag, "", "not a message this adapter translates (known: %s)", strings.Join(s.Roots(), ", "))
 	}
-	n, err := s.decode(t, root, "", root.Tag)
-	if err != nil {
-		return nil, nil, err
-	}
-	return n, t, nil
+	return &decoder{s: s, t: t}, root, nil
 }
 
-func (s *Schema) decode(t *Type, e *etree.Element, path, shown string) (*Node, error) {
-	in := t.infos[path]
-	n := &Node{Name: e.Tag}
+// decoder walks a parsed message, checking it against its type, and
+// builds its tree or (flat) its values.
+type decoder struct {
+	s    *Schema
+	t    *Type
+	flat bool
+	out  []Value
+}
+
+// where is an element's place, for error texts only: built as the walk
+// descends, rendered when an error needs it.
+type where struct {
+	parent *where
+	name   string
+	occ    int // occurrence of a repeatable element, else 0
+}
+
+func (w *where) String() string {
+	if w == nil {
+		return ""
+	}
+	s := w.name
+	if w.occ > 0 {
+		s += "[" + strconv.Itoa(w.occ) + "]"
+	}
+	if w.parent == nil {
+		return s
+	}
+	return w.parent.String() + "/" + s
+}
+
+func (d *decoder) walk(e *etree.Element, in *Info, index []int, here *where) (*Node, error) {
+	var n *Node
+	if !d.flat {
+		n = &Node{Name: e.Tag}
+	}
 	for _, a := range e.Attr {
 		if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
 			continue
 		}
-		ap := joinPath(path, "@"+a.Key)
-		if _, ok := t.infos[ap]; !ok || a.Space != "" {
-			return nil, fail(errcode.SchemaInvalid, shown+"/@"+a.FullKey(), a.Value, "attribute not declared by the schema")
+		ain := in.attribute(a.Key)
+		if ain == nil || a.Space != "" {
+			return nil, fail(errcode.SchemaInvalid, here.String()+"/@"+a.FullKey(), a.Value, "attribute not declared by the schema")
 		}
-		n.Attrs = append(n.Attrs, Attr{Name: a.Key, Value: a.Value})
+		if d.flat {
+			d.out = append(d.out, Value{Path: ain.Path, Index: index, Text: a.Value})
+		} else {
+			n.Attrs = append(n.Attrs, Attr{Name: a.Key, Value: a.Value})
+		}
 	}
-	counts := map[string]int{}
-	var text strings.Builder
+	var counts map[string]int
+	var text string
+	var more []string
+	kids := 0
 	for _, tok := range e.Child {
 		switch c := tok.(type) {
 		case *etree.Element:
-			cp := joinPath(path, c.Tag)
-			cin, ok := t.infos[cp]
-			if !ok || cin.Attribute || in.Leaf {
-				return nil, fail(errcode.SchemaInvalid, shown+"/"+c.FullTag(), "", "element not declared here by the schema")
+			kids++
+			cin := in.child(c.Tag)
+			if cin == nil || in.Leaf {
+				return nil, fail(errcode.SchemaInvalid, here.String()+"/"+c.FullTag(), "", "element not declared here by the schema")
 			}
 			wantNS := ""
 			if cin.Field.Qualified {
-				wantNS = s.NS
+				wantNS = d.s.NS
 			}
 			if c.NamespaceURI() != wantNS {
-				return nil, fail(errcode.SchemaInvalid, shown+"/"+c.FullTag(), "", "element is in namespace %q, want %q", c.NamespaceURI(), wantNS)
+				return nil, fail(errcode.SchemaInvalid, here.String()+"/"+c.FullTag(), "", "element is in namespace %q, want %q", c.NamespaceURI(), wantNS)
 			}
-			counts[c.Tag]++
-			cs := shown + "/" + c.Tag
+			ki := index
+			occ := 0
 			if cin.Repeat {
-				cs += "[" + strconv.Itoa(counts[c.Tag]) + "]"
+				if counts == nil {
+					counts = map[string]int{}
+				}
+				counts[c.Tag]++
+				occ = counts[c.Tag]
+				ki = append(append(make([]int, 0, len(index)+1), index...), occ)
 			}
-			kid, err := s.decode(t, c, cp, cs)
+			kid, err := d.walk(c, cin, ki, &where{parent: here, name: c.Tag, occ: occ})
 			if err != nil {
 				return nil, err
 			}
-			n.Kids = append(n.Kids, kid)
+			if !d.flat {
+				n.Kids = append(n.Kids, kid)
+			}
 		case *etree.CharData:
-			text.WriteString(c.Data)
+			if text == "" {
+				text = c.Data
+			} else {
+				more = append(more, c.Data)
+			}
 		}
 	}
+	if len(more) > 0 {
+		text += strings.Join(more, "")
+	}
+	if !in.Leaf && !blankXML(text) {
+		return nil, fail(errcode.SchemaInvalid, here.String(), text, "text in element-only content")
+	}
+	if d.flat {
+		if kids == 0 && in.Path != "" {
+			if !in.Leaf {
+				text = ""
+			}
+			d.out = append(d.out, Value{Path: in.Path, Index: index, Text: text})
+		}
+		return nil, nil
+	}
 	if in.Leaf {
-		n.Text = text.String()
-	} else if !blankXML(text.String()) {
-		return nil, fail(errcode.SchemaInvalid, shown, text.String(), "text in element-only content")
+		n.Text = text
 	}
 	return n, nil
 }
@@ -282,25 +388,22 @@ func joinPath(parent, name string) string {
 // Encode writes n as a message of type t: XML declaration, the root with
 // the schema's prefix and namespace declaration, children sorted into
 // schema order (repeated elements keep their order), attributes in schema
-// order, element-only content indented by two spaces (simple content is
-// written exactly). An element or attribute the type does not declare is
-// an error.
+// order, no indentation (white space between elements would only cost
+// every reader, the XSD validation first; simple content is written
+// exactly). An element or attribute the type does not declare is an
+// error.
 func (s *Schema) Encode(t *Type, n *Node) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	if err := s.encode(&b, t, n, "", 0); err != nil {
+	if err := s.encode(&b, t, n, t.infos[""], 0); err != nil {
 		return nil, err
 	}
 	b.WriteByte('\n')
 	return b.Bytes(), nil
 }
 
-func (s *Schema) encode(b *bytes.Buffer, t *Type, n *Node, path string, depth int) error {
+func (s *Schema) encode(b *bytes.Buffer, t *Type, n *Node, in *Info, depth int) error {
 	root := depth == 0
-	in := t.infos[path]
-	if in == nil {
-		return fail(errcode.SchemaInvalid, path, "", "element not declared by the schema")
-	}
 	tag := n.Name
 	if in.Field.Qualified {
 		tag = s.Prefix + ":" + n.Name
@@ -312,49 +415,58 @@ func (s *Schema) encode(b *bytes.Buffer, t *Type, n *Node, path string, depth in
 		escape(b, s.NS, true)
 		b.WriteByte('"')
 	}
-	attrs := slices.Clone(n.Attrs)
-	for _, a := range attrs {
-		if _, ok := t.infos[joinPath(path, "@"+a.Name)]; !ok {
-			return fail(errcode.SchemaInvalid, joinPath(path, "@"+a.Name), a.Value, "attribute not declared by the schema")
+	// Attributes in schema order: a few, so a pass per declared one.
+	written := 0
+	for _, name := range in.Attrs {
+		for _, a := range n.Attrs {
+			if a.Name != name {
+				continue
+			}
+			b.WriteByte(' ')
+			b.WriteString(a.Name)
+			b.WriteString(`="`)
+			escape(b, a.Value, true)
+			b.WriteByte('"')
+			written++
 		}
 	}
-	sort.SliceStable(attrs, func(i, j int) bool {
-		return t.infos[joinPath(path, "@"+attrs[i].Name)].Order < t.infos[joinPath(path, "@"+attrs[j].Name)].Order
-	})
-	for _, a := range attrs {
-		b.WriteByte(' ')
-		b.WriteString(a.Name)
-		b.WriteString(`="`)
-		escape(b, a.Value, true)
-		b.WriteByte('"')
+	if written != len(n.Attrs) {
+		for _, a := range n.Attrs {
+			if in.attribute(a.Name) == nil {
+				return fail(errcode.SchemaInvalid, joinPath(in.Path, "@"+a.Name), a.Value, "attribute not declared by the schema")
+			}
+		}
+		return fail(errcode.SchemaInvalid, in.Path, "", "attribute given twice")
 	}
 	if in.Leaf {
 		if len(n.Kids) > 0 {
-			return fail(errcode.SchemaInvalid, path, "", "simple content with child elements")
+			return fail(errcode.SchemaInvalid, in.Path, "", "simple content with child elements")
 		}
 		b.WriteByte('>')
 		escape(b, n.Text, false)
 	} else {
-		kids := slices.Clone(n.Kids)
-		for _, k := range kids {
-			if _, ok := t.infos[joinPath(path, k.Name)]; !ok {
-				return fail(errcode.SchemaInvalid, joinPath(path, k.Name), "", "element not declared here by the schema")
-			}
-		}
-		sort.SliceStable(kids, func(i, j int) bool {
-			return t.infos[joinPath(path, kids[i].Name)].Order < t.infos[joinPath(path, kids[j].Name)].Order
-		})
 		b.WriteByte('>')
-		for _, k := range kids {
-			b.WriteByte('\n')
-			indent(b, depth+1)
-			if err := s.encode(b, t, k, joinPath(path, k.Name), depth+1); err != nil {
-				return err
+		// Children in schema order, repeated ones in their own order: a
+		// pass per declared child name.
+		written := 0
+		for _, name := range in.Kids {
+			cin := in.kid[name]
+			for _, k := range n.Kids {
+				if k.Name != name {
+					continue
+				}
+				if err := s.encode(b, t, k, cin, depth+1); err != nil {
+					return err
+				}
+				written++
 			}
 		}
-		if len(kids) > 0 {
-			b.WriteByte('\n')
-			indent(b, depth)
+		if written != len(n.Kids) {
+			for _, k := range n.Kids {
+				if in.child(k.Name) == nil {
+					return fail(errcode.SchemaInvalid, joinPath(in.Path, k.Name), "", "element not declared here by the schema")
+				}
+			}
 		}
 	}
 	b.WriteString("</")
@@ -363,46 +475,42 @@ func (s *Schema) encode(b *bytes.Buffer, t *Type, n *Node, path string, depth in
 	return nil
 }
 
-func indent(b *bytes.Buffer, depth int) {
-	for range depth {
-		b.WriteString("  ")
-	}
-}
-
 // escape writes s escaped for XML text or an attribute value; in an
 // attribute, tab, line feed and carriage return are written as character
-// references so that they survive attribute-value normalisation.
+// references so that they survive attribute-value normalisation. Runs of
+// ordinary characters are copied at once.
 func escape(b *bytes.Buffer, s string, attr bool) {
-	for _, r := range s {
-		switch r {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
 		case '&':
-			b.WriteString("&amp;")
+			esc = "&amp;"
 		case '<':
-			b.WriteString("&lt;")
+			esc = "&lt;"
 		case '>':
-			b.WriteString("&gt;")
+			esc = "&gt;"
 		case '"':
 			if attr {
-				b.WriteString("&quot;")
-			} else {
-				b.WriteRune(r)
+				esc = "&quot;"
 			}
 		case '\r':
-			b.WriteString("&#xD;")
+			esc = "&#xD;"
 		case '\t':
 			if attr {
-				b.WriteString("&#x9;")
-			} else {
-				b.WriteRune(r)
+				esc = "&#x9;"
 			}
 		case '\n':
 			if attr {
-				b.WriteString("&#xA;")
-			} else {
-				b.WriteRune(r)
+				esc = "&#xA;"
 			}
-		default:
-			b.WriteRune(r)
 		}
+		if esc == "" {
+			continue
+		}
+		b.WriteString(s[start:i])
+		b.WriteString(esc)
+		start = i + 1
 	}
+	b.WriteString(s[start:])
 }

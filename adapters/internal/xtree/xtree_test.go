@@ -3,6 +3,7 @@ package xtree_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -58,6 +59,13 @@ func TestVectorsRoundTrip(t *testing.T) {
 		}
 		if ok, diff, err := adaptertest.EqualXML(v.Data, out); err != nil || !ok {
 			t.Errorf("%s: encode differs %v %s", v.Path, err, diff)
+		}
+		flat, _, err := s.DecodeValues(v.Data, message.Limits{})
+		if err != nil {
+			t.Fatalf("%s: DecodeValues: %v", v.Path, err)
+		}
+		if fmt.Sprint(flat) != fmt.Sprint(ty.Flatten(node)) {
+			t.Errorf("%s: DecodeValues differs from Flatten(Decode)", v.Path)
 		}
 		built, err := ty.Build(ty.Flatten(node))
 		if err != nil {
