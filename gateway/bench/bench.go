@@ -90,20 +90,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Exe == "" || cfg.Message == nil {
 		return nil, errors.New("bench: Exe and Message are required")
 	}
-	dir := cfg.Dir
-	if dir == "" {
-		d, err := os.MkdirTemp("", "xgate-bench-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, cleanup, err := devnet.Folder(cfg.Dir, "xgate-bench-")
+	if err != nil {
+		return nil, err
 	}
-	say := func(format string, args ...any) {
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, format+"\n", args...)
-		}
-	}
+	defer cleanup()
+	say := devnet.Progress(cfg.Progress)
 	say("bench: development PKI and network in %s", dir)
 	quiet := map[string]any{"answers.reminders": 0, "log.level": "warn", "delivery.workers": 16}
 	n, err := devnet.Create(ctx, dir, devnet.Spec{GenerateKey: cfg.GenerateKey, Sites: []devnet.SiteSpec{{ID: "abh", Extra: quiet}, {ID: "mb", Extra: quiet}}})

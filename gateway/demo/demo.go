@@ -100,20 +100,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.StepTimeout == 0 {
 		cfg.StepTimeout = 20 * time.Second
 	}
-	dir := cfg.Dir
-	if dir == "" {
-		d, err := os.MkdirTemp("", "xgate-demo-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, cleanup, err := devnet.Folder(cfg.Dir, "xgate-demo-")
+	if err != nil {
+		return nil, err
 	}
-	say := func(format string, args ...any) {
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, format+"\n", args...)
-		}
-	}
+	defer cleanup()
+	say := devnet.Progress(cfg.Progress)
 	say("demo: development PKI, signed directory and six sites in %s", dir)
 	specs := SiteSpecs()
 	n, err := devnet.Create(ctx, dir, devnet.Spec{Sites: specs, GenerateKey: cfg.GenerateKey})
@@ -175,11 +167,7 @@ func RunWith(ctx context.Context, cfg Config, n *devnet.Net, net Network) (*Resu
 	if cfg.StepTimeout == 0 {
 		cfg.StepTimeout = 20 * time.Second
 	}
-	say := func(format string, args ...any) {
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, format+"\n", args...)
-		}
-	}
+	say := devnet.Progress(cfg.Progress)
 	d := &driver{cfg: cfg, n: n, net: net, say: say, answers: map[string][]inbound{}, running: map[string]bool{}}
 	defer net.StopAll()
 	for _, id := range siteIDs {

@@ -242,15 +242,7 @@ func TestKillDuringRun(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Minute)
 	tn.waitDelivered("abh", deadline, ids...)
 	// Every message handed to the local software and acknowledged.
-	for time.Now().Before(deadline) {
-		ls.mu.Lock()
-		done := len(ls.acked)
-		ls.mu.Unlock()
-		if done >= n {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	ls.waitAcked(n, deadline)
 	stopPull()
 	<-pullDone
 	ls.mu.Lock()

@@ -311,3 +311,17 @@ func (tn *testNet) waitDelivered(site string, deadline time.Time, ids ...string)
 		}
 	}
 }
+
+// waitAcked waits until the local software acknowledged n messages or
+// the deadline passed.
+func (ls *localSoftware) waitAcked(n int, deadline time.Time) {
+	for time.Now().Before(deadline) {
+		ls.mu.Lock()
+		done := len(ls.acked)
+		ls.mu.Unlock()
+		if done >= n {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

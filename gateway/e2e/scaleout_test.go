@@ -298,15 +298,7 @@ func TestScaleOut(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	deliveredIn := time.Since(start)
-	for time.Now().Before(deadline) {
-		ls.mu.Lock()
-		done := len(ls.acked)
-		ls.mu.Unlock()
-		if done >= n {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	ls.waitAcked(n, deadline)
 	stopPull()
 	<-pullDone
 	checks.Wait() // everything is delivered: no claim of a dead process can remain
