@@ -6,7 +6,6 @@ import (
 
 	"github.com/xgate/xgate/adapters"
 	"github.com/xgate/xgate/adapters/internal/jsonadapter"
-	"github.com/xgate/xgate/adapters/internal/ours"
 	"github.com/xgate/xgate/xml/catalogue"
 )
 
@@ -40,21 +39,9 @@ var types = []string{
 
 // Spec describes the adapter.
 func Spec() adapters.Spec {
-	s := adapters.Spec{
-		Name:      Name,
-		Summary:   "BA JSON: the ABH's approval request (§ 39 AufenthG) to JSON, the BA's JSON decisions back to answer messages",
-		Partner:   "Bundesagentur für Arbeit (ZAV systems at its gateway)",
-		Ours:      adapters.FormatXOEV,
-		Theirs:    adapters.FormatJSON,
-		MediaType: "application/json",
-		Fields:    []adapters.Field{jsonadapter.MaxBytesField(), ours.CheckField()},
-	}
-	cat := catalogue.New()
-	for _, c := range types {
-		t, _ := cat.Lookup(c)
-		s.Types = append(s.Types, adapters.TypeSpec{Code: c, Partner: t.Root(), Directions: []adapters.Direction{adapters.Forward, adapters.Reverse}})
-	}
-	return s
+	return jsonadapter.NewSpec(Name,
+		"BA JSON: the ABH's approval request (§ 39 AufenthG) to JSON, the BA's JSON decisions back to answer messages",
+		"Bundesagentur für Arbeit (ZAV systems at its gateway)", types)
 }
 
 // New builds the adapter.

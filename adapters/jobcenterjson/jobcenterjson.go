@@ -6,7 +6,6 @@ import (
 
 	"github.com/xgate/xgate/adapters"
 	"github.com/xgate/xgate/adapters/internal/jsonadapter"
-	"github.com/xgate/xgate/adapters/internal/ours"
 	"github.com/xgate/xgate/xml/catalogue"
 )
 
@@ -40,21 +39,9 @@ var types = []string{
 
 // Spec describes the adapter.
 func Spec() adapters.Spec {
-	s := adapters.Spec{
-		Name:      Name,
-		Summary:   "Jobcenter JSON: ABH → Jobcenter status notices and AZR notices to JSON, the Jobcenter's JSON notices to the ABH back to messages",
-		Partner:   "Jobcenter (local systems at its gateway)",
-		Ours:      adapters.FormatXOEV,
-		Theirs:    adapters.FormatJSON,
-		MediaType: "application/json",
-		Fields:    []adapters.Field{jsonadapter.MaxBytesField(), ours.CheckField()},
-	}
-	cat := catalogue.New()
-	for _, c := range types {
-		t, _ := cat.Lookup(c)
-		s.Types = append(s.Types, adapters.TypeSpec{Code: c, Partner: t.Root(), Directions: []adapters.Direction{adapters.Forward, adapters.Reverse}})
-	}
-	return s
+	return jsonadapter.NewSpec(Name,
+		"Jobcenter JSON: ABH → Jobcenter status notices and AZR notices to JSON, the Jobcenter's JSON notices to the ABH back to messages",
+		"Jobcenter (local systems at its gateway)", types)
 }
 
 // New builds the adapter.

@@ -175,9 +175,9 @@ func (rec *record) findRef(ref string) int {
 // findSame returns the fact of rec equal to el (same kind, same content
 // ignoring white space and the names of codes), or nil.
 func (rec *record) findSame(el *etree.Element) *fact {
-	want := canonical(el)
+	want := message.Fingerprint(el)
 	for _, f := range rec.facts {
-		if canonical(f.el) == want {
+		if message.Fingerprint(f.el) == want {
 			return f
 		}
 	}
@@ -244,38 +244,5 @@ func fold(s string) string {
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}
-	return b.String()
-}
-
-// canonical renders e ignoring insignificant white space, attribute order
-// and the informative name of codes, for comparing two facts.
-func canonical(e *etree.Element) string {
-	var b strings.Builder
-	var rec func(*etree.Element)
-	rec = func(e *etree.Element) {
-		b.WriteString("<" + e.Tag)
-		attrs := make([]string, 0, len(e.Attr))
-		for _, a := range e.Attr {
-			attrs = append(attrs, a.Key+"="+a.Value)
-		}
-		slices.Sort(attrs)
-		for _, a := range attrs {
-			b.WriteString(" " + a)
-		}
-		b.WriteString(">")
-		kids := e.ChildElements()
-		if len(kids) == 0 {
-			b.WriteString(message.CollapseXMLSpace(e.Text()))
-		}
-		isCode := e.SelectAttr("listURI") != nil
-		for _, ch := range kids {
-			if isCode && ch.Tag == "name" {
-				continue
-			}
-			rec(ch)
-		}
-		b.WriteString("</" + e.Tag + ">")
-	}
-	rec(e)
 	return b.String()
 }

@@ -94,39 +94,6 @@ func azrFact(e *etree.Element) *etree.Element {
 	return nil
 }
 
-// azrCanonical renders e as a string that ignores insignificant whitespace,
-// attribute order and the informative name of codes, for comparing two
-// facts.
-func azrCanonical(e *etree.Element) string {
-	var b strings.Builder
-	var rec func(*etree.Element)
-	rec = func(e *etree.Element) {
-		b.WriteString("<" + e.Tag)
-		attrs := make([]string, 0, len(e.Attr))
-		for _, a := range e.Attr {
-			attrs = append(attrs, a.Key+"="+a.Value)
-		}
-		slices.Sort(attrs)
-		for _, a := range attrs {
-			b.WriteString(" " + a)
-		}
-		b.WriteString(">")
-		if isLeaf(e) {
-			b.WriteString(message.CollapseXMLSpace(e.Text()))
-		}
-		isCode := e.SelectAttr("listURI") != nil
-		for _, ch := range e.ChildElements() {
-			if isCode && ch.Tag == "name" {
-				continue
-			}
-			rec(ch)
-		}
-		b.WriteString("</" + e.Tag + ">")
-	}
-	rec(e)
-	return b.String()
-}
-
 func checkAZRHitList(c *Context) {
 	seen := map[string]int{} // AZR number → position of first hit
 	for i, t := range c.Msg.Root.SelectElements("treffer") {
@@ -201,7 +168,7 @@ func checkAZRChange(c *Context) {
 			// the schema guarantees one fact in each
 		case a.Tag != b.Tag:
 			c.Report(a, "a change or correction keeps the kind of fact: %s now, %s before; a new kind of fact is a new fact (aenderungsart %s)", a.Tag, b.Tag, azrNeuspeicherung)
-		case azrCanonical(a) == azrCanonical(b):
+		case message.Fingerprint(a) == message.Fingerprint(b):
 			c.Report(now, "sachverhalt.aktuell equals sachverhalt.bisher: nothing changed")
 		}
 	}

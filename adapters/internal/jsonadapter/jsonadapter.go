@@ -11,6 +11,7 @@ import (
 	"github.com/xgate/xgate/adapters/internal/jsonmsg"
 	"github.com/xgate/xgate/adapters/internal/ours"
 	"github.com/xgate/xgate/adapters/internal/xtree"
+	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/message"
 )
 
@@ -21,6 +22,27 @@ const SettingMaxBytes = "max-bytes"
 func MaxBytesField() adapters.Field {
 	return adapters.Field{Name: SettingMaxBytes, Default: strconv.Itoa(message.DefaultMaxBytes),
 		Description: "largest input accepted, in bytes (XML in forward, JSON in reverse)"}
+}
+
+// NewSpec is the spec of a JSON adapter: our XÖV messages of types,
+// both directions, ↔ their JSON form, with the max-bytes and check-ours
+// settings.
+func NewSpec(name, summary, partner string, types []string) adapters.Spec {
+	s := adapters.Spec{
+		Name:      name,
+		Summary:   summary,
+		Partner:   partner,
+		Ours:      adapters.FormatXOEV,
+		Theirs:    adapters.FormatJSON,
+		MediaType: "application/json",
+		Fields:    []adapters.Field{MaxBytesField(), ours.CheckField()},
+	}
+	cat := catalogue.New()
+	for _, c := range types {
+		t, _ := cat.Lookup(c)
+		s.Types = append(s.Types, adapters.TypeSpec{Code: c, Partner: t.Root(), Directions: []adapters.Direction{adapters.Forward, adapters.Reverse}})
+	}
+	return s
 }
 
 // Adapter translates between our messages and their JSON form.

@@ -93,24 +93,8 @@ func (s *Side) Code(root string) string { return catalogue.CodeOfRoot(root) }
 // adapter and direction.
 func (s *Side) Decode(data []byte, allowed []string) (*xtree.Node, *xtree.Type, error) {
 	n, t, err := s.Schema.Decode(data, s.Limits) // the hardened parse first
-	if err != nil {
-		var me *adapters.MappingError
-		if errors.As(err, &me) && me.Code == errcode.SchemaInvalid && s.Check {
-			// Say what libxml2 says, with the XSD's words.
-			if verr := s.set.ValidateParsed(data); verr != nil {
-				return nil, nil, schemaError(verr, "input is not a valid xgate message")
-			}
-		}
+	if err := s.checkDecoded(data, t, err, allowed); err != nil {
 		return nil, nil, err
-	}
-	if s.Check {
-		if err := s.set.ValidateParsed(data); err != nil {
-			return nil, nil, schemaError(err, "input is not a valid xgate message")
-		}
-	}
-	if !slices.Contains(allowed, s.Code(t.Root)) {
-		return nil, nil, &adapters.MappingError{Code: errcode.Other, Message: s.Code(t.Root), Field: t.Root,
-			Reason: fmt.Sprintf("this adapter does not translate %s in this direction", t.Root)}
 	}
 	return n, t, nil
 }
@@ -118,25 +102,35 @@ func (s *Side) Decode(data []byte, allowed []string) (*xtree.Node, *xtree.Type, 
 // DecodeValues is Decode giving the message's values instead of its tree.
 func (s *Side) DecodeValues(data []byte, allowed []string) ([]xtree.Value, *xtree.Type, error) {
 	vals, t, err := s.Schema.DecodeValues(data, s.Limits)
+	if err := s.checkDecoded(data, t, err, allowed); err != nil {
+		return nil, nil, err
+	}
+	return vals, t, nil
+}
+
+// checkDecoded is what follows a decode: a schema finding in libxml2's
+// words, with Check the XSD, and only the allowed types.
+func (s *Side) checkDecoded(data []byte, t *xtree.Type, err error, allowed []string) error {
 	if err != nil {
 		var me *adapters.MappingError
 		if errors.As(err, &me) && me.Code == errcode.SchemaInvalid && s.Check {
+			// Say what libxml2 says, with the XSD's words.
 			if verr := s.set.ValidateParsed(data); verr != nil {
-				return nil, nil, schemaError(verr, "input is not a valid xgate message")
+				return schemaError(verr, "input is not a valid xgate message")
 			}
 		}
-		return nil, nil, err
+		return err
 	}
 	if s.Check {
 		if err := s.set.ValidateParsed(data); err != nil {
-			return nil, nil, schemaError(err, "input is not a valid xgate message")
+			return schemaError(err, "input is not a valid xgate message")
 		}
 	}
 	if !slices.Contains(allowed, s.Code(t.Root)) {
-		return nil, nil, &adapters.MappingError{Code: errcode.Other, Message: s.Code(t.Root), Field: t.Root,
+		return &adapters.MappingError{Code: errcode.Other, Message: s.Code(t.Root), Field: t.Root,
 			Reason: fmt.Sprintf("this adapter does not translate %s in this direction", t.Root)}
 	}
-	return vals, t, nil
+	return nil
 }
 
 // Encode writes n and, with Check, checks the result against xgate's
