@@ -122,9 +122,11 @@ func (g *Gateway) Submit(ctx context.Context, data []byte, actor string) (Submit
 	case err != nil:
 		return Submitted{}, err
 	}
-	rec, err := g.o.Store.Get(ctx, id)
-	if err != nil {
-		return Submitted{}, err
+	// The record as Enqueue stored it (not read back: this is the hot path).
+	rec := outbox.Record{
+		ID: m.ID, Direction: outbox.DirOut, Partner: m.Partner, Type: m.Type, OrderingKey: m.OrderingKey,
+		State: outbox.StateQueued, NextAttempt: now, Created: now, Queued: now, Updated: now,
+		AusloeserUUID: m.AusloeserUUID, AnswerDeadline: m.AnswerDeadline,
 	}
 	g.metrics.enqueued.WithLabelValues(string(leser)).Inc()
 	g.log.Info("enqueued", "id", id, "type", m.Type, "to", m.Partner, "actor", actor)
