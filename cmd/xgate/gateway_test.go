@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -141,5 +142,25 @@ func writeFile(t *testing.T, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDaemonGC(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want int
+	}{
+		{"GOGC unset: the daemon's target", nil, daemonGCPercent},
+		{"GOGC set: left as it is", map[string]string{"GOGC": "100"}, 100},
+		{"GOGC=off set: left as it is", map[string]string{"GOGC": "off"}, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := debug.SetGCPercent(100)
+			daemonGC(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if got := debug.SetGCPercent(old); got != tc.want {
+				t.Errorf("GC percent %d, want %d", got, tc.want)
+			}
+		})
 	}
 }

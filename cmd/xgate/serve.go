@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,6 +22,21 @@ import (
 	"github.com/xgate/xgate/xml/kennung"
 	"log/slog"
 )
+
+// daemonGCPercent is the garbage collector's target for serve and peer
+// unless GOGC is set: the daemon's live heap is small (tens of MiB) and
+// short-lived garbage per message is large (parsed trees, canonical forms),
+// so collecting at 400 instead of Go's 100 saves measurable CPU
+// (xgate bench: about 1 ms of 16 per message).
+const daemonGCPercent = 400
+
+// daemonGC sets the collector's target to daemonGCPercent unless GOGC is
+// set in the environment.
+func daemonGC(getenv func(string) (string, bool)) {
+	if _, set := getenv("GOGC"); !set {
+		debug.SetGCPercent(daemonGCPercent)
+	}
+}
 
 // serveOptions are the flags of xgate serve and xgate peer.
 type serveOptions struct {
@@ -45,7 +61,11 @@ Nothing starts on an invalid configuration: every problem is reported
 with its key and line. --check validates the configuration, loads every
 key, certificate and the signed directory it names, prints a summary and
 exits. SIGHUP reloads the routing directory (a bad one keeps the last
-good one); SIGTERM or Ctrl-C drains in-flight work and stops.`,
+good one); SIGTERM or Ctrl-C drains in-flight work and stops.
+
+The daemon runs Go's garbage collector at GOGC=400 unless GOGC is set:
+its live heap is small, and collecting less often saves CPU on every
+message; GOMEMLIMIT caps the heap where memory is tight.`,
 		Example: `  xgate serve --config /etc/xgate/abh.yaml --check
   xgate serve --config /etc/xgate/abh.yaml
   XGATE_INTAKE_TOKEN=$(cat token) xgate serve --config site.yaml`,
@@ -127,6 +147,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, a *app, o *serveOptions, 
 	if o.check {
 		return checkConfig(ctx, cmd.OutOrStdout(), cfg)
 	}
+	daemonGC(a.getenv)
 	var opts site.Options
 	if role != nil {
 		r, err := peer.New(peer.Config{Self: kennung.Identity{Kennung: kennung.Kennung(cfg.Site.Kennung), Role: *role, Name: cfg.Site.Name}})

@@ -6,8 +6,8 @@
 //
 // # Overview
 //
-// A Catalogue is a value (no package state): New returns the built-in
-// catalogue of catalogue.md §4/§5; Lookup and ByRoot find a type.
+// A Catalogue is immutable: New returns the built-in catalogue of
+// catalogue.md §4/§5, built once and shared; Lookup and ByRoot find a type.
 //
 //	cat := catalogue.New()
 //	t, ok := cat.Lookup("090009") // AnAZR.AZRErstmeldung.090009, abh → azr
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xgate/xgate/xml/kennung"
@@ -146,8 +147,15 @@ type Catalogue struct {
 	groups []Group
 }
 
-// New returns the built-in catalogue (catalogue.md §4 and §5).
-func New() *Catalogue {
+// New returns the built-in catalogue (catalogue.md §4 and §5). It is built
+// once and shared: a Catalogue is immutable, and the receipt and validation
+// paths ask for it on every message. Callers must not modify the slices of
+// the Types it returns.
+func New() *Catalogue { return builtin() }
+
+var builtin = sync.OnceValue(build)
+
+func build() *Catalogue {
 	c := &Catalogue{types: builtinTypes(), groups: builtinGroups(),
 		byCode: map[string]int{}, byRoot: map[string]int{}}
 	for i, t := range c.types {
