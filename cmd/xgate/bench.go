@@ -32,10 +32,10 @@ messages at concurrency C through the sender's intake API and waits for
 each verified transport receipt. It prints messages per second, the
 latency from intake to verified receipt (p50, p95, p99), the CPU time of
 both gateways, and the ratio to this machine's bound, measured in the
-same run: cores ÷ the time of the three RSA-3072 private-key operations
-every message needs (the sender's signature, the receiver's key
-decryption, the receiver's receipt signature). The gateways count those
-operations and the CPU time they take (xgate_private_key_* in
+same run: cores ÷ the CPU time of the three RSA-3072 private-key
+operations every message needs (the sender's signature, the receiver's
+key decryption, the receiver's receipt signature). The gateways count
+those operations and the CPU time they take (xgate_private_key_* in
 /metrics): bench splits the CPU per message into the private-key
 operations and everything else, and prints the ceiling, the ratio the
 run would reach if everything else cost nothing.`,
