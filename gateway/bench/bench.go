@@ -78,8 +78,9 @@ type Result struct {
 	// KeyCPUPerMsg is the CPU time of the private-key operations in both
 	// gateways per message, in ms, and KeyOps their number per message
 	// (3 when no delivery was repeated), from the gateways' /metrics
-	// before they stop; OtherCPUPerMsg is the rest of CPUPerMsg. All
-	// three are 0 when the gateways do not report the operations (an
+	// before they stop; OtherCPUPerMsg is the rest of CPUPerMsg, start-up
+	// and shutdown of both processes included (it weighs on short runs).
+	// All three are 0 when the gateways do not report the operations (an
 	// older --binary).
 	KeyCPUPerMsg   float64 `json:"private_key_cpu_ms_per_message"`
 	KeyOps         float64 `json:"private_key_operations_per_message"`
