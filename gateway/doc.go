@@ -120,8 +120,10 @@
 // states and XÖV codes, never message content: no names, birth dates or
 // addresses. /metrics (Prometheus) has records by state, deliveries by
 // partner and result, Rückweisungen by code, the intake→receipt latency
-// histogram, certificate days to expiry, breaker state per partner and
-// the directory's age, serial and expiry; /healthz answers while the
+// histogram, certificate days to expiry, breaker state per partner, the
+// directory's age, serial and expiry, and the private-key operations of
+// the message keys (signatures, key decryption; not TLS) with the CPU time
+// of the thread that ran each (internal/keycpu); /healthz answers while the
 // process runs, /readyz when the store answers and the directory is
 // current.
 package gateway

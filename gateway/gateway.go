@@ -20,6 +20,7 @@ import (
 
 	"github.com/xgate/xgate/gateway/directory"
 	"github.com/xgate/xgate/gateway/wire"
+	"github.com/xgate/xgate/internal/keycpu"
 	"github.com/xgate/xgate/outbox/scheduler"
 	"github.com/xgate/xgate/xml/secure"
 )
@@ -75,14 +76,18 @@ func New(o Options) (*Gateway, error) {
 		ready:        make(chan struct{}),
 	}
 	g.cache = secure.NewVerifyCache(o.Verifier, secure.VerifyCacheConfig{})
+	g.metrics = newMetrics(o.Registry, g)
+	// The message keys report the CPU time of each private-key operation
+	// (xgate_private_key_*); the TLS key is the transport's and is not
+	// measured.
 	keys := make([]crypto.Decrypter, 0, len(o.Decryption))
 	for _, kp := range o.Decryption {
-		keys = append(keys, kp.Key)
+		keys = append(keys, keycpu.Decrypter(kp.Key, g.metrics.keys))
 	}
+	signing := keycpu.Signer(o.Signing.Key, g.metrics.keys)
 	g.openOpt = secure.OpenOptions{DecryptionKeys: keys, Verifier: g.cache, Clock: o.Clock}
-	g.seal = secure.SealOptions{SigningKey: o.Signing.Key, SigningCert: o.Signing.Cert, Clock: o.Clock}
-	g.signer = wire.Signer{Key: o.Signing.Key, Cert: o.Signing.Cert, Self: o.Self, Clock: o.Clock}
-	g.metrics = newMetrics(o.Registry, g)
+	g.seal = secure.SealOptions{SigningKey: signing, SigningCert: o.Signing.Cert, Clock: o.Clock}
+	g.signer = wire.Signer{Key: signing, Cert: o.Signing.Cert, Self: o.Self, Clock: o.Clock}
 
 	rc := o.Relay
 	if rc.Logger == nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/xgate/xgate/gateway/directory"
+	"github.com/xgate/xgate/internal/keycpu"
 	"github.com/xgate/xgate/outbox"
 )
 
@@ -29,6 +30,20 @@ type metrics struct {
 	dirAge        prometheus.Gauge
 	dirSerial     prometheus.Gauge
 	dirExpires    prometheus.Gauge
+	keys          keyMetrics
+}
+
+// keyMetrics count the private-key operations of the message keys
+// (signing, decryption) and the CPU time of the thread that ran each: a
+// keycpu.Recorder.
+type keyMetrics struct {
+	cpu *prometheus.CounterVec // op
+	ops *prometheus.CounterVec // op
+}
+
+func (k keyMetrics) RecordKeyOp(op keycpu.Op, cpu time.Duration) {
+	k.cpu.WithLabelValues(string(op)).Add(cpu.Seconds())
+	k.ops.WithLabelValues(string(op)).Inc()
 }
 
 func newMetrics(reg *prometheus.Registry, g *Gateway) *metrics {
@@ -49,9 +64,19 @@ func newMetrics(reg *prometheus.Registry, g *Gateway) *metrics {
 		dirAge:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "xgate_directory_age_seconds", Help: "Age of the routing directory in use (since it was issued)."}),
 		dirSerial:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "xgate_directory_serial", Help: "Serial of the routing directory in use."}),
 		dirExpires:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "xgate_directory_expires_in_seconds", Help: "Time until the directory in use expires."}),
+		keys: keyMetrics{
+			cpu: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xgate_private_key_cpu_seconds_total",
+				Help: "CPU time of the private-key operations of the message keys (signatures of messages and receipts, key decryption; not TLS), by operation (sign, decrypt)."}, []string{"op"}),
+			ops: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xgate_private_key_operations_total",
+				Help: "Private-key operations of the message keys, failed ones included, by operation (sign, decrypt)."}, []string{"op"}),
+		},
+	}
+	for _, op := range []keycpu.Op{keycpu.OpSign, keycpu.OpDecrypt} {
+		m.keys.cpu.WithLabelValues(string(op))
+		m.keys.ops.WithLabelValues(string(op))
 	}
 	for _, c := range []prometheus.Collector{m.enqueued, m.intakeRefused, m.deliveries, m.inbound, m.rejections, m.latency,
-		m.answered, m.reminders, m.acknowledged, m.poisoned, m.webhook, m.dirAge, m.dirSerial, m.dirExpires} {
+		m.answered, m.reminders, m.acknowledged, m.poisoned, m.webhook, m.dirAge, m.dirSerial, m.dirExpires, m.keys.cpu, m.keys.ops} {
 		f(c)
 	}
 	f(&stateCollector{g: g})

@@ -4,7 +4,10 @@
 // the verified transport receipt; the machine's bound is measured in the
 // same run from the three RSA-3072 private-key operations every message
 // needs (the sender's signature, the receiver's key decryption, the
-// receiver's receipt signature).
+// receiver's receipt signature). The gateways' own count of those
+// operations and their CPU time (xgate_private_key_* in /metrics) splits
+// the CPU per message into the private-key operations and everything
+// else.
 package bench
 
 import (
@@ -32,6 +35,7 @@ import (
 
 	"github.com/xgate/xgate/gateway"
 	"github.com/xgate/xgate/gateway/devnet"
+	"github.com/xgate/xgate/internal/keycpu"
 )
 
 // Config configures a run.
@@ -71,12 +75,27 @@ type Result struct {
 	// SenderCPUPerMsg and ReceiverCPUPerMsg split CPUPerMsg by gateway.
 	SenderCPUPerMsg   float64 `json:"sender_cpu_ms_per_message"`
 	ReceiverCPUPerMsg float64 `json:"receiver_cpu_ms_per_message"`
+	// KeyCPUPerMsg is the CPU time of the private-key operations in both
+	// gateways per message, in ms, and KeyOps their number per message
+	// (3 when no delivery was repeated), from the gateways' /metrics
+	// before they stop; OtherCPUPerMsg is the rest of CPUPerMsg, start-up
+	// and shutdown of both processes included (it weighs on short runs).
+	// All three are 0 when the gateways do not report the operations (an
+	// older --binary).
+	KeyCPUPerMsg   float64 `json:"private_key_cpu_ms_per_message"`
+	KeyOps         float64 `json:"private_key_operations_per_message"`
+	OtherCPUPerMsg float64 `json:"other_cpu_ms_per_message"`
 	// The bound: cores ÷ (sign + decrypt + sign) of RSA-3072 here.
 	Cores     int     `json:"cores"`
 	SignMs    float64 `json:"rsa_sign_ms"`
 	DecryptMs float64 `json:"rsa_decrypt_ms"`
 	Bound     float64 `json:"bound_messages_per_second"`
 	Ratio     float64 `json:"ratio"`
+	// Ceiling is the ratio the run would reach if everything but the
+	// private-key operations cost nothing: the isolated cost of the three
+	// operations (2 × SignMs + DecryptMs) ÷ KeyCPUPerMsg. 0 when
+	// KeyCPUPerMsg is.
+	Ceiling float64 `json:"ceiling"`
 }
 
 // Run performs one benchmark run.
@@ -172,6 +191,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.PerSecond = float64(res.Delivered) / res.Seconds
 	slices.Sort(lat)
 	res.P50ms, res.P95ms, res.P99ms = pct(lat, 0.50), pct(lat, 0.95), pct(lat, 0.99)
+	var keyCPU, keyOps float64 // both gateways: seconds, operations
+	for _, s := range []devnet.Site{abh, mb} {
+		cpu, ops, err := keyCounters(ctx, client, s.Intake)
+		if err != nil {
+			return nil, fmt.Errorf("bench: /metrics of %s: %w", s.ID, err)
+		}
+		keyCPU += cpu
+		keyOps += ops
+	}
 	for _, p := range procs {
 		_ = p.Process.Signal(syscall.SIGTERM)
 	}
@@ -188,12 +216,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	res.CPUPerMsg = res.CPUSeconds * 1000 / float64(cfg.Messages)
+	if keyOps > 0 {
+		res.KeyCPUPerMsg = keyCPU * 1000 / float64(cfg.Messages)
+		res.KeyOps = keyOps / float64(cfg.Messages)
+		res.OtherCPUPerMsg = res.CPUPerMsg - res.KeyCPUPerMsg
+	}
 	res.SignMs, res.DecryptMs, err = rsaCost()
 	if err != nil {
 		return nil, err
 	}
 	res.Bound = float64(res.Cores) * 1000 / (2*res.SignMs + res.DecryptMs)
 	res.Ratio = res.PerSecond / res.Bound
+	if res.KeyCPUPerMsg > 0 {
+		res.Ceiling = (2*res.SignMs + res.DecryptMs) / res.KeyCPUPerMsg
+	}
 	return res, nil
 }
 
@@ -289,6 +325,53 @@ func waitCount(ctx context.Context, c *http.Client, intake string, n int) error 
 	}
 }
 
+// The gateways' counters of their private-key operations (gateway/metrics.go).
+const (
+	seriesKeyCPU = "xgate_private_key_cpu_seconds_total"
+	seriesKeyOps = "xgate_private_key_operations_total"
+)
+
+// keyCounters reads a gateway's private-key operations, all kinds
+// together, from its /metrics: their CPU time in seconds and their
+// number.
+func keyCounters(ctx context.Context, c *http.Client, intake string) (cpu, ops float64, err error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/metrics", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("answered %d", resp.StatusCode)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, 0, err
+	}
+	return sumSeries(body, seriesKeyCPU), sumSeries(body, seriesKeyOps), nil
+}
+
+// sumSeries adds up the values of every series of the metric name in a
+// Prometheus text exposition (0 if there is none).
+func sumSeries(exposition []byte, name string) float64 {
+	var sum float64
+	for _, line := range strings.Split(string(exposition), "\n") {
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || rest == "" || (rest[0] != '{' && rest[0] != ' ') {
+			continue // another metric whose name begins with name
+		}
+		if rest[0] == '{' {
+			rest = rest[strings.LastIndexByte(rest, '}')+1:]
+		}
+		if f := strings.Fields(rest); len(f) > 0 { // value [timestamp]
+			if v, err := strconv.ParseFloat(f[0], 64); err == nil {
+				sum += v
+			}
+		}
+	}
+	return sum
+}
+
 // waitDelivered polls until every record is delivered and returns each
 // one's latency (intake → delivered, from its audited history) in ms and
 // the latest delivery time.
@@ -354,7 +437,10 @@ func pct(sorted []float64, p float64) float64 {
 }
 
 // rsaCost measures one RSA-3072 PKCS#1 v1.5 SHA-256 signature and one
-// OAEP-SHA256 decryption on one core, in ms (median of 25 each).
+// OAEP-SHA256 decryption on one core, in ms (median of 25 each): the CPU
+// time of the thread that ran each, as the gateways count theirs
+// (internal/keycpu), so that other work on the machine does not inflate
+// it; the wall time where there is no per-thread CPU clock.
 func rsaCost() (signMs, decMs float64, err error) {
 	k, err := rsa.GenerateKey(rand.Reader, 3072)
 	if err != nil {
@@ -365,20 +451,43 @@ func rsaCost() (signMs, decMs float64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	var cpu time.Duration
+	rec := recordFunc(func(_ keycpu.Op, d time.Duration) { cpu = d })
+	signer, decrypter := keycpu.Signer(k, rec), keycpu.Decrypter(k, rec)
+	ms := func(op func() error) (float64, error) {
+		cpu = 0
+		t := time.Now()
+		if err := op(); err != nil {
+			return 0, err
+		}
+		d := time.Since(t)
+		if cpu > 0 {
+			d = cpu
+		}
+		return float64(d.Microseconds()) / 1000, nil
+	}
 	var s, d []float64
 	for range 25 {
-		t := time.Now()
-		if _, err := rsa.SignPKCS1v15(nil, k, crypto.SHA256, h[:]); err != nil {
+		v, err := ms(func() error { _, err := signer.Sign(nil, h[:], crypto.SHA256); return err })
+		if err != nil {
 			return 0, 0, err
 		}
-		s = append(s, float64(time.Since(t).Microseconds())/1000)
-		t = time.Now()
-		if _, err := k.Decrypt(nil, ct, &rsa.OAEPOptions{Hash: crypto.SHA256}); err != nil {
+		s = append(s, v)
+		v, err = ms(func() error {
+			_, err := decrypter.Decrypt(nil, ct, &rsa.OAEPOptions{Hash: crypto.SHA256})
+			return err
+		})
+		if err != nil {
 			return 0, 0, err
 		}
-		d = append(d, float64(time.Since(t).Microseconds())/1000)
+		d = append(d, v)
 	}
 	slices.Sort(s)
 	slices.Sort(d)
 	return s[len(s)/2], d[len(d)/2], nil
 }
+
+// recordFunc is a keycpu.Recorder.
+type recordFunc func(keycpu.Op, time.Duration)
+
+func (f recordFunc) RecordKeyOp(op keycpu.Op, d time.Duration) { f(op, d) }

@@ -1,0 +1,90 @@
+package bench
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/xgate/xgate/certs/certstest"
+	"github.com/xgate/xgate/gateway/devnet"
+)
+
+func TestSumSeries(t *testing.T) {
+	const exposition = `# HELP xgate_private_key_cpu_seconds_total CPU time …
+# TYPE xgate_private_key_cpu_seconds_total counter
+xgate_private_key_cpu_seconds_total{op="decrypt"} 0.25
+xgate_private_key_cpu_seconds_total{op="sign"} 5.5e-01
+xgate_private_key_cpu_seconds_total_extra{op="sign"} 100
+xgate_private_key_operations_total{op="decrypt"} 100
+xgate_private_key_operations_total{op="sign"} 200 1712345678000
+xgate_plain 7
+xgate_plainer 9
+xgate_odd{path="a}b c"} 2
+`
+	tests := []struct {
+		name string
+		want float64
+	}{
+		{seriesKeyCPU, 0.8},
+		{seriesKeyOps, 300},
+		{"xgate_plain", 7},
+		{"xgate_odd", 2},
+		{"xgate_absent", 0},
+	}
+	for _, tc := range tests {
+		if got := sumSeries([]byte(exposition), tc.name); got != tc.want {
+			t.Errorf("sumSeries(%s) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A short run of the real thing: every message delivered, and the CPU per
+// message split into the private-key operations the gateways counted
+// (three a message, a few more if a delivery was repeated) and the rest.
+func TestRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds xgate and starts two gateways")
+	}
+	exe := filepath.Join(t.TempDir(), "xgate")
+	if out, err := exec.Command("go", "build", "-o", exe, "github.com/xgate/xgate/cmd/xgate").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	gen, err := devnet.NewGenerator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	const n = 20
+	res, err := Run(ctx, Config{
+		Exe: exe, Dir: filepath.Join(t.TempDir(), "run"), Messages: n, Concurrency: 4, GenerateKey: certstest.KeyGenerator(),
+		Message: func(i int, from, to devnet.Site) ([]byte, error) {
+			data, _, _, err := gen.Anmeldung(i, 4, from.Identity, to.Identity)
+			return data, err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", *res)
+	if res.Delivered != n {
+		t.Errorf("%d of %d delivered", res.Delivered, n)
+	}
+	if res.KeyOps < 3 || res.KeyOps > 3.5 {
+		t.Errorf("%.2f private-key operations per message, want 3 … 3.5", res.KeyOps)
+	}
+	// Three RSA-3072 operations cost milliseconds of CPU, less than the
+	// whole message; what is left is the rest of the gateways' work.
+	isolated := 2*res.SignMs + res.DecryptMs
+	if res.KeyCPUPerMsg < isolated/3 || res.KeyCPUPerMsg >= res.CPUPerMsg {
+		t.Errorf("%.2f ms of private-key CPU per message (%.2f isolated, %.2f in all)", res.KeyCPUPerMsg, isolated, res.CPUPerMsg)
+	}
+	if res.OtherCPUPerMsg <= 0 || res.OtherCPUPerMsg != res.CPUPerMsg-res.KeyCPUPerMsg {
+		t.Errorf("other CPU %.2f ms per message of %.2f in all, %.2f for the keys", res.OtherCPUPerMsg, res.CPUPerMsg, res.KeyCPUPerMsg)
+	}
+	if want := isolated / res.KeyCPUPerMsg; res.Ceiling != want || res.Ceiling < res.Ratio {
+		t.Errorf("ceiling %.2f, want %.2f and at least the ratio %.2f", res.Ceiling, want, res.Ratio)
+	}
+}
