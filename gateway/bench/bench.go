@@ -68,19 +68,22 @@ type Result struct {
 	P50ms       float64 `json:"p50_ms"`
 	P95ms       float64 `json:"p95_ms"`
 	P99ms       float64 `json:"p99_ms"`
-	// CPU is the CPU time of both gateway processes, in seconds, and per
-	// message in milliseconds.
-	CPUSeconds float64 `json:"cpu_seconds"`
-	CPUPerMsg  float64 `json:"cpu_ms_per_message"`
+	// CPU is the CPU time of both gateway processes while the messages
+	// went through (from the first submission until every record was
+	// settled, read from their process_cpu_seconds_total), in seconds, and
+	// per message in milliseconds. RunCPUSeconds is the CPU time of their
+	// whole lives, start-up and shutdown included; CPUSeconds falls back
+	// to it when a gateway does not report its CPU.
+	CPUSeconds    float64 `json:"cpu_seconds"`
+	CPUPerMsg     float64 `json:"cpu_ms_per_message"`
+	RunCPUSeconds float64 `json:"run_cpu_seconds"`
 	// SenderCPUPerMsg and ReceiverCPUPerMsg split CPUPerMsg by gateway.
 	SenderCPUPerMsg   float64 `json:"sender_cpu_ms_per_message"`
 	ReceiverCPUPerMsg float64 `json:"receiver_cpu_ms_per_message"`
 	// KeyCPUPerMsg is the CPU time of the private-key operations in both
 	// gateways per message, in ms, and KeyOps their number per message
-	// (3 when no delivery was repeated), from the gateways' /metrics
-	// before they stop; OtherCPUPerMsg is the rest of CPUPerMsg, start-up
-	// and shutdown of both processes included (it weighs on short runs).
-	// All three are 0 when the gateways do not report the operations (an
+	// (3 when no delivery was repeated), from the gateways' /metrics;
+	// OtherCPUPerMsg is the rest of CPUPerMsg. All three are 0 when the gateways do not report the operations (an
 	// older --binary).
 	KeyCPUPerMsg   float64 `json:"private_key_cpu_ms_per_message"`
 	KeyOps         float64 `json:"private_key_operations_per_message"`
@@ -148,6 +151,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	say("bench: %d messages at concurrency %d", cfg.Messages, cfg.Concurrency)
 	client := &http.Client{Timeout: time.Minute}
+	sites := []devnet.Site{mb, abh} // in the order of procs
+	before, err := scrapeAll(ctx, client, sites)
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]string, cfg.Messages)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -182,6 +190,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := waitCount(ctx, client, abh.Intake, cfg.Messages); err != nil {
 		return nil, err
 	}
+	after, err := scrapeAll(ctx, client, sites)
+	if err != nil {
+		return nil, err
+	}
 	lat, last, err := waitDelivered(ctx, client, abh.Intake, ids)
 	if err != nil {
 		return nil, err
@@ -191,33 +203,34 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.PerSecond = float64(res.Delivered) / res.Seconds
 	slices.Sort(lat)
 	res.P50ms, res.P95ms, res.P99ms = pct(lat, 0.50), pct(lat, 0.95), pct(lat, 0.99)
-	var keyCPU, keyOps float64 // both gateways: seconds, operations
-	for _, s := range []devnet.Site{abh, mb} {
-		cpu, ops, err := keyCounters(ctx, client, s.Intake)
-		if err != nil {
-			return nil, fmt.Errorf("bench: /metrics of %s: %w", s.ID, err)
-		}
-		keyCPU += cpu
-		keyOps += ops
-	}
 	for _, p := range procs {
 		_ = p.Process.Signal(syscall.SIGTERM)
 	}
+	var keyCPU, keyOps float64 // both gateways: seconds, operations
+	perMsg := func(sec float64) float64 { return sec * 1000 / float64(cfg.Messages) }
 	for i, p := range procs {
 		_ = p.Wait()
+		var run float64
 		if st := p.ProcessState; st != nil {
-			c := (st.UserTime() + st.SystemTime()).Seconds()
-			res.CPUSeconds += c
-			if i == 0 { // procs are started mb, abh
-				res.ReceiverCPUPerMsg = c * 1000 / float64(cfg.Messages)
-			} else {
-				res.SenderCPUPerMsg = c * 1000 / float64(cfg.Messages)
-			}
+			run = (st.UserTime() + st.SystemTime()).Seconds()
 		}
+		res.RunCPUSeconds += run
+		c := after[i].processCPU - before[i].processCPU
+		if after[i].processCPU == 0 {
+			c = run // no process collector: the whole life
+		}
+		res.CPUSeconds += c
+		if sites[i].ID == mb.ID {
+			res.ReceiverCPUPerMsg = perMsg(c)
+		} else {
+			res.SenderCPUPerMsg = perMsg(c)
+		}
+		keyCPU += after[i].keyCPU - before[i].keyCPU
+		keyOps += after[i].keyOps - before[i].keyOps
 	}
-	res.CPUPerMsg = res.CPUSeconds * 1000 / float64(cfg.Messages)
+	res.CPUPerMsg = perMsg(res.CPUSeconds)
 	if keyOps > 0 {
-		res.KeyCPUPerMsg = keyCPU * 1000 / float64(cfg.Messages)
+		res.KeyCPUPerMsg = perMsg(keyCPU)
 		res.KeyOps = keyOps / float64(cfg.Messages)
 		res.OtherCPUPerMsg = res.CPUPerMsg - res.KeyCPUPerMsg
 	}
@@ -325,30 +338,51 @@ func waitCount(ctx context.Context, c *http.Client, intake string, n int) error 
 	}
 }
 
-// The gateways' counters of their private-key operations (gateway/metrics.go).
+// The series bench reads from the gateways' /metrics: their private-key
+// operations (gateway/metrics.go) and the process CPU time (the Prometheus
+// process collector).
 const (
-	seriesKeyCPU = "xgate_private_key_cpu_seconds_total"
-	seriesKeyOps = "xgate_private_key_operations_total"
+	seriesKeyCPU     = "xgate_private_key_cpu_seconds_total"
+	seriesKeyOps     = "xgate_private_key_operations_total"
+	seriesProcessCPU = "process_cpu_seconds_total"
 )
 
-// keyCounters reads a gateway's private-key operations, all kinds
-// together, from its /metrics: their CPU time in seconds and their
-// number.
-func keyCounters(ctx context.Context, c *http.Client, intake string) (cpu, ops float64, err error) {
+// counters is what one scrape of a gateway's /metrics gives: seconds of
+// process CPU, seconds of private-key CPU and the number of private-key
+// operations, every kind together.
+type counters struct{ processCPU, keyCPU, keyOps float64 }
+
+// scrapeAll reads the counters of every site, in order.
+func scrapeAll(ctx context.Context, c *http.Client, sites []devnet.Site) ([]counters, error) {
+	out := make([]counters, len(sites))
+	for i, s := range sites {
+		var err error
+		if out[i], err = scrape(ctx, c, s.Intake); err != nil {
+			return nil, fmt.Errorf("bench: /metrics of %s: %w", s.ID, err)
+		}
+	}
+	return out, nil
+}
+
+func scrape(ctx context.Context, c *http.Client, intake string) (counters, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/metrics", nil)
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return counters{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("answered %d", resp.StatusCode)
+		return counters{}, fmt.Errorf("answered %d", resp.StatusCode)
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, 0, err
+		return counters{}, err
 	}
-	return sumSeries(body, seriesKeyCPU), sumSeries(body, seriesKeyOps), nil
+	return counters{
+		processCPU: sumSeries(body, seriesProcessCPU),
+		keyCPU:     sumSeries(body, seriesKeyCPU),
+		keyOps:     sumSeries(body, seriesKeyOps),
+	}, nil
 }
 
 // sumSeries adds up the values of every series of the metric name in a

@@ -72,6 +72,11 @@ func TestRun(t *testing.T) {
 	if res.Delivered != n {
 		t.Errorf("%d of %d delivered", res.Delivered, n)
 	}
+	// The CPU counted is that of the messages' passage: less than the
+	// gateways' whole lives, which load keys and compile schemas first.
+	if res.CPUSeconds <= 0 || res.CPUSeconds >= res.RunCPUSeconds {
+		t.Errorf("%.2f s of CPU while the messages went through, %.2f s in the whole run", res.CPUSeconds, res.RunCPUSeconds)
+	}
 	if res.KeyOps < 3 || res.KeyOps > 3.5 {
 		t.Errorf("%.2f private-key operations per message, want 3 … 3.5", res.KeyOps)
 	}
