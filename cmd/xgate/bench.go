@@ -17,6 +17,7 @@ type benchOptions struct {
 	messages    int
 	concurrency int
 	keep        string
+	profile     bool
 	binary      string
 	format      formatFlag
 }
@@ -42,7 +43,8 @@ those operations and the CPU time they take (xgate_private_key_* in
 operations and everything else, and prints the ceiling, the ratio the
 run would reach if everything else cost nothing.`,
 		Example: `  xgate bench
-  xgate bench --messages 2000 --concurrency 64 --format json`,
+  xgate bench --messages 2000 --concurrency 64 --format json
+  xgate bench --keep /tmp/run --profile && go tool pprof -top /tmp/run/mb/cpu.pprof`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBench(cmd.Context(), cmd, a, o)
 		},
@@ -51,6 +53,7 @@ run would reach if everything else cost nothing.`,
 	fs.IntVar(&o.messages, "messages", 1000, "`N` messages")
 	fs.IntVar(&o.concurrency, "concurrency", 32, "`C` submissions in flight")
 	fs.StringVar(&o.keep, "keep", "", "keep the PKI, stores and logs in `DIR` (must not exist)")
+	fs.BoolVar(&o.profile, "profile", false, "each gateway writes a Go CPU profile to DIR/<site>/cpu.pprof (needs --keep DIR)")
 	fs.StringVar(&o.binary, "binary", "", "the xgate `FILE` that runs the two gateways (default: this one)")
 	addFormatFlag(fs, &o.format)
 	return exits(cmd,
@@ -74,6 +77,9 @@ func runBench(ctx context.Context, cmd *cobra.Command, a *app, o *benchOptions) 
 	if err != nil {
 		return err
 	}
+	if o.profile && o.keep == "" {
+		return usageError("--profile needs --keep DIR: the profiles are written there")
+	}
 	if o.keep != "" {
 		if _, err := os.Stat(o.keep); err == nil {
 			return usageError("--keep %s: exists already", o.keep)
@@ -81,7 +87,7 @@ func runBench(ctx context.Context, cmd *cobra.Command, a *app, o *benchOptions) 
 	}
 	start := time.Now()
 	res, err := bench.Run(ctx, bench.Config{
-		Exe: exe, Dir: o.keep, GenerateKey: a.generateKey, Messages: o.messages, Concurrency: o.concurrency,
+		Exe: exe, Dir: o.keep, Profile: o.profile, GenerateKey: a.generateKey, Messages: o.messages, Concurrency: o.concurrency,
 		Progress: cmd.ErrOrStderr(),
 		Message: func(i int, from, to devnet.Site) ([]byte, error) {
 			data, _, _, err := gen.Anmeldung(i, 64, from.Identity, to.Identity)

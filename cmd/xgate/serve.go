@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,9 +41,10 @@ func daemonGC(getenv func(string) (string, bool)) {
 
 // serveOptions are the flags of xgate serve and xgate peer.
 type serveOptions struct {
-	config string
-	check  bool
-	as     string // peer only
+	config     string
+	check      bool
+	cpuprofile string
+	as         string // peer only
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -87,6 +89,7 @@ func addServeFlags(cmd *cobra.Command, o *serveOptions) {
 	fs.StringVar(&o.config, "config", "", "the site configuration `FILE` (YAML; see gateway/config/examples)")
 	bindEnv(fs, "config", envConfig)
 	fs.BoolVar(&o.check, "check", false, "validate the configuration and everything it names, print a summary, exit")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a Go CPU profile of the daemon to `FILE` until it stops (go tool pprof)")
 }
 
 func newPeerCmd(a *app) *cobra.Command {
@@ -179,10 +182,33 @@ func runServe(ctx context.Context, cmd *cobra.Command, a *app, o *serveOptions, 
 			}
 		}
 	}()
+	if o.cpuprofile != "" {
+		stop, err := startCPUProfile(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	addr := s.Addrs()
 	fmt.Fprintf(cmd.ErrOrStderr(), "xgate: %s (%s) serving: intake http://%s, transport https://%s, admin %s\n",
 		cfg.Site.Kennung, cfg.Site.Role, addr.Intake, addr.Transport, addr.Admin)
 	return s.Run(ctx)
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usageError("--cpuprofile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // checkConfig is serve --check: everything Open would load, without

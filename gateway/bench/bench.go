@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -52,6 +53,10 @@ type Config struct {
 	// Message builds message i (a valid ABH → MB message with its own
 	// nachrichtenUUID). Required.
 	Message func(i int, from, to devnet.Site) ([]byte, error)
+	// Profile makes each gateway write a CPU profile of its whole run to
+	// cpu.pprof in its site folder (serve --cpuprofile); with Dir set,
+	// the profiles stay there.
+	Profile bool
 	// Progress, if set, gets a line now and then.
 	Progress io.Writer
 	// GenerateKey for the development PKI (tests: pooled keys).
@@ -134,7 +139,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}()
 	for _, id := range []string{"mb", "abh"} {
-		p, err := start(ctx, cfg.Exe, n.Sites[id])
+		p, err := start(ctx, cfg.Exe, n.Sites[id], cfg.Profile)
 		if err != nil {
 			return nil, err
 		}
@@ -253,12 +258,16 @@ func cmp(a, b error) error {
 	return b
 }
 
-func start(ctx context.Context, exe string, s *devnet.Site) (*exec.Cmd, error) {
+func start(ctx context.Context, exe string, s *devnet.Site, profile bool) (*exec.Cmd, error) {
 	logf, err := os.Create(s.Log)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "serve", "--config", s.Config)
+	args := []string{"serve", "--config", s.Config}
+	if profile {
+		args = append(args, "--cpuprofile", filepath.Join(filepath.Dir(s.Log), "cpu.pprof"))
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, err

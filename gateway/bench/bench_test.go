@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -58,8 +59,9 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	const n = 20
+	dir := filepath.Join(t.TempDir(), "run")
 	res, err := Run(ctx, Config{
-		Exe: exe, Dir: filepath.Join(t.TempDir(), "run"), Messages: n, Concurrency: 4, GenerateKey: certstest.KeyGenerator(),
+		Exe: exe, Dir: dir, Profile: true, Messages: n, Concurrency: 4, GenerateKey: certstest.KeyGenerator(),
 		Message: func(i int, from, to devnet.Site) ([]byte, error) {
 			data, _, _, err := gen.Anmeldung(i, 4, from.Identity, to.Identity)
 			return data, err
@@ -69,6 +71,13 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%+v", *res)
+	// Profile: each gateway wrote its CPU profile (gzipped protobuf).
+	for _, site := range []string{"abh", "mb"} {
+		b, err := os.ReadFile(filepath.Join(dir, site, "cpu.pprof"))
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s: no CPU profile (%d bytes, %v)", site, len(b), err)
+		}
+	}
 	if res.Delivered != n {
 		t.Errorf("%d of %d delivered", res.Delivered, n)
 	}
