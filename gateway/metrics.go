@@ -108,7 +108,13 @@ var (
 	descCert    = prometheus.NewDesc("xgate_certificate_expiry_days", "Days until this gateway's certificates expire, by purpose.", []string{"purpose", "serial"}, nil)
 	descDirFail = prometheus.NewDesc("xgate_directory_reload_failures_total", "Directory reloads refused (the last good directory stays in use).", nil, nil)
 	descDirBad  = prometheus.NewDesc("xgate_directory_last_reload_failed", "1 while the latest reload of the directory file was refused, by XÖV code.", []string{"code"}, nil)
+	descCommits = prometheus.NewDesc("xgate_store_commits_total", "Write transactions the store committed, each with its fsync (concurrent writes share them); bolt stores only.", nil, nil)
 )
+
+// commitCounter is a store that counts its commits (outbox/boltstore).
+type commitCounter interface {
+	Commits() uint64
+}
 
 // directoryStatus is what a directory source reports besides its
 // directory (directory.Source implements it).
@@ -122,6 +128,9 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descCert
 	ch <- descDirFail
 	ch <- descDirBad
+	if _, ok := c.g.o.Store.(commitCounter); ok {
+		ch <- descCommits
+	}
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -135,6 +144,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		for _, s := range outbox.InboundStates() {
 			ch <- prometheus.MustNewConstMetric(descRecords, prometheus.GaugeValue, float64(st.Inbound[s]), "in", string(s))
 		}
+	}
+	if cc, ok := g.o.Store.(commitCounter); ok {
+		ch <- prometheus.MustNewConstMetric(descCommits, prometheus.CounterValue, float64(cc.Commits()))
 	}
 	if g.relay != nil {
 		for p, open := range g.relay.Breakers() {

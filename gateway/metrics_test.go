@@ -91,3 +91,32 @@ func TestPrivateKeyMetrics(t *testing.T) {
 		}
 	}
 }
+
+// A bolt store's commits are on /metrics and move with the writes: each
+// accepted message is at least one more.
+func TestStoreCommitsMetric(t *testing.T) {
+	m := testPKI(t)
+	abh, _ := m.ByID("abh")
+	mb, _ := m.ByID("mb")
+	sites := network(t, nil, "abh", "mb")
+	a := sites["abh"]
+	const series = "xgate_store_commits_total"
+	before, ok := scrape(t, a)[series]
+	if !ok {
+		t.Fatalf("no %s on /metrics", series)
+	}
+	msg, id := sample(t, "020101", abh.Identity, mb.Identity)
+	if code, body := post(t, a.intake+"/v1/messages", msg); code != http.StatusAccepted {
+		t.Fatalf("POST /v1/messages: %d %s", code, body)
+	}
+	waitState(t, a, id, outbox.StateDelivered)
+	after := scrape(t, a)[series]
+	// Enqueue, claim and settle of a lone message come one after another
+	// and cannot share a commit.
+	if after-before < 3 {
+		t.Errorf("%s went from %v to %v for one delivered message", series, before, after)
+	}
+	if got := float64(a.store.Commits()); got < after {
+		t.Errorf("%s %v, but the store counts %v", series, after, got)
+	}
+}

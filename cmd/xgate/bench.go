@@ -113,6 +113,9 @@ func runBench(ctx context.Context, cmd *cobra.Command, a *app, o *benchOptions) 
 	} else {
 		fmt.Fprintf(w, "keys          not measured: the gateways report no private-key operations (an older --binary?)\n")
 	}
+	if res.SenderCommits > 0 {
+		fmt.Fprintf(w, "commits       %.2f per message at the sender, %.2f at the receiver (store transactions, each fsync'd)\n", res.SenderCommits, res.ReceiverCommits)
+	}
 	fmt.Fprintf(w, "bound         %.1f messages/s = %d cores ÷ (2 × %.2f ms sign + %.2f ms decrypt)\n", res.Bound, res.Cores, res.SignMs, res.DecryptMs)
 	fmt.Fprintf(w, "ratio         %.2f\n", res.Ratio)
 	if res.Ceiling > 0 {

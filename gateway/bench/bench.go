@@ -93,6 +93,11 @@ type Result struct {
 	KeyCPUPerMsg   float64 `json:"private_key_cpu_ms_per_message"`
 	KeyOps         float64 `json:"private_key_operations_per_message"`
 	OtherCPUPerMsg float64 `json:"other_cpu_ms_per_message"`
+	// SenderCommits and ReceiverCommits are the store commits (each an
+	// fsync) per message while the messages went through
+	// (xgate_store_commits_total); 0 when a gateway does not report them.
+	SenderCommits   float64 `json:"sender_commits_per_message"`
+	ReceiverCommits float64 `json:"receiver_commits_per_message"`
 	// The bound: cores ÷ (sign + decrypt + sign) of RSA-3072 here.
 	Cores     int     `json:"cores"`
 	SignMs    float64 `json:"rsa_sign_ms"`
@@ -225,10 +230,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			c = run // no process collector: the whole life
 		}
 		res.CPUSeconds += c
+		commits := (after[i].commits - before[i].commits) / float64(cfg.Messages)
 		if sites[i].ID == mb.ID {
-			res.ReceiverCPUPerMsg = perMsg(c)
+			res.ReceiverCPUPerMsg, res.ReceiverCommits = perMsg(c), commits
 		} else {
-			res.SenderCPUPerMsg = perMsg(c)
+			res.SenderCPUPerMsg, res.SenderCommits = perMsg(c), commits
 		}
 		keyCPU += after[i].keyCPU - before[i].keyCPU
 		keyOps += after[i].keyOps - before[i].keyOps
@@ -354,12 +360,13 @@ const (
 	seriesKeyCPU     = "xgate_private_key_cpu_seconds_total"
 	seriesKeyOps     = "xgate_private_key_operations_total"
 	seriesProcessCPU = "process_cpu_seconds_total"
+	seriesCommits    = "xgate_store_commits_total"
 )
 
 // counters is what one scrape of a gateway's /metrics gives: seconds of
 // process CPU, seconds of private-key CPU and the number of private-key
 // operations, every kind together.
-type counters struct{ processCPU, keyCPU, keyOps float64 }
+type counters struct{ processCPU, keyCPU, keyOps, commits float64 }
 
 // scrapeAll reads the counters of every site, in order.
 func scrapeAll(ctx context.Context, c *http.Client, sites []devnet.Site) ([]counters, error) {
@@ -391,6 +398,7 @@ func scrape(ctx context.Context, c *http.Client, intake string) (counters, error
 		processCPU: sumSeries(body, seriesProcessCPU),
 		keyCPU:     sumSeries(body, seriesKeyCPU),
 		keyOps:     sumSeries(body, seriesKeyOps),
+		commits:    sumSeries(body, seriesCommits),
 	}, nil
 }
 

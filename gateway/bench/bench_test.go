@@ -86,6 +86,11 @@ func TestRun(t *testing.T) {
 	if res.CPUSeconds <= 0 || res.CPUSeconds >= res.RunCPUSeconds {
 		t.Errorf("%.2f s of CPU while the messages went through, %.2f s in the whole run", res.CPUSeconds, res.RunCPUSeconds)
 	}
+	// The sender writes each message three times (enqueue, claim,
+	// settle), the receiver once; commits can only be fewer (shared).
+	if res.SenderCommits <= 0 || res.SenderCommits > 3.5 || res.ReceiverCommits <= 0 || res.ReceiverCommits > 1.5 {
+		t.Errorf("commits per message: sender %.2f, receiver %.2f", res.SenderCommits, res.ReceiverCommits)
+	}
 	if res.KeyOps < 3 || res.KeyOps > 3.5 {
 		t.Errorf("%.2f private-key operations per message, want 3 … 3.5", res.KeyOps)
 	}

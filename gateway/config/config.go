@@ -152,6 +152,10 @@ type Store struct {
 	// MaxBytes bounds the store; at the limit the intake answers 503.
 	// 0 means no limit. Defaults to 0.
 	MaxBytes Size `yaml:"max_bytes"`
+	// CommitLinger (bolt) is how long a commit waits, after its first
+	// write, for more writes to share its fsync. Defaults to 2ms; 0
+	// commits at once; at most 100ms.
+	CommitLinger Duration `yaml:"commit_linger"`
 }
 
 // Delivery configures outbound delivery to partner gateways.
@@ -222,6 +226,7 @@ const (
 	DefaultMetrics     = "127.0.0.1:9090"
 	DefaultAdminSocket = "admin.sock"
 	DefaultStorePath   = "xgate.db"
+	DefaultLinger      = 2 * time.Millisecond
 	DefaultMaxBody     = 20 << 20
 	DefaultReload      = 5 * time.Minute
 	DefaultWorkers     = 8
@@ -261,6 +266,7 @@ func (c *Config) SetDefaults() {
 	def(&c.Trust.CRLPolicy, DefaultCRLPolicy)
 	defD(&c.Directory.Reload, DefaultReload)
 	def(&c.Store.Kind, StoreBolt)
+	defD(&c.Store.CommitLinger, DefaultLinger)
 	if c.Store.Kind == StoreBolt {
 		def(&c.Store.Path, DefaultStorePath)
 	}

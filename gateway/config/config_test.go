@@ -130,6 +130,7 @@ func TestDefaults(t *testing.T) {
 		{"intake.max_body", cfg.Intake.MaxBody, config.Size(20 << 20)},
 		{"store.kind", cfg.Store.Kind, "bolt"},
 		{"store.path", cfg.Store.Path, filepath.Join(dir, "xgate.db")},
+		{"store.commit_linger", cfg.Store.CommitLinger, config.Duration(2 * time.Millisecond)},
 		{"keys.signing.cert", cfg.Keys.Signing.Cert, filepath.Join(dir, "pki/abh/signing.pem")},
 		{"trust.roots[0]", cfg.Trust.Roots[0], filepath.Join(dir, "pki/ca/root.pem")},
 		{"trust.crl_policy", cfg.Trust.CRLPolicy, "require"},
@@ -161,7 +162,7 @@ delivery:
 	}
 	cfg, err = config.Load(write("zero.yaml", strings.Replace(minimal, `  intake: "127.0.0.1:8080"`, `  intake: "127.0.0.1:8080"
   metrics: ""`, 1)+`answers: {reminders: 0}
-store: {path: /var/lib/xgate/site.db}
+store: {path: /var/lib/xgate/site.db, commit_linger: 0s}
 delivery:
   workers:
 `), nil)
@@ -172,7 +173,7 @@ delivery:
 		t.Fatal(err)
 	}
 	if cfg.Answers.Reminders != 0 || cfg.Listen.Metrics != "" || cfg.Delivery.Workers != 8 ||
-		cfg.Store.Path != "/var/lib/xgate/site.db" || cfg.Listen.AdminSocket != "/var/lib/xgate/admin.sock" {
+		cfg.Store.Path != "/var/lib/xgate/site.db" || cfg.Store.CommitLinger != 0 || cfg.Listen.AdminSocket != "/var/lib/xgate/admin.sock" {
 		t.Errorf("explicit values: %+v %+v %+v", cfg.Answers, cfg.Listen, cfg.Delivery)
 	}
 }

@@ -266,6 +266,7 @@ func (s *Site) openStore(ctx context.Context, cfg *config.Config, clk clock.Cloc
 	default:
 		st, err := boltstore.Open(ctx, cfg.Store.Path, boltstore.Config{
 			Clock: clk, Logger: log, MaxSize: int(cfg.Store.MaxBytes), CheckpointSigner: signer,
+			CommitLinger: cfg.Store.CommitLinger.D(),
 		})
 		if err != nil {
 			return fmt.Errorf("store.path: %w", err)

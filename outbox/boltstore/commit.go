@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -61,24 +62,50 @@ func (s *Store) write(ctx context.Context, fn func(w *wtx) error) error {
 
 // commitLoop is the committer goroutine: it takes the first waiting
 // operation, adds whatever else is waiting (up to MaxBatch) and commits
-// them together. A lone writer therefore waits for no timer, and many
-// writers share one fsync.
+// them together. Without CommitLinger a lone writer waits for no timer;
+// with it, the batch stays open that long for writers that come a little
+// later. Either way many writers share one fsync.
 func (s *Store) commitLoop() {
 	defer close(s.loopDone)
 	batch := make([]*op, 0, s.cfg.MaxBatch)
+	var linger *time.Timer
+	if s.cfg.CommitLinger > 0 {
+		linger = time.NewTimer(s.cfg.CommitLinger)
+		linger.Stop()
+	}
 	for o := range s.ops {
 		batch = append(batch[:0], o)
+		var lingerC <-chan time.Time // nil: stop at the first empty receive
+		if linger != nil {
+			linger.Reset(s.cfg.CommitLinger)
+			lingerC = linger.C
+		}
 	fill:
 		for len(batch) < s.cfg.MaxBatch {
+			if lingerC == nil {
+				select {
+				case o, ok := <-s.ops:
+					if !ok {
+						break fill
+					}
+					batch = append(batch, o)
+				default:
+					break fill
+				}
+				continue
+			}
 			select {
 			case o, ok := <-s.ops:
 				if !ok {
 					break fill
 				}
 				batch = append(batch, o)
-			default:
+			case <-lingerC:
 				break fill
 			}
+		}
+		if linger != nil {
+			linger.Stop() // Go 1.23+: no stale tick after Stop and Reset
 		}
 		s.commit(batch)
 	}

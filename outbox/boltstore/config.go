@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -17,6 +18,9 @@ const (
 	DefaultCheckpointEvery    = 1000
 	DefaultCheckpointInterval = 15 * time.Minute
 	DefaultMaxBatch           = 128
+	// MaxCommitLinger bounds Config.CommitLinger: every write waits up to
+	// that long.
+	MaxCommitLinger = 100 * time.Millisecond
 )
 
 // CheckpointSigner signs audit checkpoints (audit.RSASigner is one). It is
@@ -68,6 +72,14 @@ type Config struct {
 	// MaxBatch is the most write operations that share one commit (group
 	// commit). Defaults to 128.
 	MaxBatch int
+	// CommitLinger is how long the committer waits, once the first
+	// operation of a commit has arrived, for more to share its fsync
+	// (writers that come a little apart, as a daemon's stages do). 0
+	// commits at once, the default; a full batch (MaxBatch) never waits.
+	// xgate bench with the gateway's 2ms: commits per message 1.0 → 0.7 at
+	// the sender, 0.5 → 0.3 at the receiver (fewer fsyncs; the CPU per
+	// message did not change measurably). At most MaxCommitLinger.
+	CommitLinger time.Duration
 	// NoFreelistSync stops bbolt writing its freelist on every commit
 	// (faster writes) at the price of scanning the whole file on every
 	// read-write open. Defaults to false.
@@ -121,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBatch < 0 {
 		errs = append(errs, errors.New("MaxBatch must not be negative"))
+	}
+	if c.CommitLinger < 0 || c.CommitLinger > MaxCommitLinger {
+		errs = append(errs, fmt.Errorf("CommitLinger %v: must be from 0 to %v", c.CommitLinger, MaxCommitLinger))
 	}
 	if c.CheckpointSigner != nil && c.CheckpointSigner.KeyID() == "" {
 		errs = append(errs, errors.New("CheckpointSigner has an empty KeyID"))

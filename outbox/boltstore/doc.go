@@ -13,7 +13,8 @@
 // committer goroutine takes the first waiting operation, adds everything
 // else that is waiting (up to Config.MaxBatch) and commits once; each
 // caller returns after the fsync of the commit that holds its operation
-// (group commit, without bbolt's Batch timer). If an operation fails in a
+// (group commit; Config.CommitLinger keeps a commit open a little for
+// writers that come later, off by default). If an operation fails in a
 // way that may have left partial writes, the shared transaction is rolled
 // back and each operation of the group runs again alone, so one bad
 // operation never fails its neighbours. Reads (Get, List, NextDue, Stats,

@@ -155,6 +155,65 @@ func TestEnqueueDurableAcrossReopen(t *testing.T) {
 	mustCheck(t, s)
 }
 
+// TestCommitLinger: writers that come a little apart share a commit when
+// the batch lingers; without linger a writer that comes after a commit is
+// done gets its own. Every write is durable either way.
+func TestCommitLinger(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		linger      time.Duration
+		wantCommits uint64
+	}{
+		// Each enqueue starts after the previous one returned.
+		{"no linger: one commit each", 0, 3},
+		// The three start 5ms apart, well inside the 100ms the first
+		// one's batch stays open.
+		{"linger: the three share one", boltstore.MaxCommitLinger, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			s, err := boltstore.Open(context.Background(), path, boltstore.Config{CommitLinger: tc.linger})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := s.Commits()
+			var wg sync.WaitGroup
+			for i := range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := s.Enqueue(context.Background(), msg(fmt.Sprint("l", i), "P", at(i))); err != nil {
+						t.Error(err)
+					}
+				}()
+				if tc.linger == 0 {
+					wg.Wait()
+				} else {
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			wg.Wait()
+			if got := s.Commits() - base; got != tc.wantCommits {
+				t.Errorf("%d commits for 3 enqueues, want %d", got, tc.wantCommits)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = openAt(t, path, boltstore.Config{ReadOnly: true})
+			for i := range 3 {
+				if _, err := s.Get(context.Background(), fmt.Sprint("l", i)); err != nil {
+					t.Errorf("l%d after reopen: %v", i, err)
+				}
+			}
+		})
+	}
+	for _, bad := range []time.Duration{-time.Millisecond, boltstore.MaxCommitLinger + 1} {
+		if err := (boltstore.Config{CommitLinger: bad}).Validate(); err == nil {
+			t.Errorf("CommitLinger %v passed Validate", bad)
+		}
+	}
+}
+
 func TestRecoveryOnOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
 	clock := &fakeClock{t: at(500)}
