@@ -27,8 +27,9 @@ import (
 // daemonGCPercent is the garbage collector's target for serve and peer
 // unless GOGC is set: the daemon's live heap is small (tens of MiB) and
 // short-lived garbage per message is large (parsed trees, canonical forms),
-// so collecting at 400 instead of Go's 100 saves measurable CPU
-// (xgate bench: about 1 ms of 16 per message).
+// so collecting at 400 instead of Go's 100 saves CPU: in xgate bench's
+// profiles the collector's mark work of both gateways fell from about 0.8
+// to 0.2 ms per message, at a peak RSS of about 90 MB each.
 const daemonGCPercent = 400
 
 // daemonGC sets the collector's target to daemonGCPercent unless GOGC is
