@@ -227,6 +227,9 @@ const (
 	DefaultAdminSocket = "admin.sock"
 	DefaultStorePath   = "xgate.db"
 	DefaultLinger      = 2 * time.Millisecond
+	// MaxCommitLinger is boltstore.MaxCommitLinger (the configuration does
+	// not import the store; gateway/site's tests keep the two equal).
+	MaxCommitLinger    = 100 * time.Millisecond
 	DefaultMaxBody     = 20 << 20
 	DefaultReload      = 5 * time.Minute
 	DefaultWorkers     = 8

@@ -12,7 +12,6 @@ import (
 	"unicode"
 
 	"github.com/xgate/xgate/certs"
-	"github.com/xgate/xgate/outbox/boltstore"
 	"github.com/xgate/xgate/xml/catalogue"
 	"github.com/xgate/xgate/xml/kennung"
 )
@@ -233,8 +232,8 @@ func (c *Config) validateStore(p *problems) {
 	if s.MaxBytes < 0 {
 		p.add("store.max_bytes", "is negative")
 	}
-	if s.CommitLinger < 0 || s.CommitLinger.D() > boltstore.MaxCommitLinger {
-		p.add("store.commit_linger", "%v: must be from 0 to %v", s.CommitLinger.D(), boltstore.MaxCommitLinger)
+	if s.CommitLinger < 0 || s.CommitLinger.D() > MaxCommitLinger {
+		p.add("store.commit_linger", "%v: must be from 0 to %v", s.CommitLinger.D(), MaxCommitLinger)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/xgate/xgate/gateway/devnet"
 	"github.com/xgate/xgate/gateway/site"
 	"github.com/xgate/xgate/outbox"
+	"github.com/xgate/xgate/outbox/boltstore"
 	"github.com/xgate/xgate/outbox/pgstore"
 )
 
@@ -131,5 +132,13 @@ func TestDatabaseName(t *testing.T) {
 		if got := site.DatabaseName(dsn); got != want {
 			t.Errorf("DatabaseName(%q) = %q, want %q", dsn, got, want)
 		}
+	}
+}
+
+// TestCommitLingerBound: the configuration's bound on store.commit_linger
+// is the store's (gateway/config may not import outbox/boltstore).
+func TestCommitLingerBound(t *testing.T) {
+	if config.MaxCommitLinger != boltstore.MaxCommitLinger {
+		t.Errorf("config.MaxCommitLinger %v, boltstore.MaxCommitLinger %v", config.MaxCommitLinger, boltstore.MaxCommitLinger)
 	}
 }
