@@ -88,8 +88,8 @@ type Result struct {
 	// KeyCPUPerMsg is the CPU time of the private-key operations in both
 	// gateways per message, in ms, and KeyOps their number per message
 	// (3 when no delivery was repeated), from the gateways' /metrics;
-	// OtherCPUPerMsg is the rest of CPUPerMsg. All three are 0 when the gateways do not report the operations (an
-	// older --binary).
+	// OtherCPUPerMsg is the rest of CPUPerMsg. All three are 0 when the
+	// gateways do not report the operations (an older --binary).
 	KeyCPUPerMsg   float64 `json:"private_key_cpu_ms_per_message"`
 	KeyOps         float64 `json:"private_key_operations_per_message"`
 	OtherCPUPerMsg float64 `json:"other_cpu_ms_per_message"`
@@ -319,13 +319,7 @@ func submit(ctx context.Context, c *http.Client, intake string, data []byte) (st
 func waitCount(ctx context.Context, c *http.Client, intake string, n int) error {
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/metrics", nil)
-		resp, err := c.Do(req)
-		if err != nil {
-			return err
-		}
-		body, err := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
+		body, err := getMetrics(ctx, c, intake)
 		if err != nil {
 			return err
 		}
@@ -381,16 +375,7 @@ func scrapeAll(ctx context.Context, c *http.Client, sites []devnet.Site) ([]coun
 }
 
 func scrape(ctx context.Context, c *http.Client, intake string) (counters, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/metrics", nil)
-	resp, err := c.Do(req)
-	if err != nil {
-		return counters{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return counters{}, fmt.Errorf("answered %d", resp.StatusCode)
-	}
-	body, err := io.ReadAll(resp.Body)
+	body, err := getMetrics(ctx, c, intake)
 	if err != nil {
 		return counters{}, err
 	}
@@ -400,6 +385,20 @@ func scrape(ctx context.Context, c *http.Client, intake string) (counters, error
 		keyOps:     sumSeries(body, seriesKeyOps),
 		commits:    sumSeries(body, seriesCommits),
 	}, nil
+}
+
+// getMetrics reads a gateway's /metrics (Prometheus text).
+func getMetrics(ctx context.Context, c *http.Client, intake string) ([]byte, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, intake+"/metrics", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("/metrics answered %d", resp.StatusCode)
+	}
+	return io.ReadAll(resp.Body)
 }
 
 // sumSeries adds up the values of every series of the metric name in a

@@ -75,40 +75,44 @@ func (s *Store) commitLoop() {
 	}
 	for o := range s.ops {
 		batch = append(batch[:0], o)
-		var lingerC <-chan time.Time // nil: stop at the first empty receive
-		if linger != nil {
+		if linger == nil {
+			batch = s.fill(batch, nil)
+		} else {
 			linger.Reset(s.cfg.CommitLinger)
-			lingerC = linger.C
-		}
-	fill:
-		for len(batch) < s.cfg.MaxBatch {
-			if lingerC == nil {
-				select {
-				case o, ok := <-s.ops:
-					if !ok {
-						break fill
-					}
-					batch = append(batch, o)
-				default:
-					break fill
-				}
-				continue
-			}
-			select {
-			case o, ok := <-s.ops:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, o)
-			case <-lingerC:
-				break fill
-			}
-		}
-		if linger != nil {
+			batch = s.fill(batch, linger.C)
 			linger.Stop() // Go 1.23+: no stale tick after Stop and Reset
 		}
 		s.commit(batch)
 	}
+}
+
+// fill adds waiting operations to batch, up to MaxBatch: those already
+// waiting when linger is nil, else those that arrive before it fires.
+func (s *Store) fill(batch []*op, linger <-chan time.Time) []*op {
+	for len(batch) < s.cfg.MaxBatch {
+		var (
+			o  *op
+			ok bool
+		)
+		if linger == nil {
+			select {
+			case o, ok = <-s.ops:
+			default:
+				return batch
+			}
+		} else {
+			select {
+			case o, ok = <-s.ops:
+			case <-linger:
+				return batch
+			}
+		}
+		if !ok {
+			return batch
+		}
+		batch = append(batch, o)
+	}
+	return batch
 }
 
 func (s *Store) commit(batch []*op) {
