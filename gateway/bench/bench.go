@@ -61,6 +61,9 @@ type Config struct {
 	Progress io.Writer
 	// GenerateKey for the development PKI (tests: pooled keys).
 	GenerateKey func(bits int) (*rsa.PrivateKey, error)
+	// FloorIterations is how many deliveries MeasureFloor times after the
+	// run (Result.Floor). Defaults to 40; negative skips the floor.
+	FloorIterations int
 }
 
 // Result is what xgate bench prints.
@@ -109,6 +112,11 @@ type Result struct {
 	// operations (2 × SignMs + DecryptMs) ÷ KeyCPUPerMsg. 0 when
 	// KeyCPUPerMsg is.
 	Ceiling float64 `json:"ceiling"`
+	// Floor is the least CPU the acceptance points let a message cost,
+	// measured in this process after the run (MeasureFloor): its Ratio
+	// is the most any run's ratio can reach on this machine. Nil when
+	// Config.FloorIterations is negative.
+	Floor *Floor `json:"floor,omitempty"`
 }
 
 // Run performs one benchmark run.
@@ -118,6 +126,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 32
+	}
+	if cfg.FloorIterations == 0 {
+		cfg.FloorIterations = 40
 	}
 	if cfg.Exe == "" || cfg.Message == nil {
 		return nil, errors.New("bench: Exe and Message are required")
@@ -253,6 +264,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Ratio = res.PerSecond / res.Bound
 	if res.KeyCPUPerMsg > 0 {
 		res.Ceiling = (2*res.SignMs + res.DecryptMs) / res.KeyCPUPerMsg
+	}
+	if cfg.FloorIterations > 0 {
+		say("bench: the floor: %d deliveries without transport or store in this process", cfg.FloorIterations)
+		if res.Floor, err = MeasureFloor(ctx, n.Manifest, abh.ID, mb.ID, msgs, cfg.FloorIterations, cfg.Concurrency); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

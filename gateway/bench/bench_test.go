@@ -2,9 +2,12 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,7 +64,7 @@ func TestRun(t *testing.T) {
 	const n = 20
 	dir := filepath.Join(t.TempDir(), "run")
 	res, err := Run(ctx, Config{
-		Exe: exe, Dir: dir, Profile: true, Messages: n, Concurrency: 4, GenerateKey: certstest.KeyGenerator(),
+		Exe: exe, Dir: dir, Profile: true, Messages: n, Concurrency: 4, GenerateKey: certstest.KeyGenerator(), FloorIterations: 4,
 		Message: func(i int, from, to devnet.Site) ([]byte, error) {
 			data, _, _, err := gen.Anmeldung(i, 4, from.Identity, to.Identity)
 			return data, err
@@ -105,5 +108,38 @@ func TestRun(t *testing.T) {
 	}
 	if want := isolated / res.KeyCPUPerMsg; res.Ceiling != want || res.Ceiling < res.Ratio {
 		t.Errorf("ceiling %.2f, want %.2f and at least the ratio %.2f", res.Ceiling, want, res.Ratio)
+	}
+	checkFloor(t, res.Floor)
+}
+
+// checkFloor: every step measured, in order, and the steps that hold the
+// three private-key operations cost more than the operations alone.
+func checkFloor(t *testing.T, f *Floor) {
+	t.Helper()
+	if f == nil {
+		t.Fatal("no floor")
+	}
+	want := []string{stepValidateIntake, stepSeal, stepOpen, stepValidateInbound, stepReceipt, stepVerifyReceipt,
+		stepIntake, stepDelivery, fmt.Sprintf(stepStore, 4)}
+	var names []string
+	var sum, withKeys float64
+	for _, s := range f.Steps {
+		names = append(names, s.Name)
+		if s.Ms <= 0 {
+			t.Errorf("step %q: %.3f ms", s.Name, s.Ms)
+		}
+		sum += s.Ms
+		if s.Name == stepSeal || s.Name == stepOpen || s.Name == stepReceipt {
+			withKeys += s.Ms
+		}
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("steps %q, want %q", names, want)
+	}
+	if math.Abs(sum-f.TotalMs) > 1e-9 || f.KeysMs <= 0 || f.KeysMs >= withKeys {
+		t.Errorf("steps %.3f ms (%.3f with the keys), total %.3f ms, keys alone %.3f ms", sum, withKeys, f.TotalMs, f.KeysMs)
+	}
+	if f.Ratio != f.KeysMs/f.TotalMs || f.Ratio >= 1 || f.Iterations != 4 {
+		t.Errorf("floor %+v", *f)
 	}
 }

@@ -85,12 +85,29 @@ func (d decrypter) Decrypt(rand io.Reader, msg []byte, opts crypto.DecrypterOpts
 // measure runs f on one OS thread and records that thread's CPU time in
 // it. A panic in f is not recorded and leaves the thread unlocked.
 func measure(r Recorder, op Op, f func()) {
+	if d, ok := Measure(f); ok {
+		r.RecordKeyOp(op, d)
+	}
+}
+
+// Measure runs f with its goroutine locked to its OS thread and returns
+// the CPU time that thread spent in f; ok is false where there is no
+// per-thread CPU clock (f still runs). A panic in f propagates.
+func Measure(f func()) (cpu time.Duration, ok bool) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	t0, ok := threadCPU()
+	t0, ok0 := threadCPU()
 	f()
 	t1, ok1 := threadCPU()
-	if ok && ok1 {
-		r.RecordKeyOp(op, t1-t0)
+	if !ok0 || !ok1 {
+		return 0, false
 	}
+	return t1 - t0, true
+}
+
+// Measured reports whether this system has the per-thread CPU clock that
+// Measure, Signer and Decrypter read.
+func Measured() bool {
+	_, ok := threadCPU()
+	return ok
 }

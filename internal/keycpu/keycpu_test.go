@@ -246,3 +246,34 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("%d operations recorded, want 80", len(rec.ops))
 	}
 }
+
+// Measure gives the thread CPU of any function: spinning counts, sleeping
+// does not.
+func TestMeasure(t *testing.T) {
+	measured(t)
+	spin := func(d time.Duration) func() {
+		return func() {
+			for end := time.Now().Add(d); time.Now().Before(end); {
+			}
+		}
+	}
+	tests := []struct {
+		name     string
+		f        func()
+		min, max time.Duration
+	}{
+		{"spins", spin(30 * time.Millisecond), 3 * time.Millisecond, 31 * time.Millisecond},
+		{"sleeps", func() { time.Sleep(30 * time.Millisecond) }, 0, 5 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cpu, ok := keycpu.Measure(tc.f)
+			if !ok {
+				t.Fatal("Measure: no thread CPU clock")
+			}
+			if cpu < tc.min || cpu > tc.max {
+				t.Errorf("Measure = %v, want %v … %v", cpu, tc.min, tc.max)
+			}
+		})
+	}
+}
