@@ -139,6 +139,11 @@ func checkFloor(t *testing.T, f *Floor) {
 	if math.Abs(sum-f.TotalMs) > 1e-9 || f.KeysMs <= 0 || f.KeysMs >= withKeys {
 		t.Errorf("steps %.3f ms (%.3f with the keys), total %.3f ms, keys alone %.3f ms", sum, withKeys, f.TotalMs, f.KeysMs)
 	}
+	// The public-key operations are part of what the steps cost beyond
+	// the private-key operations.
+	if f.PublicMs <= 0 || f.PublicMs >= f.TotalMs-f.KeysMs {
+		t.Errorf("public-key operations %.3f ms, steps %.3f ms, private-key operations %.3f ms", f.PublicMs, f.TotalMs, f.KeysMs)
+	}
 	if f.Ratio != f.KeysMs/f.TotalMs || f.Ratio >= 1 || f.Iterations != 4 {
 		t.Errorf("floor %+v", *f)
 	}

@@ -47,7 +47,12 @@ type Floor struct {
 	// KeysMs is the three private-key operations alone: the sender's
 	// signature, the receiver's key decryption, the receiver's receipt
 	// signature.
-	KeysMs     float64 `json:"keys_ms"`
+	KeysMs float64 `json:"keys_ms"`
+	// PublicMs is the three RSA public-key operations inside the steps,
+	// alone: the session key's encryption (seal), the message's
+	// signature check (open), the receipt's signature check. Part of
+	// TotalMs, not added to it.
+	PublicMs   float64 `json:"public_keys_ms"`
 	Ratio      float64 `json:"ratio"`
 	Iterations int     `json:"iterations"`
 	// ThreadCPU is true when the times are the thread's CPU time
@@ -146,10 +151,29 @@ func MeasureFloor(ctx context.Context, m *devpki.Manifest, from, to string, msgs
 		func() error { _, err := b.encryption.Key.Decrypt(nil, ct, oaep); return err },
 		func() error { _, err := b.signing.Key.Sign(nil, digest[:], crypto.SHA256); return err },
 	}
+	sigA, err := a.signing.Key.Sign(nil, digest[:], crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	sigB, err := b.signing.Key.Sign(nil, digest[:], crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	// The public-key operations inside the steps: the session key's
+	// encryption (seal), the message's signature check (open), the
+	// receipt's signature check (verify receipt).
+	public := []func() error{
+		func() error {
+			_, err := rsa.EncryptOAEPWithOptions(rand.Reader, &b.encryption.Key.PublicKey, make([]byte, 32), oaep)
+			return err
+		},
+		func() error { return rsa.VerifyPKCS1v15(&a.signing.Key.PublicKey, crypto.SHA256, digest[:], sigA) },
+		func() error { return rsa.VerifyPKCS1v15(&b.signing.Key.PublicKey, crypto.SHA256, digest[:], sigB) },
+	}
 
 	f := &Floor{Iterations: iterations, ThreadCPU: keycpu.Measured()}
 	spent := map[string]time.Duration{}
-	var keysSpent time.Duration
+	var keysSpent, publicSpent time.Duration
 	// timed runs step and adds its CPU (or wall) time to *sum.
 	timed := func(sum *time.Duration, step func() error) error {
 		var err error
@@ -223,6 +247,11 @@ func MeasureFloor(ctx context.Context, m *devpki.Manifest, from, to string, msgs
 				return fmt.Errorf("bench: floor, private-key operation: %w", err)
 			}
 		}
+		for _, k := range public {
+			if err := timed(&publicSpent, k); err != nil {
+				return fmt.Errorf("bench: floor, public-key operation: %w", err)
+			}
+		}
 		return nil
 	}
 	for i := range iterations {
@@ -262,6 +291,7 @@ func MeasureFloor(ctx context.Context, m *devpki.Manifest, from, to string, msgs
 		FloorStep{Name: fmt.Sprintf(stepStore, batch), Ms: store})
 	f.TotalMs += intake + delivery + store
 	f.KeysMs = ms(keysSpent)
+	f.PublicMs = ms(publicSpent)
 	f.Ratio = f.KeysMs / f.TotalMs
 	return f, nil
 }
