@@ -170,8 +170,8 @@ func answer(w http.ResponseWriter, r *http.Request, status int, contentType stri
 
 // storeFloor measures the durable writes every message needs, as few as
 // they can be: the sealed message into the sender's bbolt file and the
-// opened one into the receiver's, n of each, batch messages to a
-// transaction (each commit fsync'd). The gateways' stores keep indexes,
+// opened one into the receiver's, about n of each (after a few batches to
+// warm up), batch messages to a transaction (each commit fsync'd). The gateways' stores keep indexes,
 // states and an audit chain besides; this keeps the bytes alone. The
 // result is this process's CPU time per message, in ms.
 func storeFloor(dir string, sealed, opened []byte, n, batch int) (ms float64, err error) {
@@ -215,21 +215,11 @@ func storeFloor(dir string, sealed, opened []byte, n, batch int) (ms float64, er
 		}
 		return nil
 	}
-	if err := write(0, batch); err != nil { // warm-up: the bucket and the first pages
-		return 0, err
-	}
-	t0, err := processCPU()
-	if err != nil {
-		return 0, err
-	}
-	for first := batch; first < batch+n; first += batch {
-		if err := write(first, min(batch, batch+n-first)); err != nil {
-			return 0, err
-		}
-	}
-	t1, err := processCPU()
-	if err != nil {
-		return 0, err
-	}
-	return float64((t1 - t0).Microseconds()) / 1000 / float64(n), nil
+	next := 0
+	perBatch, err := cpuPer(func() error {
+		err := write(next, batch)
+		next += batch
+		return err
+	}, max(1, n/batch))
+	return perBatch / float64(batch), err
 }
