@@ -64,7 +64,7 @@ func TestRun(t *testing.T) {
 	const n = 20
 	dir := filepath.Join(t.TempDir(), "run")
 	res, err := Run(ctx, Config{
-		Exe: exe, Dir: dir, Profile: true, Messages: n, Concurrency: 4, GenerateKey: certstest.KeyGenerator(), FloorIterations: 4,
+		Exe: exe, Dir: dir, Profile: true, Messages: n, Concurrency: 4, GenerateKey: certstest.KeyGenerator(), FloorIterations: 10,
 		Message: func(i int, from, to devnet.Site) ([]byte, error) {
 			data, _, _, err := gen.Anmeldung(i, 4, from.Identity, to.Identity)
 			return data, err
@@ -144,7 +144,7 @@ func checkFloor(t *testing.T, f *Floor) {
 	if f.PublicMs <= 0 || f.PublicMs >= f.TotalMs-f.KeysMs {
 		t.Errorf("public-key operations %.3f ms, steps %.3f ms, private-key operations %.3f ms", f.PublicMs, f.TotalMs, f.KeysMs)
 	}
-	if f.Ratio != f.KeysMs/f.TotalMs || f.Ratio >= 1 || f.Iterations != 4 {
+	if f.Ratio != f.KeysMs/f.TotalMs || f.Ratio >= 1 || f.Iterations != 10 {
 		t.Errorf("floor %+v", *f)
 	}
 }
