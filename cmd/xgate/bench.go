@@ -37,7 +37,8 @@ process_cpu_seconds_total from the first submission until every record
 settled; start-up and shutdown apart), and the ratio to this machine's bound, measured in the
 same run: cores ÷ the CPU time of the three RSA-3072 private-key
 operations every message needs (the sender's signature, the receiver's
-key decryption, the receiver's receipt signature). The gateways count
+key decryption, the receiver's receipt signature), the medians of
+samples taken before, during and after the run. The gateways count
 those operations and the CPU time they take (xgate_private_key_* in
 /metrics): bench splits the CPU per message into the private-key
 operations and everything else, and prints the ceiling, the ratio the
@@ -124,7 +125,7 @@ func runBench(ctx context.Context, cmd *cobra.Command, a *app, o *benchOptions) 
 	if res.SenderCommits > 0 {
 		fmt.Fprintf(w, "commits       %.2f per message at the sender, %.2f at the receiver (store transactions, each fsync'd)\n", res.SenderCommits, res.ReceiverCommits)
 	}
-	fmt.Fprintf(w, "bound         %.1f messages/s = %d cores ÷ (2 × %.2f ms sign + %.2f ms decrypt)\n", res.Bound, res.Cores, res.SignMs, res.DecryptMs)
+	fmt.Fprintf(w, "bound         %.1f messages/s = %d cores ÷ (2 × %.2f ms sign + %.2f ms decrypt), medians of %d samples before, during and after the run\n", res.Bound, res.Cores, res.SignMs, res.DecryptMs, res.RSASamples)
 	fmt.Fprintf(w, "ratio         %.2f\n", res.Ratio)
 	if res.Ceiling > 0 {
 		fmt.Fprintf(w, "ceiling       %.2f = the ratio if everything but the private-key operations cost nothing\n", res.Ceiling)

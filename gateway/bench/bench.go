@@ -107,8 +107,12 @@ type Result struct {
 	Cores     int     `json:"cores"`
 	SignMs    float64 `json:"rsa_sign_ms"`
 	DecryptMs float64 `json:"rsa_decrypt_ms"`
-	Bound     float64 `json:"bound_messages_per_second"`
-	Ratio     float64 `json:"ratio"`
+	// RSASamples is how many of each operation SignMs and DecryptMs are
+	// the median of: rsaSamples before the run, one every rsaInterval
+	// while the messages went through, rsaSamples after.
+	RSASamples int     `json:"rsa_samples"`
+	Bound      float64 `json:"bound_messages_per_second"`
+	Ratio      float64 `json:"ratio"`
 	// Ceiling is the ratio the run would reach if everything but the
 	// private-key operations cost nothing: the isolated cost of the three
 	// operations (2 × SignMs + DecryptMs) ÷ KeyCPUPerMsg. 0 when
@@ -120,6 +124,13 @@ type Result struct {
 	// Config.FloorIterations is negative.
 	Floor *Floor `json:"floor,omitempty"`
 }
+
+// The bound's samples: rsaSamples of each operation before the run and
+// after it, and one every rsaInterval in between (about 1 % of a core).
+const (
+	rsaSamples  = 15
+	rsaInterval = 250 * time.Millisecond
+)
 
 // Run performs one benchmark run.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
@@ -184,6 +195,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var wg sync.WaitGroup
 	var firstErr error
 	var errMu sync.Mutex
+	rsa3072, err := newRSASampler()
+	if err != nil {
+		return nil, err
+	}
+	if err := rsa3072.take(rsaSamples); err != nil {
+		return nil, err
+	}
+	stopSampling, sampled := make(chan struct{}), make(chan error, 1)
+	go rsa3072.during(rsaInterval, stopSampling, sampled)
+	defer func() {
+		select {
+		case <-stopSampling:
+		default:
+			close(stopSampling)
+		}
+	}()
 	start := time.Now()
 	for range cfg.Concurrency {
 		wg.Add(1)
@@ -213,6 +240,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := waitCount(ctx, client, abh.Intake, cfg.Messages); err != nil {
 		return nil, err
 	}
+	close(stopSampling)
 	after, err := scrapeAll(ctx, client, sites)
 	if err != nil {
 		return nil, err
@@ -258,10 +286,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.KeyOps = keyOps / float64(cfg.Messages)
 		res.OtherCPUPerMsg = res.CPUPerMsg - res.KeyCPUPerMsg
 	}
-	res.SignMs, res.DecryptMs, err = rsaCost()
-	if err != nil {
+	if err := <-sampled; err != nil {
 		return nil, err
 	}
+	if err := rsa3072.take(rsaSamples); err != nil {
+		return nil, err
+	}
+	res.SignMs, res.DecryptMs, res.RSASamples = rsa3072.cost()
 	res.Bound = float64(res.Cores) * 1000 / (2*res.SignMs + res.DecryptMs)
 	res.Ratio = res.PerSecond / res.Bound
 	if res.KeyCPUPerMsg > 0 {
@@ -505,55 +536,104 @@ func pct(sorted []float64, p float64) float64 {
 	return sorted[i]
 }
 
-// rsaCost measures one RSA-3072 PKCS#1 v1.5 SHA-256 signature and one
-// OAEP-SHA256 decryption on one core, in ms (median of 25 each): the CPU
-// time of the thread that ran each, as the gateways count theirs
+// rsaSampler measures one RSA-3072 PKCS#1 v1.5 SHA-256 signature and one
+// OAEP-SHA256 decryption on one core at a time, in ms: the CPU time of
+// the thread that ran each, as the gateways count theirs
 // (internal/keycpu), so that other work on the machine does not inflate
-// it; the wall time where there is no per-thread CPU clock.
-func rsaCost() (signMs, decMs float64, err error) {
+// it; the wall time where there is no per-thread CPU clock. Samples are
+// taken before, during and after a run, so that the bound sees the
+// machine as the run did (a shared host's speed drifts by a quarter
+// within minutes); the cost is their median.
+type rsaSampler struct {
+	signer    crypto.Signer
+	decrypter crypto.Decrypter
+	digest    [32]byte
+	ct        []byte
+	cpu       time.Duration // the last operation's, from the recorder
+
+	mu          sync.Mutex
+	sign, decry []float64
+}
+
+func newRSASampler() (*rsaSampler, error) {
 	k, err := rsa.GenerateKey(rand.Reader, 3072)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	h := sha256.Sum256([]byte("xgate bench"))
-	ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, &k.PublicKey, make([]byte, 32), nil)
-	if err != nil {
-		return 0, 0, err
+	s := &rsaSampler{digest: sha256.Sum256([]byte("xgate bench"))}
+	if s.ct, err = rsa.EncryptOAEP(sha256.New(), rand.Reader, &k.PublicKey, make([]byte, 32), nil); err != nil {
+		return nil, err
 	}
-	var cpu time.Duration
-	rec := recordFunc(func(_ keycpu.Op, d time.Duration) { cpu = d })
-	signer, decrypter := keycpu.Signer(k, rec), keycpu.Decrypter(k, rec)
+	rec := recordFunc(func(_ keycpu.Op, d time.Duration) { s.cpu = d })
+	s.signer, s.decrypter = keycpu.Signer(k, rec), keycpu.Decrypter(k, rec)
+	return s, nil
+}
+
+// take adds n samples of each operation. One goroutine at a time.
+func (s *rsaSampler) take(n int) error {
 	ms := func(op func() error) (float64, error) {
-		cpu = 0
+		s.cpu = 0
 		t := time.Now()
 		if err := op(); err != nil {
 			return 0, err
 		}
 		d := time.Since(t)
-		if cpu > 0 {
-			d = cpu
+		if s.cpu > 0 {
+			d = s.cpu
 		}
 		return float64(d.Microseconds()) / 1000, nil
 	}
-	var s, d []float64
-	for range 25 {
-		v, err := ms(func() error { _, err := signer.Sign(nil, h[:], crypto.SHA256); return err })
+	for range n {
+		sv, err := ms(func() error { _, err := s.signer.Sign(nil, s.digest[:], crypto.SHA256); return err })
 		if err != nil {
-			return 0, 0, err
+			return err
 		}
-		s = append(s, v)
-		v, err = ms(func() error {
-			_, err := decrypter.Decrypt(nil, ct, &rsa.OAEPOptions{Hash: crypto.SHA256})
+		dv, err := ms(func() error {
+			_, err := s.decrypter.Decrypt(nil, s.ct, &rsa.OAEPOptions{Hash: crypto.SHA256})
 			return err
 		})
 		if err != nil {
-			return 0, 0, err
+			return err
 		}
-		d = append(d, v)
+		s.mu.Lock()
+		s.sign, s.decry = append(s.sign, sv), append(s.decry, dv)
+		s.mu.Unlock()
 	}
-	slices.Sort(s)
-	slices.Sort(d)
-	return s[len(s)/2], d[len(d)/2], nil
+	return nil
+}
+
+// during takes one sample of each operation every interval until stop is
+// closed, and closes done when it has ended (with the first error).
+func (s *rsaSampler) during(interval time.Duration, stop <-chan struct{}, done chan<- error) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			done <- nil
+			return
+		case <-t.C:
+			if err := s.take(1); err != nil {
+				done <- err
+				return
+			}
+		}
+	}
+}
+
+// cost is the median of each operation's samples, and their number.
+func (s *rsaSampler) cost() (signMs, decMs float64, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	median := func(v []float64) float64 {
+		if len(v) == 0 {
+			return 0
+		}
+		v = slices.Clone(v)
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return median(s.sign), median(s.decry), len(s.sign)
 }
 
 // recordFunc is a keycpu.Recorder.

@@ -109,6 +109,11 @@ func TestRun(t *testing.T) {
 	if want := isolated / res.KeyCPUPerMsg; res.Ceiling != want || res.Ceiling < res.Ratio {
 		t.Errorf("ceiling %.2f, want %.2f and at least the ratio %.2f", res.Ceiling, want, res.Ratio)
 	}
+	// The bound's samples: before and after the run, and some while the
+	// messages went through.
+	if res.RSASamples < 2*rsaSamples || res.SignMs <= 0 || res.DecryptMs <= 0 {
+		t.Errorf("%d RSA samples (sign %.2f ms, decrypt %.2f ms), want more than %d", res.RSASamples, res.SignMs, res.DecryptMs, 2*rsaSamples)
+	}
 	checkFloor(t, res.Floor)
 }
 
@@ -146,5 +151,35 @@ func checkFloor(t *testing.T, f *Floor) {
 	}
 	if f.Ratio != f.KeysMs/f.TotalMs || f.Ratio >= 1 || f.Iterations != 10 {
 		t.Errorf("floor %+v", *f)
+	}
+}
+
+// The sampler keeps taking samples while the run goes on and stops when
+// told; the cost is the median of what it took.
+func TestRSASamplerDuring(t *testing.T) {
+	s, err := newRSASampler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, done := make(chan struct{}), make(chan error, 1)
+	go s.during(5*time.Millisecond, stop, done)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, _, n := s.cost(); n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	sign, dec, n := s.cost()
+	if n < 3 || sign <= 0 || dec <= 0 {
+		t.Fatalf("%d samples: sign %.2f ms, decrypt %.2f ms", n, sign, dec)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if _, _, after := s.cost(); after != n {
+		t.Errorf("%d samples after the stop, %d at it", after, n)
 	}
 }
