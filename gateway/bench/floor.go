@@ -55,8 +55,10 @@ type Floor struct {
 	PublicMs   float64 `json:"public_keys_ms"`
 	Ratio      float64 `json:"ratio"`
 	Iterations int     `json:"iterations"`
-	// ThreadCPU is true when the times are the thread's CPU time
-	// (internal/keycpu), false when they are wall time.
+	// ThreadCPU is true when the times of the message steps and of the
+	// key operations are the thread's CPU time (internal/keycpu), false
+	// when they are wall time. The HTTP exchanges and the store writes
+	// are this process's CPU time either way: both ends run in it.
 	ThreadCPU bool `json:"thread_cpu"`
 }
 
