@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,7 +33,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	xgateBin = filepath.Join(dir, "xgate")
-	build := exec.Command("go", "build", "-o", xgateBin, "github.com/xgate/xgate/cmd/xgate")
+	args := []string{"build", "-o", xgateBin}
+	if raceBuild {
+		// The race pass (make test) checks the gateways' processes too:
+		// each test fails on a race report in a site's log.
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/xgate/xgate/cmd/xgate")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building xgate:", err)
@@ -56,6 +63,7 @@ type testNet struct {
 	mu    sync.Mutex
 	procs map[string]*exec.Cmd
 	peers map[string]string // site id → role played by xgate peer ("" = serve)
+	logs  map[string]bool   // every log a process of this network wrote
 }
 
 func newNet(t testing.TB, sites []devnet.SiteSpec, peers map[string]string) *testNet {
@@ -64,8 +72,17 @@ func newNet(t testing.TB, sites []devnet.SiteSpec, peers map[string]string) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn := &testNet{t: t, n: n, procs: map[string]*exec.Cmd{}, peers: peers}
-	t.Cleanup(tn.stopAll)
+	return wrapNet(t, n, peers)
+}
+
+// wrapNet runs the sites of n as processes; when the test ends, it stops
+// them and fails the test if one reported a data race (race builds).
+func wrapNet(t testing.TB, n *devnet.Net, peers map[string]string) *testNet {
+	tn := &testNet{t: t, n: n, procs: map[string]*exec.Cmd{}, peers: peers, logs: map[string]bool{}}
+	t.Cleanup(func() {
+		tn.stopAll()
+		tn.checkRaces()
+	})
 	return tn
 }
 
@@ -106,6 +123,7 @@ func (tn *testNet) startProcess(ctx context.Context, name string, args, env []st
 	go func() { _ = cmd.Wait(); _ = logf.Close() }()
 	tn.mu.Lock()
 	tn.procs[name] = cmd
+	tn.logs[logPath] = true
 	tn.mu.Unlock()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -177,6 +195,45 @@ func (tn *testNet) stopAll() {
 	for _, id := range ids {
 		tn.kill(id, syscall.SIGTERM)
 	}
+}
+
+// raceReport is how the race detector begins a report (on stderr, which
+// goes to the site's log).
+const raceReport = "WARNING: DATA RACE"
+
+// checkRaces fails the test for every log with a race report in it.
+func (tn *testNet) checkRaces() {
+	tn.mu.Lock()
+	paths := make([]string, 0, len(tn.logs))
+	for p := range tn.logs {
+		paths = append(paths, p)
+	}
+	tn.mu.Unlock()
+	reports, err := raceReports(paths)
+	if err != nil {
+		tn.t.Error(err)
+	}
+	for _, r := range reports {
+		tn.t.Error(r)
+	}
+}
+
+// raceReports returns, for each file with a race report in it, its name
+// and the report's first lines.
+func raceReports(paths []string) ([]string, error) {
+	var out []string
+	var errs []error
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if i := bytes.Index(b, []byte(raceReport)); i >= 0 {
+			out = append(out, fmt.Sprintf("%s has a race report:\n%s", path, b[i:min(len(b), i+4000)]))
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // submit posts a message to a site's intake, retrying while the site is
@@ -323,5 +380,29 @@ func (ls *localSoftware) waitAcked(n int, deadline time.Time) {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A log with a race report is found, a clean one is not, a missing one
+// is an error.
+func TestRaceReports(t *testing.T) {
+	dir := t.TempDir()
+	clean, racy := filepath.Join(dir, "clean.log"), filepath.Join(dir, "racy.log")
+	if err := os.WriteFile(clean, []byte(`{"level":"INFO","msg":"delivered"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	report := "==================\n" + raceReport + "\nWrite at 0x00c000123 by goroutine 7:\n  main.f()\n"
+	if err := os.WriteFile(racy, []byte(`{"level":"INFO","msg":"ready"}`+"\n"+report), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := raceReports([]string{clean, racy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], racy) || !strings.Contains(got[0], "by goroutine 7") {
+		t.Errorf("race reports %q, want the one in %s", got, racy)
+	}
+	if _, err := raceReports([]string{filepath.Join(dir, "missing.log")}); err == nil {
+		t.Error("a missing log: no error")
 	}
 }

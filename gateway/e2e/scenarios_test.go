@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,8 +27,7 @@ func TestScenariosAcrossProcesses(t *testing.T) {
 			peers[id] = string(n.Sites[id].Identity.Role)
 		}
 	}
-	tn := &testNet{t: t, n: n, procs: map[string]*exec.Cmd{}, peers: peers}
-	t.Cleanup(tn.stopAll)
+	tn := wrapNet(t, n, peers)
 	var progress strings.Builder
 	res, err := demo.RunWith(context.Background(), demo.Config{Dir: dir, Progress: &progress}, n, tn)
 	if err != nil {
