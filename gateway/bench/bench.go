@@ -542,14 +542,12 @@ func pct(sorted []float64, p float64) float64 {
 // (internal/keycpu), so that other work on the machine does not inflate
 // it; the wall time where there is no per-thread CPU clock. Samples are
 // taken before, during and after a run, so that the bound sees the
-// machine as the run did (a shared host's speed drifts by a quarter
+// machine as the run did (a shared host's speed drifts by up to half
 // within minutes); the cost is their median.
 type rsaSampler struct {
-	signer    crypto.Signer
-	decrypter crypto.Decrypter
-	digest    [32]byte
-	ct        []byte
-	cpu       time.Duration // the last operation's, from the recorder
+	key    *rsa.PrivateKey
+	digest [32]byte
+	ct     []byte
 
 	mu          sync.Mutex
 	sign, decry []float64
@@ -560,36 +558,26 @@ func newRSASampler() (*rsaSampler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &rsaSampler{digest: sha256.Sum256([]byte("xgate bench"))}
+	s := &rsaSampler{key: k, digest: sha256.Sum256([]byte("xgate bench"))}
 	if s.ct, err = rsa.EncryptOAEP(sha256.New(), rand.Reader, &k.PublicKey, make([]byte, 32), nil); err != nil {
 		return nil, err
 	}
-	rec := recordFunc(func(_ keycpu.Op, d time.Duration) { s.cpu = d })
-	s.signer, s.decrypter = keycpu.Signer(k, rec), keycpu.Decrypter(k, rec)
 	return s, nil
 }
 
 // take adds n samples of each operation. One goroutine at a time.
 func (s *rsaSampler) take(n int) error {
 	ms := func(op func() error) (float64, error) {
-		s.cpu = 0
-		t := time.Now()
-		if err := op(); err != nil {
-			return 0, err
-		}
-		d := time.Since(t)
-		if s.cpu > 0 {
-			d = s.cpu
-		}
-		return float64(d.Microseconds()) / 1000, nil
+		d, err := cpuTime(op)
+		return float64(d.Microseconds()) / 1000, err
 	}
 	for range n {
-		sv, err := ms(func() error { _, err := s.signer.Sign(nil, s.digest[:], crypto.SHA256); return err })
+		sv, err := ms(func() error { _, err := s.key.Sign(nil, s.digest[:], crypto.SHA256); return err })
 		if err != nil {
 			return err
 		}
 		dv, err := ms(func() error {
-			_, err := s.decrypter.Decrypt(nil, s.ct, &rsa.OAEPOptions{Hash: crypto.SHA256})
+			_, err := s.key.Decrypt(nil, s.ct, &rsa.OAEPOptions{Hash: crypto.SHA256})
 			return err
 		})
 		if err != nil {
@@ -636,7 +624,15 @@ func (s *rsaSampler) cost() (signMs, decMs float64, n int) {
 	return median(s.sign), median(s.decry), len(s.sign)
 }
 
-// recordFunc is a keycpu.Recorder.
-type recordFunc func(keycpu.Op, time.Duration)
-
-func (f recordFunc) RecordKeyOp(op keycpu.Op, d time.Duration) { f(op, d) }
+// cpuTime runs f and returns the CPU time of the thread that ran it
+// (keycpu.Measure), or its wall time where there is no per-thread CPU
+// clock.
+func cpuTime(f func() error) (time.Duration, error) {
+	var err error
+	t := time.Now()
+	d, ok := keycpu.Measure(func() { err = f() })
+	if !ok {
+		d = time.Since(t)
+	}
+	return d, err
+}

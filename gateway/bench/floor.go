@@ -178,12 +178,7 @@ func MeasureFloor(ctx context.Context, m *devpki.Manifest, from, to string, msgs
 	var keysSpent, publicSpent time.Duration
 	// timed runs step and adds its CPU (or wall) time to *sum.
 	timed := func(sum *time.Duration, step func() error) error {
-		var err error
-		t := time.Now()
-		d, ok := keycpu.Measure(func() { err = step() })
-		if !ok {
-			d = time.Since(t)
-		}
+		d, err := cpuTime(step)
 		*sum += d
 		return err
 	}
