@@ -186,15 +186,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	say("bench: %d messages at concurrency %d", cfg.Messages, cfg.Concurrency)
 	client := &http.Client{Timeout: time.Minute}
 	sites := []devnet.Site{mb, abh} // in the order of procs
-	before, err := scrapeAll(ctx, client, sites)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, cfg.Messages)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr error
-	var errMu sync.Mutex
 	rsa3072, err := newRSASampler()
 	if err != nil {
 		return nil, err
@@ -211,6 +202,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			close(stopSampling)
 		}
 	}()
+	before, err := scrapeAll(ctx, client, sites)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, cfg.Messages)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr error
+	var errMu sync.Mutex
 	start := time.Now()
 	for range cfg.Concurrency {
 		wg.Add(1)
@@ -299,7 +299,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Ceiling = (2*res.SignMs + res.DecryptMs) / res.KeyCPUPerMsg
 	}
 	if cfg.FloorIterations > 0 {
-		say("bench: the floor: %d deliveries without transport or store in this process", cfg.FloorIterations)
+		say("bench: the floor: %d deliveries, each step alone, in this process", cfg.FloorIterations)
 		if res.Floor, err = MeasureFloor(ctx, n.Manifest, abh.ID, mb.ID, msgs, cfg.FloorIterations, cfg.Concurrency); err != nil {
 			return nil, err
 		}
@@ -591,7 +591,7 @@ func (s *rsaSampler) take(n int) error {
 }
 
 // during takes one sample of each operation every interval until stop is
-// closed, and closes done when it has ended (with the first error).
+// closed, then sends nil on done; on an error it stops and sends that.
 func (s *rsaSampler) during(interval time.Duration, stop <-chan struct{}, done chan<- error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
