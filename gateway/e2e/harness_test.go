@@ -33,13 +33,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	xgateBin = filepath.Join(dir, "xgate")
-	args := []string{"build", "-o", xgateBin}
-	if raceBuild {
-		// The race pass (make test) checks the gateways' processes too:
-		// each test fails on a race report in a site's log.
-		args = append(args, "-race")
-	}
-	build := exec.Command("go", append(args, "github.com/xgate/xgate/cmd/xgate")...)
+	build := exec.Command("go", "build", "-o", xgateBin, "github.com/xgate/xgate/cmd/xgate")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building xgate:", err)
@@ -64,6 +58,7 @@ type testNet struct {
 	procs map[string]*exec.Cmd
 	peers map[string]string // site id → role played by xgate peer ("" = serve)
 	logs  map[string]bool   // every log a process of this network wrote
+	bin   string            // the xgate binary the processes run
 }
 
 func newNet(t testing.TB, sites []devnet.SiteSpec, peers map[string]string) *testNet {
@@ -75,10 +70,11 @@ func newNet(t testing.TB, sites []devnet.SiteSpec, peers map[string]string) *tes
 	return wrapNet(t, n, peers)
 }
 
-// wrapNet runs the sites of n as processes; when the test ends, it stops
-// them and fails the test if one reported a data race (race builds).
+// wrapNet runs the sites of n as processes of xgateBin; when the test
+// ends, it stops them and fails the test if one reported a data race
+// (a race build of xgate in bin: TestRaceAcrossProcesses).
 func wrapNet(t testing.TB, n *devnet.Net, peers map[string]string) *testNet {
-	tn := &testNet{t: t, n: n, procs: map[string]*exec.Cmd{}, peers: peers, logs: map[string]bool{}}
+	tn := &testNet{t: t, n: n, procs: map[string]*exec.Cmd{}, peers: peers, logs: map[string]bool{}, bin: xgateBin}
 	t.Cleanup(func() {
 		tn.stopAll()
 		tn.checkRaces()
@@ -114,7 +110,7 @@ func (tn *testNet) startProcess(ctx context.Context, name string, args, env []st
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.Command(xgateBin, args...)
+	cmd := exec.Command(tn.bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(append(os.Environ(), "XGATE_CONFIG="), env...)
 	if err := cmd.Start(); err != nil {

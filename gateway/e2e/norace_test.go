@@ -1,6 +1,0 @@
-//go:build !race
-
-package e2e
-
-// raceBuild: see race_test.go.
-const raceBuild = false
