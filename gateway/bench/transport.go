@@ -178,32 +178,38 @@ func storeFloor(dir string, sealed, opened []byte, n, batch int) (ms float64, er
 	if batch < 1 {
 		batch = 1
 	}
-	var dbs []*bolt.DB
+	type side struct {
+		db   *bolt.DB
+		data []byte
+	}
+	var sides []side
 	defer func() {
-		for _, db := range dbs {
-			err = errors.Join(err, db.Close())
+		for _, sd := range sides {
+			err = errors.Join(err, sd.db.Close())
 		}
 	}()
-	for _, name := range []string{"sender.db", "receiver.db"} {
-		db, err := bolt.Open(filepath.Join(dir, name), 0o600, &bolt.Options{Timeout: time.Second})
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"sender.db", sealed}, {"receiver.db", opened}} {
+		db, err := bolt.Open(filepath.Join(dir, f.name), 0o600, &bolt.Options{Timeout: time.Second})
 		if err != nil {
 			return 0, err
 		}
-		dbs = append(dbs, db)
+		sides = append(sides, side{db, f.data})
 	}
-	write := func(first, count int) error {
-		for i, db := range dbs {
-			data := sealed
-			if i == 1 {
-				data = opened
-			}
-			err := db.Update(func(tx *bolt.Tx) error {
+	next := 0 // the key of the batch's first message
+	writeBatch := func() error {
+		first := next
+		next += batch
+		for _, sd := range sides {
+			err := sd.db.Update(func(tx *bolt.Tx) error {
 				b, err := tx.CreateBucketIfNotExists([]byte("messages"))
 				if err != nil {
 					return err
 				}
-				for k := first; k < first+count; k++ {
-					if err := b.Put(binary.BigEndian.AppendUint64(nil, uint64(k)), data); err != nil {
+				for k := first; k < next; k++ {
+					if err := b.Put(binary.BigEndian.AppendUint64(nil, uint64(k)), sd.data); err != nil {
 						return err
 					}
 				}
@@ -215,11 +221,6 @@ func storeFloor(dir string, sealed, opened []byte, n, batch int) (ms float64, er
 		}
 		return nil
 	}
-	next := 0
-	perBatch, err := cpuPer(func() error {
-		err := write(next, batch)
-		next += batch
-		return err
-	}, max(1, n/batch))
+	perBatch, err := cpuPer(writeBatch, max(1, n/batch))
 	return perBatch / float64(batch), err
 }
