@@ -39,6 +39,7 @@ func newGatewayFiles(t *testing.T) *gatewayFiles {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.Close)
 	gf := &gatewayFiles{abhConfig: n.Sites["abh"].Config, mbConfig: n.Sites["mb"].Config}
 	gf.badConfig = filepath.Join(dir, "bad.yaml")
 	writeFile(t, gf.badConfig, "site:\n  kennung: azr:999901\n  role: abh\nlisten:\n  intake: 10.0.0.1:80\ndirectory:\n  reload: 1x\n")

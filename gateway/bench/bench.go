@@ -158,6 +158,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer n.Close()
 	var procs []*exec.Cmd
 	defer func() {
 		for _, p := range procs {

@@ -112,6 +112,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer n.Close()
 	net := &InProcess{n: n, logs: cfg.LogWriter, sites: map[string]*running{}}
 	defer net.StopAll()
 	res, err := RunWith(ctx, cfg, n, net)

@@ -1,9 +1,10 @@
 // Package devnet writes a development network into a folder: a fresh
-// development PKI, one signed routing directory whose endpoints are free
-// loopback ports, and one configuration file per site. xgate demo runs
-// its sites in one process; the end-to-end tests and xgate bench run
-// them as separate xgate serve / xgate peer processes. Nothing here is
-// for production: the keys are development keys.
+// development PKI, one signed routing directory whose endpoints are
+// loopback ports reserved for the network until Close (ports.go), and
+// one configuration file per site. xgate demo runs its sites in one
+// process; the end-to-end tests and xgate bench run them as separate
+// xgate serve / xgate peer processes. Nothing here is for production:
+// the keys are development keys.
 package devnet
 
 import (
@@ -12,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -72,10 +72,21 @@ type Net struct {
 	endpoints map[kennung.Kennung]string
 	serial    uint64
 	validity  time.Duration
+	ports     *portLocks // nil: the kernel's ports (ports.go)
+}
+
+// Close gives the network's ports back, so that another network may
+// take them: call it once its sites have stopped. Until then, and until
+// this process ends, no other development network gets them.
+func (n *Net) Close() {
+	if n.ports != nil {
+		n.ports.release()
+	}
 }
 
 // Create writes the network into dir (which must be empty or missing).
-func Create(ctx context.Context, dir string, spec Spec) (*Net, error) {
+// Its ports are reserved until Close (ports.go).
+func Create(ctx context.Context, dir string, spec Spec) (_ *Net, err error) {
 	if len(spec.Sites) == 0 {
 		return nil, errors.New("devnet: no sites")
 	}
@@ -85,7 +96,7 @@ func Create(ctx context.Context, dir string, spec Spec) (*Net, error) {
 	if spec.Now.IsZero() {
 		spec.Now = time.Now()
 	}
-	dir, err := filepath.Abs(dir) // the configuration files name absolute paths
+	dir, err = filepath.Abs(dir) // the configuration files name absolute paths
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +109,25 @@ func Create(ctx context.Context, dir string, spec Spec) (*Net, error) {
 	}
 	m := res.Manifest
 	n := &Net{Dir: dir, Manifest: m, Directory: filepath.Join(dir, "directory.xml"), Sites: map[string]*Site{}}
+	reserve := kernelPorts
+	if r, ok := defaultRange(); ok {
+		if n.ports, err = newPortLocks(defaultLockDir(), r); err != nil {
+			return nil, err
+		}
+		reserve = n.ports.reserve
+		defer func() {
+			if err != nil {
+				n.Close()
+			}
+		}()
+	}
 	endpoints := map[kennung.Kennung]string{}
 	for _, ss := range spec.Sites {
 		p, ok := m.ByID(ss.ID)
 		if !ok {
 			return nil, fmt.Errorf("devnet: no participant %q in the development PKI", ss.ID)
 		}
-		ports, err := freePorts(2)
+		ports, err := reserve(2)
 		if err != nil {
 			return nil, err
 		}
@@ -260,27 +283,6 @@ func trimScheme(u string) string {
 		return u[len(p):]
 	}
 	return u
-}
-
-// freePorts asks the kernel for n free loopback ports. They are free when
-// asked; a site that finds one taken meanwhile fails to start, loudly.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			_ = l.Close()
-		}
-	}()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // Folder returns dir, or, when dir is "", a new temporary folder named

@@ -67,6 +67,7 @@ func newNet(t testing.TB, sites []devnet.SiteSpec, peers map[string]string) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.Close)
 	return wrapNet(t, n, peers)
 }
 

@@ -21,6 +21,7 @@ func TestScenariosAcrossProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(n.Close)
 	peers := map[string]string{}
 	for _, id := range demo.Sites() {
 		if id != "abh" {

@@ -202,6 +202,7 @@ func TestInstancesHandOverOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(nt.Close)
 			abhSite, mbSite := nt.Sites["abh"], nt.Sites["mb"]
 			dsn := pg.Database(t)
 			a := startInstance(t, mbSite.Config, dsn, "mb-a", func(c *config.Config) {

@@ -29,6 +29,7 @@ func pgNet(t *testing.T) *devnet.Net {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(nt.Close)
 	return nt
 }
 

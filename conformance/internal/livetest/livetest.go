@@ -44,6 +44,7 @@ func NewNet(tb testing.TB, ids []string, extra map[string]map[string]any) *Net {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(n.Close)
 	v, err := n.Manifest.Verifier(nil)
 	if err != nil {
 		tb.Fatal(err)
