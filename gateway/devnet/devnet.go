@@ -75,6 +75,16 @@ type Net struct {
 	ports     *portLocks // nil: the kernel's ports (ports.go)
 }
 
+// Ports reserves k more loopback ports with the network's, given back at
+// Close: for more listeners than the sites' own (a second instance of a
+// site, in tests).
+func (n *Net) Ports(k int) ([]int, error) {
+	if n.ports == nil {
+		return kernelPorts(k)
+	}
+	return n.ports.reserve(k)
+}
+
 // Close gives the network's ports back, so that another network may
 // take them: call it once its sites have stopped. Until then, and until
 // this process ends, no other development network gets them.
@@ -109,12 +119,10 @@ func Create(ctx context.Context, dir string, spec Spec) (_ *Net, err error) {
 	}
 	m := res.Manifest
 	n := &Net{Dir: dir, Manifest: m, Directory: filepath.Join(dir, "directory.xml"), Sites: map[string]*Site{}}
-	reserve := kernelPorts
 	if r, ok := defaultRange(); ok {
 		if n.ports, err = newPortLocks(defaultLockDir(), r); err != nil {
 			return nil, err
 		}
-		reserve = n.ports.reserve
 		defer func() {
 			if err != nil {
 				n.Close()
@@ -127,7 +135,7 @@ func Create(ctx context.Context, dir string, spec Spec) (_ *Net, err error) {
 		if !ok {
 			return nil, fmt.Errorf("devnet: no participant %q in the development PKI", ss.ID)
 		}
-		ports, err := reserve(2)
+		ports, err := n.Ports(2)
 		if err != nil {
 			return nil, err
 		}

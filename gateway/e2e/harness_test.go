@@ -117,7 +117,8 @@ func (tn *testNet) startProcess(ctx context.Context, name string, args, env []st
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	go func() { _ = cmd.Wait(); _ = logf.Close() }()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); _ = logf.Close(); close(exited) }()
 	tn.mu.Lock()
 	tn.procs[name] = cmd
 	tn.logs[logPath] = true
@@ -134,7 +135,11 @@ func (tn *testNet) startProcess(ctx context.Context, name string, args, env []st
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return 0, fmt.Errorf("%s not ready after 30s; log:\n%s", name, tail(logPath))
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-exited:
+			return 0, fmt.Errorf("%s exited before it was ready (%v); log:\n%s", name, cmd.ProcessState, tail(logPath))
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -84,11 +83,15 @@ func newScaleOut(t testing.TB, o scaleOutOptions) *scaleOut {
 		if err := yaml.Unmarshal(base, &cfg); err != nil {
 			t.Fatal(err)
 		}
-		ports := freePorts(t, 2)
+		ports, err := tn.n.Ports(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		intake, transport := fmt.Sprintf("127.0.0.1:%d", ports[0]), fmt.Sprintf("127.0.0.1:%d", ports[1])
 		name := fmt.Sprintf("abh-%d", i+1)
-		in := &abhInstance{name: name, config: filepath.Join(abh.Dir, name+".yaml"), intake: "http://" + ports[0],
+		in := &abhInstance{name: name, config: filepath.Join(abh.Dir, name+".yaml"), intake: "http://" + intake,
 			admin: filepath.Join(abh.Dir, name+".sock"), log: filepath.Join(abh.Dir, name+".log")}
-		cfg["listen"] = map[string]any{"intake": ports[0], "transport": ports[1], "admin_socket": in.admin, "metrics": ""}
+		cfg["listen"] = map[string]any{"intake": intake, "transport": transport, "admin_socket": in.admin, "metrics": ""}
 		data, err := yaml.Marshal(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -99,24 +102,6 @@ func newScaleOut(t testing.TB, o scaleOutOptions) *scaleOut {
 		so.inst = append(so.inst, in)
 	}
 	return so
-}
-
-func freePorts(t testing.TB, n int) []string {
-	t.Helper()
-	var out []string
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().String())
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return out
 }
 
 // start runs instance i and waits until it is ready.
