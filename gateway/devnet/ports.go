@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -74,8 +75,10 @@ func defaultRange() (portRange, bool) {
 type portLocks struct {
 	dir   string
 	r     portRange
-	held  []*os.File
 	probe func(port int) bool // whether port can be bound now
+
+	mu   sync.Mutex
+	held []*os.File
 }
 
 // defaultLockDir is the folder shared by every user's xgate processes
@@ -130,7 +133,9 @@ func (pl *portLocks) reserve(n int) ([]int, error) {
 		closeAll(locks)
 		return nil, fmt.Errorf("devnet: only %d of %d free loopback ports in %d–%d", len(ports), n, pl.r.low, pl.r.high-1)
 	}
+	pl.mu.Lock()
 	pl.held = append(pl.held, locks...)
+	pl.mu.Unlock()
 	return ports, nil
 }
 
@@ -152,6 +157,8 @@ func (pl *portLocks) lock(port int) (*os.File, error) {
 
 // release gives every reserved port back.
 func (pl *portLocks) release() {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
 	closeAll(pl.held)
 	pl.held = nil
 }
