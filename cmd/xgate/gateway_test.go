@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -101,12 +102,11 @@ func newGatewayFiles(t *testing.T) *gatewayFiles {
 		http.Error(w, "store failed", http.StatusInternalServerError)
 	}))
 	t.Cleanup(failing.Close)
-	down, err := net.Listen("tcp", "127.0.0.1:0")
+	down, err := n.Ports(1) // reserved and never listened on: nobody answers there
 	if err != nil {
 		t.Fatal(err)
 	}
-	gf.intakeDown = "http://" + down.Addr().String()
-	_ = down.Close()
+	gf.intakeDown = fmt.Sprintf("http://127.0.0.1:%d", down[0])
 	gf.intakeOK, gf.intake500 = ok.URL, failing.URL
 	return gf
 }
