@@ -196,13 +196,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	stopSampling, sampled := make(chan struct{}), make(chan error, 1)
 	go rsa3072.during(rsaInterval, stopSampling, sampled)
-	defer func() {
-		select {
-		case <-stopSampling:
-		default:
-			close(stopSampling)
-		}
-	}()
+	endSampling := sync.OnceFunc(func() { close(stopSampling) })
+	defer endSampling()
 	before, err := scrapeAll(ctx, client, sites)
 	if err != nil {
 		return nil, err
@@ -241,7 +236,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := waitCount(ctx, client, abh.Intake, cfg.Messages); err != nil {
 		return nil, err
 	}
-	close(stopSampling)
+	endSampling()
 	after, err := scrapeAll(ctx, client, sites)
 	if err != nil {
 		return nil, err

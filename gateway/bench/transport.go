@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	bolt "go.etcd.io/bbolt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/xgate/xgate/certs/devpki"
 	"github.com/xgate/xgate/gateway/wire"
@@ -171,9 +172,10 @@ func answer(w http.ResponseWriter, r *http.Request, status int, contentType stri
 // storeFloor measures the durable writes every message needs, as few as
 // they can be: the sealed message into the sender's bbolt file and the
 // opened one into the receiver's, about n of each (after a few batches to
-// warm up), batch messages to a transaction (each commit fsync'd). The gateways' stores keep indexes,
-// states and an audit chain besides; this keeps the bytes alone. The
-// result is this process's CPU time per message, in ms.
+// warm up), batch messages to a transaction (each commit fsync'd). The
+// gateways' stores keep indexes, states and an audit chain besides; this
+// keeps the bytes alone. The result is this process's CPU time per
+// message, in ms.
 func storeFloor(dir string, sealed, opened []byte, n, batch int) (ms float64, err error) {
 	if batch < 1 {
 		batch = 1

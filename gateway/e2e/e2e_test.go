@@ -193,6 +193,16 @@ type localSoftware struct {
 	ackAgain int
 }
 
+// startLocalSoftware pulls and acknowledges the inbox at intake until
+// the returned stop is called; stop returns once pulling has ended.
+func startLocalSoftware(ctx context.Context, intake string) (_ *localSoftware, stop func()) {
+	ls := &localSoftware{seen: map[string]int{}, acked: map[string]bool{}}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); ls.pull(ctx, intake) }()
+	return ls, func() { cancel(); <-done }
+}
+
 func TestKillDuringRun(t *testing.T) {
 	n, kills := 2000, 5
 	if testing.Short() {
@@ -206,10 +216,7 @@ func TestKillDuringRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
-	ls := &localSoftware{seen: map[string]int{}, acked: map[string]bool{}}
-	pullCtx, stopPull := context.WithCancel(ctx)
-	pullDone := make(chan struct{})
-	go func() { defer close(pullDone); ls.pull(pullCtx, mb.Intake) }()
+	ls, stopPull := startLocalSoftware(ctx, mb.Intake)
 
 	submitted := make(chan int, n)
 	go func() {
@@ -244,7 +251,6 @@ func TestKillDuringRun(t *testing.T) {
 	// Every message handed to the local software and acknowledged.
 	ls.waitAcked(n, deadline)
 	stopPull()
-	<-pullDone
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if len(ls.acked) != n {

@@ -37,10 +37,7 @@ func TestRaceAcrossProcesses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	ls := &localSoftware{seen: map[string]int{}, acked: map[string]bool{}}
-	pullCtx, stopPull := context.WithCancel(ctx)
-	pullDone := make(chan struct{})
-	go func() { defer close(pullDone); ls.pull(pullCtx, mb.Intake) }()
+	ls, stopPull := startLocalSoftware(ctx, mb.Intake)
 
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -73,7 +70,6 @@ func TestRaceAcrossProcesses(t *testing.T) {
 	tn.waitDelivered("abh", deadline, ids...)
 	ls.waitAcked(n, deadline)
 	stopPull()
-	<-pullDone
 	ls.mu.Lock()
 	acked := len(ls.acked)
 	ls.mu.Unlock()

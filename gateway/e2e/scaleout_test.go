@@ -189,10 +189,7 @@ func TestScaleOut(t *testing.T) {
 	}
 	defer db.Close()
 
-	ls := &localSoftware{seen: map[string]int{}, acked: map[string]bool{}}
-	pullCtx, stopPull := context.WithCancel(ctx)
-	pullDone := make(chan struct{})
-	go func() { defer close(pullDone); ls.pull(pullCtx, mb.Intake) }()
+	ls, stopPull := startLocalSoftware(ctx, mb.Intake)
 
 	start := time.Now()
 	var submitted atomic.Int64
@@ -285,7 +282,6 @@ func TestScaleOut(t *testing.T) {
 	deliveredIn := time.Since(start)
 	ls.waitAcked(n, deadline)
 	stopPull()
-	<-pullDone
 	checks.Wait() // everything is delivered: no claim of a dead process can remain
 
 	// The operator's checks, on the database through an instance.
